@@ -1,1 +1,37 @@
-fn main() {}
+//! `mdmctl`: a command-line tool over the workspace crates.
+//!
+//! ```text
+//! mdmctl inspect checkin FILE      decode a check-in message and print it as JSON
+//! ```
+//!
+//! `FILE` may be `-` for stdin. Every verb exits 0 on success, or prints one line on stderr
+//! and exits 1. No input makes it panic.
+#![forbid(unsafe_code)]
+#![allow(clippy::print_stderr)]
+
+mod inspect;
+
+use mdm_examples::{Args, CliError};
+
+const USAGE: &str = "usage: mdmctl inspect checkin FILE";
+
+fn run(mut argv: Vec<String>) -> Result<(), CliError> {
+    if argv.is_empty() {
+        return Err(USAGE.into());
+    }
+    let verb = argv.remove(0);
+    let args = Args::new(argv);
+    match verb.as_str() {
+        "inspect" => inspect::run(args),
+        "-h" | "--help" | "help" => Err(USAGE.into()),
+        other => Err(CliError(format!("unknown verb {other:?}; {USAGE}"))),
+    }
+}
+
+fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = run(argv) {
+        eprintln!("mdmctl: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,12 @@
+//! `mdmctl inspect KIND FILE`: decode an MDM artifact and print it as JSON.
+
+use mdm_examples::{Args, CliError};
+
+pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
+    let kind = args
+        .positional()
+        .ok_or("usage: mdmctl inspect checkin FILE")?;
+    match kind.as_str() {
+        other => Err(CliError(format!("unknown artifact kind {other:?}"))),
+    }
+}

@@ -1,0 +1,41 @@
+//! Replays every file under `fuzz/corpus/<target>/` through the same entry point its
+//! cargo-fuzz target calls, on the stable toolchain, so a seed that once crashed stays fixed.
+//! The table below mirrors `fuzz/fuzz_targets/`; a corpus folder without a row fails the test.
+
+use std::path::Path;
+
+type Entry = fn(&[u8]);
+
+const TARGETS: &[(&str, Entry)] = &[
+    ("plist_decode", |d| {
+        let _ = mdm_plist::value_from_xml_bytes(d, &mdm_plist::Limits::default());
+    }),
+];
+
+#[test]
+fn replay_fuzz_corpus() {
+    let root = mdm_testsupport::workspace_root().join("fuzz/corpus");
+    let mut replayed = 0usize;
+    for dir in std::fs::read_dir(&root).unwrap().flatten() {
+        if !dir.path().is_dir() {
+            continue;
+        }
+        let name = dir.file_name().to_string_lossy().into_owned();
+        let entry = TARGETS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("fuzz/corpus/{name} has no row in TARGETS"))
+            .1;
+        for file in mdm_testsupport::files_under(Path::new(&dir.path())) {
+            entry(&std::fs::read(&file).unwrap());
+            replayed += 1;
+        }
+    }
+    for (name, _) in TARGETS {
+        assert!(
+            root.join(name).is_dir(),
+            "fuzz target {name} has no seed corpus"
+        );
+    }
+    println!("replayed {replayed} fuzz corpus files");
+}
