@@ -1,3 +1,295 @@
-//! placeholder
+//! Bounded property-list decoding for Apple MDM.
+//!
+//! Every plist a device, a customer upload or the network hands us is untrusted. This crate is
+//! the one door through which such bytes enter the workspace: it decodes XML plists (and, only
+//! when asked, binary ones) with a hard size limit and a nesting-depth limit that are enforced
+//! on the event stream *in front of* serde, so the recursive deserializer never sees a level past
+//! the limit and never allocates past the size cap. Failures come back as a typed [`Error`]
+//! naming the limit or the key path.
+//!
+//! It also holds the two building blocks the protocol crates declare their types with:
+//!
+//! - [`plist_dict!`]: a struct with Apple's key names, typed fields, and an `extra`
+//!   [`Dictionary`] that keeps every key the type does not model, so decoding then
+//!   re-encoding loses nothing (without `#[serde(flatten)]`, which mis-serializes `Option`s);
+//! - [`open_enum!`]: a string enum with a variant per known value plus `Other(String)`, so a
+//!   value Apple adds later survives a round trip.
+//!
+//! ```
+//! mdm_plist::plist_dict! {
+//!     /// A tiny message.
+//!     #[derive(Debug, Clone, PartialEq, Default)]
+//!     pub struct Hello {
+//!         /// The message type.
+//!         "MessageType" => pub message_type: String,
+//!         /// An optional topic.
+//!         "Topic" => pub topic: Option<String>,
+//!     }
+//! }
+//!
+//! let xml = br#"<?xml version="1.0" encoding="UTF-8"?>
+//! <plist version="1.0"><dict>
+//!   <key>MessageType</key><string>Hello</string>
+//!   <key>Future</key><integer>7</integer>
+//! </dict></plist>"#;
+//! let hello: Hello = mdm_plist::from_xml_bytes(xml)?;
+//! assert_eq!(hello.message_type, "Hello");
+//! assert_eq!(hello.topic, None);
+//! assert!(hello.extra.contains_key("Future"));
+//!
+//! // A nesting bomb is refused before serde recurses into it.
+//! let bomb = format!("<plist>{}</plist>", "<array>".repeat(100_000));
+//! let err = mdm_plist::value_from_xml_bytes(bomb.as_bytes(), &mdm_plist::Limits::default())
+//!     .unwrap_err();
+//! assert!(matches!(err, mdm_plist::Error::TooDeep { .. }));
+//! # Ok::<(), mdm_plist::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+#[doc(hidden)]
+pub mod __private;
+mod error;
+mod guard;
+mod macros;
+
+use std::io::Cursor;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use plist;
+pub use plist::{Data, Date, Dictionary, Integer, Uid, Value};
+
+pub use crate::error::Error;
+use crate::guard::{Guard, GuardState};
+
+/// Default largest XML body accepted: 4 MiB. Check-in messages are a few KiB; a command
+/// response listing every installed app on a large Mac is well under a megabyte.
+pub const DEFAULT_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// Default deepest nesting of dictionaries and arrays accepted: 64 levels. Apple's deepest
+/// schemas nest about 8 levels; plist's recursive deserializer overflows a 2 MiB thread stack
+/// near 3,300 levels.
+pub const DEFAULT_MAX_DEPTH: usize = 64;
+
+/// Default largest number of values (scalars and containers) a binary plist may expand to:
+/// 1,000,000. Binary plists share objects by reference, so a few hundred bytes can describe
+/// a tree of hundreds of millions of values; the count is taken on the expanded tree.
+pub const DEFAULT_MAX_OBJECTS: usize = 1_000_000;
+
+/// Default largest binary plist accepted: 4 MiB, as for XML.
+pub const DEFAULT_MAX_BINARY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Bounds applied while decoding an XML plist.
+///
+/// `max_depth` counts nested containers: the root dictionary of a check-in message is depth 1,
+/// an array inside it depth 2, and so on. Scalars do not add a level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest input accepted, in bytes (default [`DEFAULT_MAX_BYTES`]).
+    pub max_bytes: usize,
+    /// Deepest container nesting accepted (default [`DEFAULT_MAX_DEPTH`]).
+    pub max_depth: usize,
+}
+
+impl Limits {
+    /// The defaults: 4 MiB and 64 levels.
+    pub const DEFAULT: Limits = Limits {
+        max_bytes: DEFAULT_MAX_BYTES,
+        max_depth: DEFAULT_MAX_DEPTH,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// Bounds applied while decoding a binary plist (see [`from_binary_bytes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BinaryLimits {
+    /// Largest input accepted, in bytes (default [`DEFAULT_MAX_BINARY_BYTES`]).
+    pub max_bytes: usize,
+    /// Deepest container nesting accepted (default [`DEFAULT_MAX_DEPTH`]).
+    pub max_depth: usize,
+    /// Most values the expanded tree may hold (default [`DEFAULT_MAX_OBJECTS`]).
+    pub max_objects: usize,
+}
+
+impl BinaryLimits {
+    /// The defaults: 4 MiB, 64 levels, 1,000,000 values.
+    pub const DEFAULT: BinaryLimits = BinaryLimits {
+        max_bytes: DEFAULT_MAX_BINARY_BYTES,
+        max_depth: DEFAULT_MAX_DEPTH,
+        max_objects: DEFAULT_MAX_OBJECTS,
+    };
+}
+
+impl Default for BinaryLimits {
+    fn default() -> Self {
+        BinaryLimits::DEFAULT
+    }
+}
+
+/// Says whether `bytes` start like a binary plist (`bplist` magic).
+pub fn is_binary(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"bplist")
+}
+
+/// Decodes an XML plist into `T` with the default [`Limits`].
+///
+/// # Errors
+/// See [`from_xml_bytes_with`].
+pub fn from_xml_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    from_xml_bytes_with(bytes, &Limits::DEFAULT)
+}
+
+/// Decodes an XML plist into `T`, enforcing `limits`.
+///
+/// # Errors
+/// [`Error::TooLarge`] or [`Error::TooDeep`] when a limit is hit, [`Error::BinaryNotAllowed`]
+/// for a binary plist, [`Error::DuplicateKey`] when a dictionary repeats a key,
+/// [`Error::Syntax`] when the bytes are not a well-formed plist, and [`Error::Type`] (with the
+/// key path) when the plist does not have the shape `T` expects.
+pub fn from_xml_bytes_with<T: DeserializeOwned>(bytes: &[u8], limits: &Limits) -> Result<T, Error> {
+    if bytes.len() > limits.max_bytes {
+        return Err(Error::TooLarge {
+            len: bytes.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    if is_binary(bytes) {
+        return Err(Error::BinaryNotAllowed);
+    }
+    guard::check_entities(bytes)?;
+    let bounds = guard::Bounds {
+        max_depth: limits.max_depth,
+        max_objects: usize::MAX,
+    };
+    decode(bytes, bounds, |b| {
+        plist::stream::XmlReader::new(Cursor::new(b))
+    })
+}
+
+/// Decodes an XML plist into an untyped [`Value`], enforcing `limits`.
+///
+/// # Errors
+/// As [`from_xml_bytes_with`].
+pub fn value_from_xml_bytes(bytes: &[u8], limits: &Limits) -> Result<Value, Error> {
+    from_xml_bytes_with(bytes, limits)
+}
+
+/// Decodes a binary plist into `T`, enforcing `limits` on its size, on the nesting depth and
+/// on the number of values in the expanded tree.
+///
+/// Devices send XML; call this only where a binary plist is expected.
+///
+/// # Errors
+/// [`Error::NotBinary`] when the input is not a binary plist, [`Error::TooManyObjects`] when
+/// shared references expand past `max_objects`, and otherwise as [`from_xml_bytes_with`].
+pub fn from_binary_bytes<T: DeserializeOwned>(
+    bytes: &[u8],
+    limits: &BinaryLimits,
+) -> Result<T, Error> {
+    if bytes.len() > limits.max_bytes {
+        return Err(Error::TooLarge {
+            len: bytes.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    if !is_binary(bytes) {
+        return Err(Error::NotBinary);
+    }
+    let bounds = guard::Bounds {
+        max_depth: limits.max_depth,
+        max_objects: limits.max_objects,
+    };
+    decode(bytes, bounds, |b| {
+        plist::stream::Reader::new(Cursor::new(b))
+    })
+}
+
+/// Runs serde over a guarded event stream; on failure, works out which kind of error it was.
+fn decode<'b, T, R, F>(bytes: &'b [u8], bounds: guard::Bounds, reader: F) -> Result<T, Error>
+where
+    T: DeserializeOwned,
+    R: Iterator<Item = Result<plist::stream::OwnedEvent, plist::Error>>,
+    F: Fn(&'b [u8]) -> R,
+{
+    let mut state = GuardState::new(bounds);
+    let result = {
+        let mut de = plist::Deserializer::new(Guard::new(reader(bytes), &mut state));
+        T::deserialize(&mut de)
+    };
+    match result {
+        Ok(v) => Ok(v),
+        Err(serde_err) => {
+            if let Some(err) = state.take_error() {
+                return Err(err);
+            }
+            // The stream was clean, so the shape did not fit `T`: decode again (cold path)
+            // with path tracking to say where.
+            let mut state = GuardState::new(bounds);
+            let mut de = plist::Deserializer::new(Guard::new(reader(bytes), &mut state));
+            let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(e) => e.path().to_string(),
+                Ok(_) => String::new(),
+            };
+            Err(Error::Type {
+                path: if path == "." { String::new() } else { path },
+                message: error::plist_message(&serde_err),
+            })
+        }
+    }
+}
+
+/// Encodes `value` as an XML plist in Apple's layout (XML declaration, DOCTYPE, tab
+/// indentation, trailing newline).
+///
+/// # Errors
+/// [`Error::Encode`] when `value` cannot be represented as a plist (for example a map with
+/// non-string keys, or a bare `None` at the root).
+pub fn to_xml_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(1024);
+    plist::to_writer_xml(&mut out, value).map_err(|e| Error::Encode {
+        message: e.to_string(),
+    })?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// Encodes `value` as a binary plist.
+///
+/// # Errors
+/// As [`to_xml_bytes`].
+pub fn to_binary_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+    let mut out = Cursor::new(Vec::with_capacity(1024));
+    plist::to_writer_binary(&mut out, value).map_err(|e| Error::Encode {
+        message: e.to_string(),
+    })?;
+    Ok(out.into_inner())
+}
+
+/// Converts a typed value to an untyped [`Value`] tree.
+///
+/// # Errors
+/// As [`to_xml_bytes`].
+pub fn to_value<T: Serialize>(value: &T) -> Result<Value, Error> {
+    plist::to_value(value).map_err(|e| Error::Encode {
+        message: e.to_string(),
+    })
+}
+
+/// Converts an untyped [`Value`] (already bounded: it came through this crate or was built in
+/// memory) to a typed value.
+///
+/// # Errors
+/// [`Error::Type`] when the value does not have the shape `T` expects.
+pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
+    plist::from_value(value).map_err(|e| Error::Type {
+        path: String::new(),
+        message: error::plist_message(&e),
+    })
+}

@@ -1,0 +1,242 @@
+//! The limit checks, applied to the plist event stream in front of serde.
+//!
+//! plist's deserializer recurses once per container. Checking depth on the events it pulls
+//! means the check costs one comparison per container and no second pass over the input,
+//! and serde never descends past the limit: the event that would cross it is replaced by an
+//! error. The same adapter counts values (for binary plists, whose shared references can
+//! expand a small file into a huge tree), refuses repeated dictionary keys, and remembers the
+//! key path so errors can say where they happened.
+
+use std::collections::HashSet;
+
+use plist::stream::{Event, OwnedEvent};
+use serde::de::Error as _;
+
+use crate::Error;
+
+/// Above this many keys a dictionary also indexes its keys in a hash set.
+const LINEAR_KEY_SCAN: usize = 16;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    pub(crate) max_depth: usize,
+    pub(crate) max_objects: usize,
+}
+
+enum Frame {
+    Array {
+        index: usize,
+    },
+    Dict {
+        expect_key: bool,
+        keys: Vec<String>,
+        index: Option<HashSet<String>>,
+    },
+}
+
+/// What the adapter learned; read back after serde finishes or fails.
+pub(crate) struct GuardState {
+    bounds: Bounds,
+    frames: Vec<Frame>,
+    objects: usize,
+    error: Option<Error>,
+}
+
+impl GuardState {
+    pub(crate) fn new(bounds: Bounds) -> Self {
+        GuardState {
+            bounds,
+            frames: Vec::new(),
+            objects: 0,
+            error: None,
+        }
+    }
+
+    pub(crate) fn take_error(&mut self) -> Option<Error> {
+        self.error.take()
+    }
+
+    /// The key path of the value being read, e.g. `PayloadContent[2].Token`.
+    fn path(&self) -> String {
+        let mut out = String::new();
+        for frame in &self.frames {
+            match frame {
+                Frame::Array { index } => {
+                    out.push('[');
+                    out.push_str(&index.to_string());
+                    out.push(']');
+                }
+                Frame::Dict {
+                    expect_key, keys, ..
+                } => {
+                    if *expect_key {
+                        break;
+                    }
+                    if let Some(k) = keys.last() {
+                        if !out.is_empty() {
+                            out.push('.');
+                        }
+                        out.push_str(k);
+                    }
+                }
+            }
+        }
+        if out.is_empty() {
+            out.push_str("<root>");
+        }
+        out
+    }
+
+    /// A value finished: the parent moves on to its next key or index.
+    fn value_done(&mut self) {
+        match self.frames.last_mut() {
+            Some(Frame::Array { index }) => *index = index.saturating_add(1),
+            Some(Frame::Dict { expect_key, .. }) => *expect_key = true,
+            None => {}
+        }
+    }
+
+    /// Checks one event; `Err` carries the error to record.
+    fn check(&mut self, event: &OwnedEvent) -> Result<(), Error> {
+        self.objects = self.objects.saturating_add(1);
+        if self.objects > self.bounds.max_objects {
+            return Err(Error::TooManyObjects {
+                limit: self.bounds.max_objects,
+            });
+        }
+        // A dictionary waiting for a key: this event is the key.
+        if let Some(Frame::Dict {
+            expect_key: expect_key @ true,
+            keys,
+            index,
+        }) = self.frames.last_mut()
+        {
+            if let Event::String(key) = event {
+                let duplicate = match index {
+                    Some(set) => !set.insert(key.to_string()),
+                    None => keys.iter().any(|k| k == key),
+                };
+                if duplicate {
+                    let key = key.to_string();
+                    return Err(Error::DuplicateKey {
+                        key,
+                        path: self.path(),
+                    });
+                }
+                keys.push(key.to_string());
+                if index.is_none() && keys.len() > LINEAR_KEY_SCAN {
+                    *index = Some(keys.iter().cloned().collect());
+                }
+                *expect_key = false;
+                return Ok(());
+            }
+            // Not a key: the deserializer will report it; let it through.
+            if !matches!(event, Event::EndCollection) {
+                return Ok(());
+            }
+        }
+        match event {
+            Event::StartArray(_) | Event::StartDictionary(_) => {
+                if self.frames.len() >= self.bounds.max_depth {
+                    return Err(Error::TooDeep {
+                        limit: self.bounds.max_depth,
+                        path: self.path(),
+                    });
+                }
+                self.frames.push(if matches!(event, Event::StartArray(_)) {
+                    Frame::Array { index: 0 }
+                } else {
+                    Frame::Dict {
+                        expect_key: true,
+                        keys: Vec::new(),
+                        index: None,
+                    }
+                });
+            }
+            Event::EndCollection => {
+                self.frames.pop();
+                self.value_done();
+            }
+            _ => self.value_done(),
+        }
+        Ok(())
+    }
+}
+
+/// An event iterator that enforces [`Bounds`] and records the first failure in a
+/// [`GuardState`].
+pub(crate) struct Guard<'s, R> {
+    inner: R,
+    state: &'s mut GuardState,
+    stopped: bool,
+}
+
+impl<'s, R> Guard<'s, R> {
+    pub(crate) fn new(inner: R, state: &'s mut GuardState) -> Self {
+        Guard {
+            inner,
+            state,
+            stopped: false,
+        }
+    }
+}
+
+impl<R> Iterator for Guard<'_, R>
+where
+    R: Iterator<Item = Result<OwnedEvent, plist::Error>>,
+{
+    type Item = Result<OwnedEvent, plist::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.stopped {
+            return None;
+        }
+        match self.inner.next()? {
+            Ok(event) => match self.state.check(&event) {
+                Ok(()) => Some(Ok(event)),
+                Err(err) => {
+                    self.stopped = true;
+                    let message = err.to_string();
+                    self.state.error = Some(err);
+                    Some(Err(plist::Error::custom(message)))
+                }
+            },
+            Err(err) => {
+                self.stopped = true;
+                self.state.error = Some(Error::Syntax {
+                    path: self.state.path(),
+                    message: crate::error::plist_message(&err),
+                });
+                Some(Err(err))
+            }
+        }
+    }
+}
+
+/// Refuses entity references other than XML's five predefined ones and character references.
+///
+/// plist's XML reader silently drops an unknown entity such as `&name;` from a string, which
+/// would change the value without a word; Python's plistlib and Apple's parser refuse it.
+/// The scan does not track CDATA sections, where such text is legal: plists do not use them.
+pub(crate) fn check_entities(bytes: &[u8]) -> Result<(), Error> {
+    let mut rest = bytes;
+    while let Some(at) = memchr::memchr(b'&', rest) {
+        let after = rest.get(at + 1..).unwrap_or_default();
+        let name_len = after
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'#')))
+            .unwrap_or(after.len());
+        let name = after.get(..name_len).unwrap_or_default();
+        if after.get(name_len) == Some(&b';')
+            && !name.starts_with(b"#")
+            && !matches!(name, b"lt" | b"gt" | b"amp" | b"quot" | b"apos")
+        {
+            return Err(Error::Syntax {
+                path: "<root>".into(),
+                message: format!("unknown entity &{};", String::from_utf8_lossy(name)),
+            });
+        }
+        rest = after;
+    }
+    Ok(())
+}

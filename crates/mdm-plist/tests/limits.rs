@@ -1,0 +1,232 @@
+//! The bounded decoder against hostile input: every case returns a typed error, quickly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use mdm_plist::{BinaryLimits, Error, Limits, Value};
+
+fn wrap(body: &str) -> Vec<u8> {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n<plist version=\"1.0\">{body}</plist>"
+    )
+    .into_bytes()
+}
+
+fn decode(bytes: &[u8]) -> Result<Value, Error> {
+    mdm_plist::value_from_xml_bytes(bytes, &Limits::default())
+}
+
+#[test]
+fn million_deep_nesting_is_refused_by_depth() {
+    let bomb = wrap(&"<array>".repeat(1_000_000));
+    let err = mdm_plist::value_from_xml_bytes(
+        &bomb,
+        &Limits {
+            max_bytes: 64 << 20,
+            max_depth: 64,
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::TooDeep { limit: 64, .. }), "{err}");
+    assert!(err.is_limit());
+}
+
+#[test]
+fn depth_limit_is_exact() {
+    let ok = wrap(&format!(
+        "{}{}",
+        "<array>".repeat(64),
+        "</array>".repeat(64)
+    ));
+    decode(&ok).unwrap();
+    let deep = wrap(&format!(
+        "{}{}",
+        "<array>".repeat(65),
+        "</array>".repeat(65)
+    ));
+    assert!(matches!(decode(&deep), Err(Error::TooDeep { .. })));
+}
+
+#[test]
+fn deep_dict_error_names_path() {
+    let body = format!(
+        "<dict><key>A</key><array><dict><key>B</key>{}{}</dict></array></dict>",
+        "<array>".repeat(70),
+        "</array>".repeat(70)
+    );
+    let err = decode(&wrap(&body)).unwrap_err();
+    let Error::TooDeep { path, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(path.starts_with("A[0].B[0][0]"), "{path}");
+}
+
+#[test]
+fn oversized_body_is_refused_before_parsing() {
+    let big = vec![b' '; 100 * 1024 * 1024];
+    let err = decode(&big).unwrap_err();
+    assert_eq!(
+        err,
+        Error::TooLarge {
+            len: 100 * 1024 * 1024,
+            limit: mdm_plist::DEFAULT_MAX_BYTES
+        }
+    );
+}
+
+#[test]
+fn binary_refused_on_xml_path() {
+    let bin = mdm_plist::to_binary_bytes(&Value::String("x".into())).unwrap();
+    assert_eq!(decode(&bin).unwrap_err(), Error::BinaryNotAllowed);
+    let v: Value = mdm_plist::from_binary_bytes(&bin, &BinaryLimits::default()).unwrap();
+    assert_eq!(v, Value::String("x".into()));
+    assert_eq!(
+        mdm_plist::from_binary_bytes::<Value>(&wrap("<true/>"), &BinaryLimits::default())
+            .unwrap_err(),
+        Error::NotBinary
+    );
+}
+
+/// A binary plist whose arrays all point at the same child: 2^depth leaves from a few bytes.
+fn binary_expansion_bomb(levels: u8) -> Vec<u8> {
+    // objects: 0 = string "x"; k (1..=levels) = array [k-1, k-1, ..., k-1] (15 refs)
+    let mut out = b"bplist00".to_vec();
+    let mut offsets = Vec::new();
+    offsets.push(out.len());
+    out.extend_from_slice(&[0x51, b'x']);
+    for k in 1..=levels {
+        offsets.push(out.len());
+        out.push(0xAF); // array, count follows as int
+        out.extend_from_slice(&[0x10, 15]);
+        out.extend(std::iter::repeat_n(k - 1, 15));
+    }
+    let table = out.len();
+    for o in &offsets {
+        out.extend_from_slice(&u16::try_from(*o).unwrap().to_be_bytes());
+    }
+    let mut trailer = [0u8; 32];
+    trailer[6] = 2; // offset size
+    trailer[7] = 1; // ref size
+    trailer[8..16].copy_from_slice(&(offsets.len() as u64).to_be_bytes());
+    trailer[16..24].copy_from_slice(&u64::from(levels).to_be_bytes()); // top object
+    trailer[24..32].copy_from_slice(&(table as u64).to_be_bytes());
+    out.extend_from_slice(&trailer);
+    out
+}
+
+#[test]
+fn binary_reference_expansion_is_bounded() {
+    let small = binary_expansion_bomb(2);
+    let v: Value = mdm_plist::from_binary_bytes(&small, &BinaryLimits::default()).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 15);
+
+    // 15^8 = 2.5 billion leaves in under 200 bytes.
+    let bomb = binary_expansion_bomb(8);
+    assert!(bomb.len() < 256);
+    let err = mdm_plist::from_binary_bytes::<Value>(&bomb, &BinaryLimits::default()).unwrap_err();
+    assert!(matches!(err, Error::TooManyObjects { .. }), "{err}");
+}
+
+#[test]
+fn malformed_inputs_give_syntax_errors() {
+    let cases: &[&[u8]] = &[
+        b"",
+        b"<plist><dict><key>A</key>",
+        b"<plist><dict><key>A</key><string>x</dict></plist>",
+        b"<plist><integer>99999999999999999999999999</integer></plist>",
+        b"<plist><data>!!!not base64</data></plist>",
+        b"<plist><date>yesterday</date></plist>",
+        b"<plist><string>\xff\xfe</string></plist>",
+        b"<plist><string>&bogus;</string></plist>",
+        b"\x00\x01\x02",
+    ];
+    for case in cases {
+        let err = decode(case).unwrap_err();
+        assert!(
+            matches!(err, Error::Syntax { .. } | Error::Type { .. }),
+            "{:?}: {err:?}",
+            String::from_utf8_lossy(case)
+        );
+    }
+}
+
+#[test]
+fn duplicate_keys_are_refused_with_path() {
+    let body = "<dict><key>A</key><dict><key>K</key><true/><key>K</key><false/></dict></dict>";
+    let err = decode(&wrap(body)).unwrap_err();
+    assert_eq!(
+        err,
+        Error::DuplicateKey {
+            key: "K".into(),
+            path: "A".into()
+        }
+    );
+    // The hashed path (many keys) finds them too.
+    let many: String = (0..40)
+        .map(|i| format!("<key>k{i}</key><integer>{i}</integer>"))
+        .collect();
+    let body = format!("<dict>{many}<key>k7</key><true/></dict>");
+    assert!(matches!(
+        decode(&wrap(&body)),
+        Err(Error::DuplicateKey { .. })
+    ));
+}
+
+mdm_plist::plist_dict! {
+    /// A test message.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct Msg {
+        /// Required.
+        "Name" => pub name: String,
+        /// Optional.
+        "Count" => pub count: Option<u64>,
+        /// Nested.
+        "Items" => pub items: Option<Vec<Item>>,
+    }
+}
+
+mdm_plist::plist_dict! {
+    /// An item.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct Item {
+        /// Required.
+        "Id" => pub id: i64,
+    }
+}
+
+#[test]
+fn type_errors_name_the_key_path() {
+    let body = "<dict><key>Name</key><string>n</string><key>Items</key><array><dict><key>Id</key><integer>1</integer></dict><dict><key>Id</key><string>two</string></dict></array></dict>";
+    let err = mdm_plist::from_xml_bytes::<Msg>(&wrap(body)).unwrap_err();
+    let Error::Type { path, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(path, "Items[1].Id");
+
+    let missing = mdm_plist::from_xml_bytes::<Msg>(&wrap("<dict/>")).unwrap_err();
+    assert!(
+        missing
+            .to_string()
+            .contains("missing required key \"Name\""),
+        "{missing}"
+    );
+
+    let dup = "<dict><key>Name</key><string>a</string><key>Name</key><string>b</string></dict>";
+    assert!(matches!(
+        mdm_plist::from_xml_bytes::<Msg>(&wrap(dup)),
+        Err(Error::DuplicateKey { .. })
+    ));
+}
+
+#[test]
+fn unknown_keys_round_trip_in_order() {
+    let body = "<dict><key>Name</key><string>n</string><key>Zed</key><integer>1</integer><key>Alpha</key><array><true/></array></dict>";
+    let msg: Msg = mdm_plist::from_xml_bytes(&wrap(body)).unwrap();
+    assert_eq!(msg.count, None);
+    assert_eq!(msg.extra.keys().collect::<Vec<_>>(), vec!["Zed", "Alpha"]);
+    let again = mdm_plist::to_xml_bytes(&msg).unwrap();
+    let v1 = decode(&wrap(body)).unwrap();
+    let v2 = decode(&again).unwrap();
+    assert_eq!(v1, v2);
+    let text = String::from_utf8(again).unwrap();
+    assert!(!text.contains("Count"), "None fields are left out: {text}");
+    assert!(!text.contains("<key>Some</key>"), "{text}");
+}
