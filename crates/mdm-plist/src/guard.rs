@@ -21,6 +21,8 @@ const LINEAR_KEY_SCAN: usize = 16;
 pub(crate) struct Bounds {
     pub(crate) max_depth: usize,
     pub(crate) max_objects: usize,
+    /// Record repeated keys (last value wins) instead of failing.
+    pub(crate) allow_duplicates: bool,
 }
 
 enum Frame {
@@ -40,6 +42,8 @@ pub(crate) struct GuardState {
     frames: Vec<Frame>,
     objects: usize,
     error: Option<Error>,
+    /// Repeated keys seen when `allow_duplicates` is on, as `path.key`.
+    pub(crate) duplicates: Vec<String>,
 }
 
 impl GuardState {
@@ -49,6 +53,7 @@ impl GuardState {
             frames: Vec::new(),
             objects: 0,
             error: None,
+            duplicates: Vec::new(),
         }
     }
 
@@ -105,6 +110,7 @@ impl GuardState {
             });
         }
         // A dictionary waiting for a key: this event is the key.
+        let allow_duplicates = self.bounds.allow_duplicates;
         if let Some(Frame::Dict {
             expect_key: expect_key @ true,
             keys,
@@ -118,10 +124,19 @@ impl GuardState {
                 };
                 if duplicate {
                     let key = key.to_string();
-                    return Err(Error::DuplicateKey {
-                        key,
-                        path: self.path(),
-                    });
+                    let path = self.path();
+                    if !allow_duplicates {
+                        return Err(Error::DuplicateKey { key, path });
+                    }
+                    self.duplicates.push(format!("{path}.{key}"));
+                    if let Some(Frame::Dict {
+                        expect_key, keys, ..
+                    }) = self.frames.last_mut()
+                    {
+                        keys.push(key);
+                        *expect_key = false;
+                    }
+                    return Ok(());
                 }
                 keys.push(key.to_string());
                 if index.is_none() && keys.len() > LINEAR_KEY_SCAN {
@@ -239,4 +254,41 @@ pub(crate) fn check_entities(bytes: &[u8]) -> Result<(), Error> {
         rest = after;
     }
     Ok(())
+}
+
+/// Refuses an XML document that opens `<plist` but does not close it, or that has anything
+/// but white space and comments after `</plist>`.
+///
+/// plist's reader stops at the end of the root value and never looks further, so without
+/// this a truncated document or one with trailing data would decode as if it were whole.
+pub(crate) fn check_document_end(bytes: &[u8]) -> Result<(), Error> {
+    let end_tag = memchr::memmem::rfind(bytes, b"</plist>");
+    let syntax = |message: &str| Error::Syntax {
+        path: "<root>".into(),
+        message: message.into(),
+    };
+    match end_tag {
+        None => {
+            if memchr::memmem::find(bytes, b"<plist").is_some() {
+                return Err(syntax("missing </plist> end tag"));
+            }
+            Ok(())
+        }
+        Some(at) => {
+            let mut tail = bytes.get(at + b"</plist>".len()..).unwrap_or_default();
+            loop {
+                tail = tail.trim_ascii_start();
+                if tail.is_empty() {
+                    return Ok(());
+                }
+                let Some(rest) = tail.strip_prefix(b"<!--") else {
+                    return Err(syntax("data after </plist>"));
+                };
+                match memchr::memmem::find(rest, b"-->") {
+                    Some(end) => tail = rest.get(end + 3..).unwrap_or_default(),
+                    None => return Err(syntax("unterminated comment after </plist>")),
+                }
+            }
+        }
+    }
 }

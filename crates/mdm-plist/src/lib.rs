@@ -154,6 +154,44 @@ pub fn from_xml_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
 /// [`Error::Syntax`] when the bytes are not a well-formed plist, and [`Error::Type`] (with the
 /// key path) when the plist does not have the shape `T` expects.
 pub fn from_xml_bytes_with<T: DeserializeOwned>(bytes: &[u8], limits: &Limits) -> Result<T, Error> {
+    let options = Options {
+        limits: *limits,
+        allow_duplicate_keys: false,
+    };
+    from_xml_bytes_with_options(bytes, &options).map(|d| d.value)
+}
+
+/// Decoding choices beyond the [`Limits`], for callers that must read what real files
+/// contain rather than what they should contain (see [`from_xml_bytes_with_options`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Options {
+    /// Size and depth bounds.
+    pub limits: Limits,
+    /// Accept a dictionary that repeats a key, keeping the last value (as Apple's and
+    /// Python's parsers do) and reporting it in [`Decoded::duplicate_keys`]. Off by default:
+    /// a repeated key in a device message is refused with [`Error::DuplicateKey`]. Types
+    /// declared with [`plist_dict!`] still refuse a repeated key they model.
+    pub allow_duplicate_keys: bool,
+}
+
+/// A decoded value and the leniencies applied to get it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded<T> {
+    /// The value.
+    pub value: T,
+    /// Each repeated dictionary key that was accepted, as `path.key`.
+    pub duplicate_keys: Vec<String>,
+}
+
+/// Decodes an XML plist into `T` with explicit [`Options`], reporting the leniencies used.
+///
+/// # Errors
+/// As [`from_xml_bytes_with`].
+pub fn from_xml_bytes_with_options<T: DeserializeOwned>(
+    bytes: &[u8],
+    options: &Options,
+) -> Result<Decoded<T>, Error> {
+    let limits = &options.limits;
     if bytes.len() > limits.max_bytes {
         return Err(Error::TooLarge {
             len: bytes.len(),
@@ -164,9 +202,11 @@ pub fn from_xml_bytes_with<T: DeserializeOwned>(bytes: &[u8], limits: &Limits) -
         return Err(Error::BinaryNotAllowed);
     }
     guard::check_entities(bytes)?;
+    guard::check_document_end(bytes)?;
     let bounds = guard::Bounds {
         max_depth: limits.max_depth,
         max_objects: usize::MAX,
+        allow_duplicates: options.allow_duplicate_keys,
     };
     decode(bytes, bounds, |b| {
         plist::stream::XmlReader::new(Cursor::new(b))
@@ -205,14 +245,20 @@ pub fn from_binary_bytes<T: DeserializeOwned>(
     let bounds = guard::Bounds {
         max_depth: limits.max_depth,
         max_objects: limits.max_objects,
+        allow_duplicates: false,
     };
     decode(bytes, bounds, |b| {
         plist::stream::Reader::new(Cursor::new(b))
     })
+    .map(|d| d.value)
 }
 
 /// Runs serde over a guarded event stream; on failure, works out which kind of error it was.
-fn decode<'b, T, R, F>(bytes: &'b [u8], bounds: guard::Bounds, reader: F) -> Result<T, Error>
+fn decode<'b, T, R, F>(
+    bytes: &'b [u8],
+    bounds: guard::Bounds,
+    reader: F,
+) -> Result<Decoded<T>, Error>
 where
     T: DeserializeOwned,
     R: Iterator<Item = Result<plist::stream::OwnedEvent, plist::Error>>,
@@ -224,7 +270,10 @@ where
         T::deserialize(&mut de)
     };
     match result {
-        Ok(v) => Ok(v),
+        Ok(value) => Ok(Decoded {
+            value,
+            duplicate_keys: state.duplicates,
+        }),
         Err(serde_err) => {
             if let Some(err) = state.take_error() {
                 return Err(err);
