@@ -153,3 +153,4 @@ fn builder(
         .unwrap();
     b
 }
+pub mod nginx;
