@@ -1,0 +1,302 @@
+//! CMS SignedData: signing content and verifying signed content.
+//!
+//! A signed profile is a DER (or, from macOS tools, BER) `ContentInfo` of type `signedData`
+//! with the profile plist as embedded `id-data` content (RFC 5652, section 5). A device shows
+//! such a profile as verified when the chain leads to a root it trusts.
+
+use openssl::cms::{CMSOptions, CmsContentInfo};
+use openssl::nid::Nid;
+use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
+use openssl::stack::Stack;
+use openssl::x509::X509;
+use openssl::x509::store::X509StoreBuilder;
+
+use crate::error::{Error, crypto, describe, has_reason};
+use crate::keys::{Certificate, Identity};
+use crate::trust::TrustPolicy;
+
+/// Largest signed structure [`verify`] and its siblings accept (16 MiB), checked before
+/// parsing. The largest real profiles (certificate bundles) are about 0.5 MiB.
+pub const MAX_SIGNED_BYTES: usize = 16 * 1024 * 1024;
+
+/// Signs content with one identity: CMS SignedData, DER, SHA-256 (OpenSSL's default digest
+/// for RSA and P-256 keys), the signer certificate and its chain included, signed
+/// attributes (content type, signing time, message digest) present.
+pub struct Signer {
+    identity: Identity,
+    chain: Stack<X509>,
+    detached: bool,
+    include_chain: bool,
+}
+
+impl Signer {
+    /// A signer for this identity, with embedded content and the chain included.
+    ///
+    /// # Errors
+    /// [`Error::Crypto`] when OpenSSL cannot allocate the certificate list.
+    pub fn new(identity: Identity) -> Result<Self, Error> {
+        let mut chain = Stack::new().map_err(crypto)?;
+        for c in identity.chain() {
+            chain.push(c.as_openssl().to_owned()).map_err(crypto)?;
+        }
+        Ok(Signer {
+            identity,
+            chain,
+            detached: false,
+            include_chain: true,
+        })
+    }
+
+    /// Leaves the content out of the output (a detached signature, as the `Mdm-Signature`
+    /// header carries). Default: off (content embedded).
+    pub fn detached(&mut self, on: bool) -> &mut Self {
+        self.detached = on;
+        self
+    }
+
+    /// Includes the identity's chain certificates next to the signer certificate.
+    /// Default: on.
+    pub fn include_chain(&mut self, on: bool) -> &mut Self {
+        self.include_chain = on;
+        self
+    }
+
+    /// The identity that signs.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Signs `content` and returns the DER `ContentInfo`.
+    ///
+    /// # Errors
+    /// [`Error::Crypto`] when OpenSSL fails (the key cannot sign, allocation).
+    pub fn sign(&self, content: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut flags = CMSOptions::BINARY | CMSOptions::NOSMIMECAP;
+        if self.detached {
+            flags |= CMSOptions::DETACHED;
+        }
+        let chain = if self.include_chain && !self.identity.chain().is_empty() {
+            Some(self.chain.as_ref())
+        } else {
+            None
+        };
+        let cms = CmsContentInfo::sign(
+            Some(self.identity.certificate().as_openssl()),
+            Some(self.identity.key().as_openssl()),
+            chain,
+            Some(content),
+            flags,
+        )
+        .map_err(crypto)?;
+        cms.to_der().map_err(crypto)
+    }
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("identity", &self.identity)
+            .field("detached", &self.detached)
+            .field("include_chain", &self.include_chain)
+            .finish()
+    }
+}
+
+/// Signs `content` with `signer` (see [`Signer::sign`]).
+///
+/// # Errors
+/// As [`Signer::sign`].
+pub fn sign(content: &[u8], signer: &Signer) -> Result<Vec<u8>, Error> {
+    signer.sign(content)
+}
+
+/// The outcome of a successful verification.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    content: Vec<u8>,
+    signer: Certificate,
+    chain: Vec<Certificate>,
+    certificates: Vec<Certificate>,
+}
+
+impl Verified {
+    /// The signed content (for a detached signature, the content that was checked).
+    pub fn content(&self) -> &[u8] {
+        &self.content
+    }
+
+    /// Takes the content out.
+    pub fn into_content(self) -> Vec<u8> {
+        self.content
+    }
+
+    /// The certificate of the (first) signer.
+    pub fn signer(&self) -> &Certificate {
+        &self.signer
+    }
+
+    /// The validated chain from the signer to the anchor, signer first. Empty when the
+    /// policy was [`TrustPolicy::signature_only`].
+    pub fn chain(&self) -> &[Certificate] {
+        &self.chain
+    }
+
+    /// Every certificate the signed data carried, in its order.
+    pub fn certificates(&self) -> &[Certificate] {
+        &self.certificates
+    }
+}
+
+/// Verifies a signed structure with embedded content (DER or BER) and returns the content,
+/// the signer certificate and the validated chain.
+///
+/// Checks, in order: the size limit, that the bytes are a `signedData` ContentInfo, that
+/// there is at least one signer and its certificate is included, the content digest and
+/// signature of every signer, then each signer's chain against `policy`.
+///
+/// # Errors
+/// A typed error naming the failed check; see [`Error::failed_check`].
+pub fn verify(signed: &[u8], policy: &TrustPolicy) -> Result<Verified, Error> {
+    verify_inner(signed, None, policy)
+}
+
+/// Verifies a detached signature over `content` (as in the `Mdm-Signature` header).
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_detached(
+    signature: &[u8],
+    content: &[u8],
+    policy: &TrustPolicy,
+) -> Result<Verified, Error> {
+    verify_inner(signature, Some(content), policy)
+}
+
+/// The embedded content of a signed structure, **without checking the signature or
+/// anything else**. For display and triage only; never act on what it returns.
+///
+/// # Errors
+/// [`Error::Malformed`], [`Error::WrongContentType`], [`Error::NoContent`] and the
+/// structural errors of [`verify`] (the signer certificate must be present).
+pub fn content_unverified(signed: &[u8]) -> Result<Vec<u8>, Error> {
+    let p7 = parse_signed(signed)?;
+    let empty = Stack::<X509>::new().map_err(crypto)?;
+    let store = X509StoreBuilder::new().map_err(crypto)?.build();
+    let mut out = Vec::new();
+    p7.verify(
+        &empty,
+        &store,
+        None,
+        Some(&mut out),
+        Pkcs7Flags::NOVERIFY | Pkcs7Flags::NOSIGS,
+    )
+    .map_err(|e| map_verify_error(&e))?;
+    Ok(out)
+}
+
+/// The certificates a signed structure carries, without verifying anything.
+///
+/// # Errors
+/// [`Error::Malformed`] or [`Error::WrongContentType`].
+pub fn certificates_unverified(signed: &[u8]) -> Result<Vec<Certificate>, Error> {
+    let p7 = parse_signed(signed)?;
+    Ok(embedded_certificates(&p7))
+}
+
+fn verify_inner(
+    signed: &[u8],
+    detached: Option<&[u8]>,
+    policy: &TrustPolicy,
+) -> Result<Verified, Error> {
+    let p7 = parse_signed(signed)?;
+    let certificates = embedded_certificates(&p7);
+    let empty = Stack::<X509>::new().map_err(crypto)?;
+    let signers = p7
+        .signers(&empty, Pkcs7Flags::empty())
+        .map_err(|e| map_verify_error(&e))?;
+    let signers: Vec<Certificate> = signers
+        .iter()
+        .map(|c| Certificate::from(c.to_owned()))
+        .collect();
+    let Some(first) = signers.first().cloned() else {
+        return Err(Error::NoSigners);
+    };
+
+    // Signature and digest of every signer; the chain is checked below with our policy so
+    // that its failures come back typed.
+    let store = X509StoreBuilder::new().map_err(crypto)?.build();
+    let mut content = Vec::new();
+    p7.verify(
+        &empty,
+        &store,
+        detached,
+        Some(&mut content),
+        Pkcs7Flags::NOVERIFY,
+    )
+    .map_err(|e| map_verify_error(&e))?;
+
+    let mut chain = Vec::new();
+    if policy.checks_chain() {
+        for (i, s) in signers.iter().enumerate() {
+            let c = policy.verify_chain(s, &certificates)?;
+            if i == 0 {
+                chain = c;
+            }
+        }
+    }
+    Ok(Verified {
+        content,
+        signer: first,
+        chain,
+        certificates,
+    })
+}
+
+pub(crate) fn parse_signed(signed: &[u8]) -> Result<Pkcs7, Error> {
+    if signed.len() > MAX_SIGNED_BYTES {
+        return Err(Error::TooLarge {
+            len: signed.len(),
+            limit: MAX_SIGNED_BYTES,
+        });
+    }
+    let p7 = Pkcs7::from_der(signed).map_err(|e| Error::Malformed(describe(&e)))?;
+    let nid = p7.type_().map(|o| o.nid());
+    if nid != Some(Nid::PKCS7_SIGNED) {
+        let found = p7
+            .type_()
+            .map(|o| o.to_string())
+            .unwrap_or_else(|| "absent".to_owned());
+        return Err(Error::WrongContentType {
+            expected: "signedData",
+            found,
+        });
+    }
+    Ok(p7)
+}
+
+fn embedded_certificates(p7: &Pkcs7) -> Vec<Certificate> {
+    p7.signed()
+        .and_then(|s| s.certificates())
+        .map(|s| {
+            s.iter()
+                .map(|c| Certificate::from(c.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn map_verify_error(e: &openssl::error::ErrorStack) -> Error {
+    if has_reason(e, "no signers") || has_reason(e, "no signatures on data") {
+        Error::NoSigners
+    } else if has_reason(e, "signer certificate not found") {
+        Error::SignerCertificateMissing
+    } else if has_reason(e, "digest failure") {
+        Error::DigestMismatch
+    } else if has_reason(e, "no content") {
+        Error::NoContent
+    } else if has_reason(e, "signature failure") {
+        Error::BadSignature(describe(e))
+    } else {
+        Error::BadSignature(describe(e))
+    }
+}
