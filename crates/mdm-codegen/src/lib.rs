@@ -1,0 +1,92 @@
+//! Generates Rust types from Apple's device-management YAML schema
+//! ([apple/device-management](https://github.com/apple/device-management)).
+//!
+//! Three layers, each usable on its own:
+//!
+//! 1. [`load`] reads the YAML (anchors and aliases expanded, self-recursive keys marked) into
+//!    the schema model in [`ir`]. The model is plain data: key names, types, presence,
+//!    allowed values, ranges, defaults, and per-platform availability with key-level
+//!    `supportedOS` already merged over the payload level. Apple's prose is not kept.
+//! 2. [`rust`] maps a list of keys to Rust items (structs through `mdm_plist::plist_dict!`,
+//!    open enums through `mdm_plist::open_enum!`, tagged unions) and renders them. It knows
+//!    nothing about commands, profiles or declarations.
+//! 3. A family emitter decides root names and what surrounds the types: [`commands`] writes
+//!    `mdm-commands/src/generated/`. A profiles or declarations emitter follows the same
+//!    pattern: walk `Schema::family(Family::Profile)`, call
+//!    [`rust::TypeBuilder::root_struct`] per file with the payload type as prefix, and add the
+//!    family's tables.
+//!
+//! The binary (`mdm-codegen SCHEMA_DIR [WORKSPACE_ROOT]`) writes the files; the library is
+//! what tests and other tools call.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod commands;
+pub mod ir;
+pub mod load;
+pub mod rust;
+
+use std::path::{Path, PathBuf};
+
+/// One file to write, relative to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// Path relative to the workspace root.
+    pub path: PathBuf,
+    /// Contents.
+    pub text: String,
+}
+
+/// Loads the schema at `schema_dir` and returns every file the generator owns, relative to
+/// the workspace root: `crates/mdm-commands/src/generated/*` and `docs/coverage.md`.
+///
+/// # Errors
+/// When the schema cannot be read.
+pub fn generate_all(schema_dir: &Path) -> Result<Vec<Generated>, load::LoadError> {
+    let commit = load::find_commit(schema_dir);
+    let schema = load::load_schema(schema_dir, commit)?;
+    let (files, infos) = commands::emit(&schema);
+    let mut out = Vec::new();
+    for f in files {
+        out.push(Generated {
+            path: Path::new("crates/mdm-commands/src/generated").join(f.path),
+            text: rustfmt(&f.text)?,
+        });
+    }
+    out.push(Generated {
+        path: PathBuf::from("docs/coverage.md"),
+        text: commands::coverage_markdown(&schema, &infos),
+    });
+    Ok(out)
+}
+
+/// Formats Rust source with `rustfmt` (edition 2024), so generated files pass
+/// `cargo fmt --check` and diffs stay readable.
+///
+/// # Errors
+/// When `rustfmt` cannot be run or rejects the source.
+pub fn rustfmt(source: &str) -> Result<String, load::LoadError> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let err = |e: String| load::LoadError::Shape("rustfmt".into(), e);
+    let mut child = Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".into()))
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| err(format!("cannot run rustfmt: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(source.as_bytes())
+            .map_err(|e| err(e.to_string()))?;
+    }
+    let output = child.wait_with_output().map_err(|e| err(e.to_string()))?;
+    if !output.status.success() {
+        return Err(err(String::from_utf8_lossy(&output.stderr).into_owned()));
+    }
+    String::from_utf8(output.stdout).map_err(|e| err(e.to_string()))
+}
+
+/// The folders whose contents the generator owns entirely (stale files in them are removed).
+pub const OWNED_DIRS: &[&str] = &["crates/mdm-commands/src/generated"];
