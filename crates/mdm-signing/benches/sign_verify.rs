@@ -1,5 +1,11 @@
 //! Sign and verify a 4 KiB profile with RSA-2048 and P-256.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::print_stderr,
+    clippy::cast_possible_wrap,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs
+)]
 
 use std::hint::black_box;
 
@@ -7,10 +13,13 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mdm_signing::{Identity, PrivateKey, Signer, TrustPolicy, sign, verify};
 
 fn profile_4k() -> Vec<u8> {
-    let mut p = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n".to_vec();
+    let mut p =
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<plist version=\"1.0\">\n<dict>\n".to_vec();
     let mut i = 0;
     while p.len() < 4096 - 40 {
-        p.extend_from_slice(format!("\t<key>Key{i:04}</key>\n\t<string>value</string>\n").as_bytes());
+        p.extend_from_slice(
+            format!("\t<key>Key{i:04}</key>\n\t<string>value</string>\n").as_bytes(),
+        );
         i += 1;
     }
     p.extend_from_slice(b"</dict>\n</plist>\n");
@@ -31,7 +40,9 @@ fn bench(c: &mut Criterion) {
         let policy = TrustPolicy::with_anchors([anchor]);
         let mut g = c.benchmark_group(name);
         g.throughput(Throughput::Elements(1));
-        g.bench_function("sign_4k", |b| b.iter(|| sign(black_box(&profile), &signer).unwrap()));
+        g.bench_function("sign_4k", |b| {
+            b.iter(|| sign(black_box(&profile), &signer).unwrap())
+        });
         g.bench_function("verify_4k", |b| {
             b.iter(|| verify(black_box(&signed), &policy).unwrap())
         });

@@ -43,10 +43,12 @@ impl Certificate {
     /// [`MAX_KEY_FILE_BYTES`].
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         check_size(der)?;
-        X509::from_der(der).map(Certificate).map_err(|e| Error::Load {
-            what: "certificate",
-            message: describe(&e),
-        })
+        X509::from_der(der)
+            .map(Certificate)
+            .map_err(|e| Error::Load {
+                what: "certificate",
+                message: describe(&e),
+            })
     }
 
     /// Reads the first certificate of a PEM file (`-----BEGIN CERTIFICATE-----`).
@@ -313,11 +315,7 @@ impl PrivateKey {
                 bits: self.0.bits(),
             },
             Id::EC => {
-                let curve = self
-                    .0
-                    .ec_key()
-                    .ok()
-                    .and_then(|k| k.group().curve_name());
+                let curve = self.0.ec_key().ok().and_then(|k| k.group().curve_name());
                 match curve {
                     Some(Nid::X9_62_PRIME256V1) => KeyKind::EcP256,
                     Some(Nid::SECP384R1) => KeyKind::EcP384,
@@ -347,9 +345,7 @@ impl PrivateKey {
     /// # Errors
     /// [`Error::Crypto`] when OpenSSL cannot encode.
     pub fn to_pkcs8_der(&self) -> Result<Vec<u8>, Error> {
-        self.0
-            .private_key_to_pkcs8()
-            .map_err(crate::error::crypto)
+        self.0.private_key_to_pkcs8().map_err(crate::error::crypto)
     }
 
     /// Whether this key is the private half of the certificate's public key.
@@ -553,8 +549,13 @@ impl Identity {
                 .map_err(c)?,
         )
         .map_err(c)?;
-        b.append_extension(ExtendedKeyUsage::new().email_protection().build().map_err(c)?)
-            .map_err(c)?;
+        b.append_extension(
+            ExtendedKeyUsage::new()
+                .email_protection()
+                .build()
+                .map_err(c)?,
+        )
+        .map_err(c)?;
         b.sign(key.as_openssl(), MessageDigest::sha256())
             .map_err(c)?;
         Identity::new(Certificate(b.build()), key, Vec::new())
@@ -600,10 +601,7 @@ fn name_line(name: &X509NameRef) -> String {
     name.entries()
         .map(|e| {
             let key = e.object().nid().short_name().unwrap_or("?").to_owned();
-            let value = e
-                .data()
-                .to_string()
-                .unwrap_or_else(|_| "?".to_owned());
+            let value = e.data().to_string().unwrap_or_else(|_| "?".to_owned());
             format!("{key}={value}")
         })
         .collect::<Vec<_>>()

@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod der;
 mod envelope;
 mod error;
 mod keys;
@@ -51,8 +52,8 @@ mod trust;
 pub use openssl;
 
 pub use crate::envelope::{
-    ContentCipher, ENCRYPTED_PAYLOAD_CONTENT, PAYLOAD_CONTENT, decrypt, decrypt_payloads,
-    encrypt, encrypt_payloads, encrypt_payloads_with,
+    ContentCipher, ENCRYPTED_PAYLOAD_CONTENT, PAYLOAD_CONTENT, decrypt, decrypt_payloads, encrypt,
+    encrypt_payloads, encrypt_payloads_with,
 };
 pub use crate::error::{ChainFailure, Error};
 pub use crate::keys::{Certificate, Identity, KeyKind, MAX_KEY_FILE_BYTES, PrivateKey};
@@ -61,7 +62,7 @@ pub use crate::mdm_signature::{
     verify_mdm_signature, verify_mdm_signature_der,
 };
 pub use crate::signed::{
-    MAX_SIGNED_BYTES, Signer, Verified, certificates_unverified, content_unverified, sign,
-    verify, verify_detached,
+    MAX_SIGNED_BYTES, Signer, Verified, certificates_unverified, content_unverified, sign, verify,
+    verify_detached,
 };
 pub use crate::trust::{DEFAULT_MAX_DEPTH, TrustPolicy};

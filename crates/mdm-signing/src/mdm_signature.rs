@@ -75,10 +75,7 @@ pub fn certificate_from_proxy_header(value: &str) -> Result<Certificate, Error> 
         });
     }
     let value = value.trim();
-    if let Some(inner) = value
-        .strip_prefix(':')
-        .and_then(|v| v.strip_suffix(':'))
-    {
+    if let Some(inner) = value.strip_prefix(':').and_then(|v| v.strip_suffix(':')) {
         let der = decode_base64(inner, "Client-Cert")?;
         return cert_from_header_der(&der);
     }
@@ -113,10 +110,7 @@ fn decode_base64(value: &str, what: &str) -> Result<Vec<u8>, Error> {
             limit: MAX_HEADER_BYTES,
         });
     }
-    let compact: Vec<u8> = value
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
+    let compact: Vec<u8> = value.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     STANDARD
         .decode(&compact)
         .map_err(|e| Error::Header(format!("{what} is not base64: {e}")))

@@ -179,18 +179,31 @@ pub fn verify_detached(
 /// [`Error::Malformed`], [`Error::WrongContentType`], [`Error::NoContent`] and the
 /// structural errors of [`verify`] (the signer certificate must be present).
 pub fn content_unverified(signed: &[u8]) -> Result<Vec<u8>, Error> {
-    let p7 = parse_signed(signed)?;
-    let empty = Stack::<X509>::new().map_err(crypto)?;
-    let store = X509StoreBuilder::new().map_err(crypto)?.build();
     let mut out = Vec::new();
-    p7.verify(
-        &empty,
-        &store,
-        None,
-        Some(&mut out),
-        Pkcs7Flags::NOVERIFY | Pkcs7Flags::NOSIGS,
-    )
-    .map_err(|e| map_verify_error(&e))?;
+    match decode(signed)? {
+        Decoded::Pkcs7(p7) => {
+            let empty = Stack::<X509>::new().map_err(crypto)?;
+            let store = X509StoreBuilder::new().map_err(crypto)?.build();
+            p7.verify(
+                &empty,
+                &store,
+                None,
+                Some(&mut out),
+                Pkcs7Flags::NOVERIFY | Pkcs7Flags::NOSIGS,
+            )
+            .map_err(|e| map_verify_error(&e))?;
+        }
+        Decoded::Cms(mut cms) => {
+            cms.verify(
+                None,
+                None,
+                None,
+                Some(&mut out),
+                CMSOptions::NOVERIFY | CMSOptions::NOSIGS,
+            )
+            .map_err(|e| map_verify_error(&e))?;
+        }
+    }
     Ok(out)
 }
 
@@ -199,8 +212,46 @@ pub fn content_unverified(signed: &[u8]) -> Result<Vec<u8>, Error> {
 /// # Errors
 /// [`Error::Malformed`] or [`Error::WrongContentType`].
 pub fn certificates_unverified(signed: &[u8]) -> Result<Vec<Certificate>, Error> {
-    let p7 = parse_signed(signed)?;
-    Ok(embedded_certificates(&p7))
+    match decode(signed)? {
+        Decoded::Pkcs7(p7) => Ok(embedded_certificates(&p7)),
+        Decoded::Cms(_) => Ok(outline(signed)?.0),
+    }
+}
+
+/// A decoded SignedData: through OpenSSL's PKCS#7 decoder when it accepts the structure
+/// (signers named by issuer and serial number), otherwise through its CMS decoder.
+enum Decoded {
+    Pkcs7(Pkcs7),
+    Cms(CmsContentInfo),
+}
+
+fn decode(signed: &[u8]) -> Result<Decoded, Error> {
+    if signed.len() > MAX_SIGNED_BYTES {
+        return Err(Error::TooLarge {
+            len: signed.len(),
+            limit: MAX_SIGNED_BYTES,
+        });
+    }
+    match Pkcs7::from_der(signed) {
+        Ok(p7) => {
+            let nid = p7.type_().map(|o| o.nid());
+            if nid != Some(Nid::PKCS7_SIGNED) {
+                let found = p7
+                    .type_()
+                    .map(|o| o.to_string())
+                    .unwrap_or_else(|| "absent".to_owned());
+                return Err(Error::WrongContentType {
+                    expected: "signedData",
+                    found,
+                });
+            }
+            Ok(Decoded::Pkcs7(p7))
+        }
+        Err(p7_err) => match CmsContentInfo::from_der(signed) {
+            Ok(cms) => Ok(Decoded::Cms(cms)),
+            Err(_) => Err(Error::Malformed(describe(&p7_err))),
+        },
+    }
 }
 
 fn verify_inner(
@@ -208,33 +259,13 @@ fn verify_inner(
     detached: Option<&[u8]>,
     policy: &TrustPolicy,
 ) -> Result<Verified, Error> {
-    let p7 = parse_signed(signed)?;
-    let certificates = embedded_certificates(&p7);
-    let empty = Stack::<X509>::new().map_err(crypto)?;
-    let signers = p7
-        .signers(&empty, Pkcs7Flags::empty())
-        .map_err(|e| map_verify_error(&e))?;
-    let signers: Vec<Certificate> = signers
-        .iter()
-        .map(|c| Certificate::from(c.to_owned()))
-        .collect();
+    let (content, signers, certificates) = match decode(signed)? {
+        Decoded::Pkcs7(p7) => check_pkcs7(&p7, detached)?,
+        Decoded::Cms(cms) => check_cms(signed, cms, detached)?,
+    };
     let Some(first) = signers.first().cloned() else {
         return Err(Error::NoSigners);
     };
-
-    // Signature and digest of every signer; the chain is checked below with our policy so
-    // that its failures come back typed.
-    let store = X509StoreBuilder::new().map_err(crypto)?.build();
-    let mut content = Vec::new();
-    p7.verify(
-        &empty,
-        &store,
-        detached,
-        Some(&mut content),
-        Pkcs7Flags::NOVERIFY,
-    )
-    .map_err(|e| map_verify_error(&e))?;
-
     let mut chain = Vec::new();
     if policy.checks_chain() {
         for (i, s) in signers.iter().enumerate() {
@@ -252,36 +283,92 @@ fn verify_inner(
     })
 }
 
-pub(crate) fn parse_signed(signed: &[u8]) -> Result<Pkcs7, Error> {
-    if signed.len() > MAX_SIGNED_BYTES {
-        return Err(Error::TooLarge {
-            len: signed.len(),
-            limit: MAX_SIGNED_BYTES,
-        });
+type Checked = (Vec<u8>, Vec<Certificate>, Vec<Certificate>);
+
+/// Signature and digest of every signer, through the PKCS#7 decoder. The chain is checked
+/// afterwards with the caller's policy, so that its failures come back typed.
+fn check_pkcs7(p7: &Pkcs7, detached: Option<&[u8]>) -> Result<Checked, Error> {
+    let certificates = embedded_certificates(p7);
+    let empty = Stack::<X509>::new().map_err(crypto)?;
+    let signers: Vec<Certificate> = p7
+        .signers(&empty, Pkcs7Flags::empty())
+        .map_err(|e| map_verify_error(&e))?
+        .iter()
+        .map(|c| Certificate::from(c.to_owned()))
+        .collect();
+    if signers.is_empty() {
+        return Err(Error::NoSigners);
     }
-    let p7 = Pkcs7::from_der(signed).map_err(|e| Error::Malformed(describe(&e)))?;
-    let nid = p7.type_().map(|o| o.nid());
-    if nid != Some(Nid::PKCS7_SIGNED) {
-        let found = p7
-            .type_()
-            .map(|o| o.to_string())
-            .unwrap_or_else(|| "absent".to_owned());
-        return Err(Error::WrongContentType {
-            expected: "signedData",
-            found,
-        });
+    let store = X509StoreBuilder::new().map_err(crypto)?.build();
+    let mut content = Vec::new();
+    p7.verify(
+        &empty,
+        &store,
+        detached,
+        Some(&mut content),
+        Pkcs7Flags::NOVERIFY,
+    )
+    .map_err(|e| map_verify_error(&e))?;
+    Ok((content, signers, certificates))
+}
+
+/// The same checks through the CMS decoder, which also reads signers named by subject key
+/// identifier. OpenSSL's CMS API does not hand out the signer certificate, so it is found
+/// by offering each carried certificate alone (a structural match, no second signature
+/// check); this supports one signer per structure.
+fn check_cms(
+    signed: &[u8],
+    mut cms: CmsContentInfo,
+    detached: Option<&[u8]>,
+) -> Result<Checked, Error> {
+    let (certificates, signer_count) = outline(signed)?;
+    if signer_count == 0 {
+        return Err(Error::NoSigners);
     }
-    Ok(p7)
+    let mut content = Vec::new();
+    cms.verify(
+        None,
+        None,
+        detached,
+        Some(&mut content),
+        CMSOptions::NOVERIFY,
+    )
+    .map_err(|e| map_verify_error(&e))?;
+    for candidate in &certificates {
+        let mut fresh = CmsContentInfo::from_der(signed).map_err(crypto)?;
+        let mut only = Stack::<X509>::new().map_err(crypto)?;
+        only.push(candidate.as_openssl().to_owned())
+            .map_err(crypto)?;
+        let found = fresh.verify(
+            Some(&only),
+            None,
+            detached,
+            None,
+            CMSOptions::NOINTERN | CMSOptions::NOSIGS | CMSOptions::NOVERIFY,
+        );
+        if found.is_ok() {
+            return Ok((content, vec![candidate.clone()], certificates));
+        }
+    }
+    Err(Error::SignerCertificateMissing)
+}
+
+fn outline(signed: &[u8]) -> Result<(Vec<Certificate>, usize), Error> {
+    let o = crate::der::outline_signed_data(signed).ok_or_else(|| {
+        Error::Malformed("signed data does not have the expected shape".to_owned())
+    })?;
+    let certs = o
+        .certificates
+        .iter()
+        .filter_map(|d| Certificate::from_der(d).ok())
+        .collect();
+    Ok((certs, o.signer_count))
 }
 
 fn embedded_certificates(p7: &Pkcs7) -> Vec<Certificate> {
     p7.signed()
         .and_then(|s| s.certificates())
-        .map(|s| {
-            s.iter()
-                .map(|c| Certificate::from(c.to_owned()))
-                .collect()
-        })
+        .map(|s| s.iter().map(|c| Certificate::from(c.to_owned())).collect())
         .unwrap_or_default()
 }
 
@@ -290,12 +377,15 @@ fn map_verify_error(e: &openssl::error::ErrorStack) -> Error {
         Error::NoSigners
     } else if has_reason(e, "signer certificate not found") {
         Error::SignerCertificateMissing
-    } else if has_reason(e, "digest failure") {
+    } else if has_reason(e, "digest failure") || has_reason(e, "content verify error") {
         Error::DigestMismatch
     } else if has_reason(e, "no content") {
         Error::NoContent
-    } else if has_reason(e, "signature failure") {
-        Error::BadSignature(describe(e))
+    } else if has_reason(e, "type not signed data") {
+        Error::WrongContentType {
+            expected: "signedData",
+            found: "another cms type".to_owned(),
+        }
     } else {
         Error::BadSignature(describe(e))
     }

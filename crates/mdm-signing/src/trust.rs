@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use openssl::stack::Stack;
 use openssl::x509::store::{X509Store, X509StoreBuilder};
-use openssl::x509::verify::X509VerifyParam;
+use openssl::x509::verify::{X509VerifyFlags, X509VerifyParam};
 use openssl::x509::{X509, X509PurposeId, X509StoreContext, X509VerifyResult};
 
 use crate::error::{ChainFailure, Error, crypto};
@@ -29,6 +29,7 @@ pub struct TrustPolicy {
     at: Option<DateTime<Utc>>,
     check_purpose: bool,
     check_chain: bool,
+    ignore_critical: bool,
     max_depth: u32,
 }
 
@@ -49,6 +50,7 @@ impl TrustPolicy {
             at: None,
             check_purpose: true,
             check_chain: true,
+            ignore_critical: false,
             max_depth: DEFAULT_MAX_DEPTH,
         }
     }
@@ -102,6 +104,14 @@ impl TrustPolicy {
         self
     }
 
+    /// Accepts certificates with critical extensions OpenSSL does not know (Apple's
+    /// developer certificates carry one). Default: off, such a chain fails with
+    /// [`ChainFailure::Other`] code 34.
+    pub fn allow_unknown_critical_extensions(&mut self, on: bool) -> &mut Self {
+        self.ignore_critical = on;
+        self
+    }
+
     /// Longest chain accepted, counting signer and anchor. Default: [`DEFAULT_MAX_DEPTH`].
     pub fn max_depth(&mut self, depth: u32) -> &mut Self {
         self.max_depth = depth;
@@ -129,9 +139,7 @@ impl TrustPolicy {
         let store = self.store()?;
         let mut untrusted = Stack::<X509>::new().map_err(crypto)?;
         for c in extra.iter().chain(self.intermediates.iter()) {
-            untrusted
-                .push(c.as_openssl().to_owned())
-                .map_err(crypto)?;
+            untrusted.push(c.as_openssl().to_owned()).map_err(crypto)?;
         }
         let mut ctx = X509StoreContext::new().map_err(crypto)?;
         let outcome = ctx
@@ -154,13 +162,17 @@ impl TrustPolicy {
     fn store(&self) -> Result<X509Store, Error> {
         let mut builder = X509StoreBuilder::new().map_err(crypto)?;
         for a in &self.anchors {
-            builder.add_cert(a.as_openssl().to_owned()).map_err(crypto)?;
+            builder
+                .add_cert(a.as_openssl().to_owned())
+                .map_err(crypto)?;
         }
         if self.system_roots {
             builder.set_default_paths().map_err(crypto)?;
         }
         let mut param = X509VerifyParam::new().map_err(crypto)?;
         if let Some(at) = self.at {
+            // time_t is 64-bit on every platform OpenSSL 3 supports.
+            #[allow(clippy::useless_conversion)]
             let t = at
                 .timestamp()
                 .try_into()
@@ -171,6 +183,11 @@ impl TrustPolicy {
         if self.check_purpose {
             param
                 .set_purpose(X509PurposeId::SMIME_SIGN)
+                .map_err(crypto)?;
+        }
+        if self.ignore_critical {
+            param
+                .set_flags(X509VerifyFlags::IGNORE_CRITICAL)
                 .map_err(crypto)?;
         }
         builder.set_param(&param).map_err(crypto)?;

@@ -1,6 +1,12 @@
 //! Interop with the real `openssl` CLI: sign here and verify there, sign there and verify
 //! here, encrypt here and decrypt there, for RSA and P-256.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
+#![allow(
+    clippy::print_stderr,
+    clippy::cast_possible_wrap,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 mod common;
 
@@ -54,14 +60,18 @@ fn signed_here_verifies_with_openssl_cms_and_smime() {
 
         let (ok, out, err) = run(
             &bin,
-            &["cms", "-verify", "-inform", "DER", "-in", &input, "-CAfile", &ca],
+            &[
+                "cms", "-verify", "-inform", "DER", "-in", &input, "-CAfile", &ca,
+            ],
         );
         assert!(ok, "{alg:?} openssl cms -verify: {err}");
         assert_eq!(out, PROFILE);
 
         let (ok, out, err) = run(
             &bin,
-            &["smime", "-verify", "-inform", "DER", "-in", &input, "-CAfile", &ca],
+            &[
+                "smime", "-verify", "-inform", "DER", "-in", &input, "-CAfile", &ca,
+            ],
         );
         assert!(ok, "{alg:?} openssl smime -verify: {err}");
         assert_eq!(out, PROFILE);
@@ -74,8 +84,19 @@ fn signed_here_verifies_with_openssl_cms_and_smime() {
         let (ok, _, err) = run(
             &bin,
             &[
-                "cms", "-verify", "-binary", "-inform", "DER", "-in", &sig, "-content", &content,
-                "-CAfile", &ca, "-out", "/dev/null",
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                &sig,
+                "-content",
+                &content,
+                "-CAfile",
+                &ca,
+                "-out",
+                "/dev/null",
             ],
         );
         assert!(ok, "{alg:?} detached: {err}");
@@ -102,8 +123,19 @@ fn signed_by_openssl_verifies_here() {
             let out = dir.path().join("signed.der");
             let out_s = out.to_str().unwrap();
             let mut args = vec![
-                tool, "-sign", "-binary", "-in", &content, "-signer", &cert, "-inkey", &key,
-                "-certfile", &ca, "-out", out_s,
+                tool,
+                "-sign",
+                "-binary",
+                "-in",
+                &content,
+                "-signer",
+                &cert,
+                "-inkey",
+                &key,
+                "-certfile",
+                &ca,
+                "-out",
+                out_s,
             ];
             args.extend_from_slice(extra);
             let (ok, _, err) = run(&bin, &args);
@@ -119,13 +151,27 @@ fn signed_by_openssl_verifies_here() {
         let (ok, _, err) = run(
             &bin,
             &[
-                "cms", "-sign", "-binary", "-in", &content, "-signer", &cert, "-inkey", &key,
-                "-outform", "DER", "-out", out.to_str().unwrap(),
+                "cms",
+                "-sign",
+                "-binary",
+                "-in",
+                &content,
+                "-signer",
+                &cert,
+                "-inkey",
+                &key,
+                "-outform",
+                "DER",
+                "-out",
+                out.to_str().unwrap(),
             ],
         );
         assert!(ok, "{err}");
         let sig = std::fs::read(&out).unwrap();
-        assert_eq!(verify_detached(&sig, PROFILE, &policy).unwrap().content(), PROFILE);
+        assert_eq!(
+            verify_detached(&sig, PROFILE, &policy).unwrap().content(),
+            PROFILE
+        );
     }
 }
 
@@ -147,7 +193,9 @@ fn encrypted_here_decrypts_with_openssl_and_back() {
         let input = write(dir.path(), "enveloped.der", &enveloped);
         let (ok, out, err) = run(
             &bin,
-            &["cms", "-decrypt", "-inform", "DER", "-in", &input, "-recip", &cert, "-inkey", &key],
+            &[
+                "cms", "-decrypt", "-inform", "DER", "-in", &input, "-recip", &cert, "-inkey", &key,
+            ],
         );
         assert!(ok, "{alg:?} openssl cms -decrypt: {err}");
         assert_eq!(out, PROFILE);
@@ -158,8 +206,17 @@ fn encrypted_here_decrypts_with_openssl_and_back() {
         let (ok, _, err) = run(
             &bin,
             &[
-                "cms", "-encrypt", "-binary", "-aes256", "-in", &content, "-outform", "DER",
-                "-out", out.to_str().unwrap(), &cert,
+                "cms",
+                "-encrypt",
+                "-binary",
+                "-aes256",
+                "-in",
+                &content,
+                "-outform",
+                "DER",
+                "-out",
+                out.to_str().unwrap(),
+                &cert,
             ],
         );
         assert!(ok, "{err}");

@@ -1,5 +1,12 @@
 //! Sign, verify, encrypt, decrypt and key loading, within this crate.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::print_stderr,
+    clippy::cast_possible_wrap,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -104,7 +111,10 @@ fn detached_signatures_and_mdm_signature_header() {
         let body = b"<plist><dict><key>MessageType</key><string>Idle</string></dict></plist>";
         let sig = sign(body, &signer).unwrap();
         let policy = TrustPolicy::with_anchors([p.ca.clone()]);
-        assert_eq!(verify_detached(&sig, body, &policy).unwrap().content(), body);
+        assert_eq!(
+            verify_detached(&sig, body, &policy).unwrap().content(),
+            body
+        );
         assert_eq!(verify(&sig, &policy).unwrap_err(), Error::NoContent);
         assert_eq!(
             verify_detached(&sig, b"other body", &policy).unwrap_err(),
@@ -193,9 +203,10 @@ fn keys_load_from_pkcs1_pkcs8_sec1_pem_and_der() {
     assert!(PrivateKey::from_der(&rsa.private_key_to_der().unwrap()).is_ok());
     assert!(PrivateKey::from_pem_or_der(&k.to_pkcs8_der().unwrap()).is_ok());
 
-    let group =
-        mdm_signing::openssl::ec::EcGroup::from_curve_name(mdm_signing::openssl::nid::Nid::X9_62_PRIME256V1)
-            .unwrap();
+    let group = mdm_signing::openssl::ec::EcGroup::from_curve_name(
+        mdm_signing::openssl::nid::Nid::X9_62_PRIME256V1,
+    )
+    .unwrap();
     let ec = EcKey::generate(&group).unwrap();
     let sec1 = ec.private_key_to_pem().unwrap();
     assert!(sec1.starts_with(b"-----BEGIN EC PRIVATE KEY-----"));
@@ -211,7 +222,10 @@ fn keys_load_from_pkcs1_pkcs8_sec1_pem_and_der() {
             b"pw",
         )
         .unwrap();
-    assert!(matches!(PrivateKey::from_pem(&enc), Err(Error::Load { .. })));
+    assert!(matches!(
+        PrivateKey::from_pem(&enc),
+        Err(Error::Load { .. })
+    ));
     assert!(PrivateKey::from_pem_with_passphrase(&enc, b"pw").is_ok());
     assert!(PrivateKey::from_pem_with_passphrase(&enc, b"no").is_err());
     assert!(PrivateKey::from_pem(b"garbage").is_err());
@@ -225,7 +239,7 @@ fn identity_from_pem_chain_and_pkcs12() {
     cert_pem.extend(p.ca.to_pem().unwrap());
     let key_pem = p.leaf.key().to_pkcs8_pem().unwrap();
     let id = Identity::from_pem(&cert_pem, &key_pem).unwrap();
-    assert_eq!(id.chain(), &[p.ca.clone()]);
+    assert_eq!(id.chain(), std::slice::from_ref(&p.ca));
 
     let other = key(Alg::Rsa);
     assert_eq!(
@@ -260,7 +274,10 @@ fn certificate_accessors() {
     assert_eq!(c.sha256_fingerprint().unwrap().len(), 64);
     assert!(!c.serial_hex().is_empty());
     assert_eq!(Certificate::from_der(&c.to_der().unwrap()).unwrap(), c);
-    assert_eq!(Certificate::from_pem_or_der(&c.to_pem().unwrap()).unwrap(), c);
+    assert_eq!(
+        Certificate::from_pem_or_der(&c.to_pem().unwrap()).unwrap(),
+        c
+    );
 }
 
 #[test]
@@ -272,7 +289,10 @@ fn proxy_client_certificate_headers() {
     let pem = String::from_utf8(c.to_pem().unwrap()).unwrap();
 
     // RFC 9440
-    assert_eq!(&certificate_from_proxy_header(&format!(":{b64}:")).unwrap(), c);
+    assert_eq!(
+        &certificate_from_proxy_header(&format!(":{b64}:")).unwrap(),
+        c
+    );
     // nginx $ssl_client_escaped_cert
     let escaped: String = pem
         .bytes()
@@ -283,8 +303,14 @@ fn proxy_client_certificate_headers() {
         .collect();
     assert_eq!(&certificate_from_proxy_header(&escaped).unwrap(), c);
     // PEM folded onto one line
-    assert_eq!(&certificate_from_proxy_header(&pem.replace('\n', " ")).unwrap(), c);
-    assert_eq!(&certificate_from_proxy_header(&pem.replace('\n', "\t")).unwrap(), c);
+    assert_eq!(
+        &certificate_from_proxy_header(&pem.replace('\n', " ")).unwrap(),
+        c
+    );
+    assert_eq!(
+        &certificate_from_proxy_header(&pem.replace('\n', "\t")).unwrap(),
+        c
+    );
     // bare base64
     assert_eq!(&certificate_from_proxy_header(&b64).unwrap(), c);
     assert!(certificate_from_proxy_header(":AAAA:").is_err());
@@ -296,7 +322,9 @@ fn self_signed_identity_signs_and_verifies_with_purpose_check() {
     let anchor = id.certificate().clone();
     let signed = sign(b"x", &Signer::new(id).unwrap()).unwrap();
     assert_eq!(
-        verify(&signed, &TrustPolicy::with_anchors([anchor])).unwrap().content(),
+        verify(&signed, &TrustPolicy::with_anchors([anchor]))
+            .unwrap()
+            .content(),
         b"x"
     );
 }

@@ -1,5 +1,11 @@
 //! Test helpers: a small PKI built with OpenSSL (a CA and leaf certificates).
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_wrap
+)]
 
 use mdm_signing::openssl::asn1::Asn1Time;
 use mdm_signing::openssl::bn::{BigNum, MsbOption};
@@ -119,7 +125,15 @@ pub fn pki(alg: Alg) -> Pki {
 pub fn pki_with(alg: Alg, smime: bool) -> Pki {
     let t = now();
     let ca_key = key(alg);
-    let ca = cert("Test CA", &ca_key, None, true, false, t - 3600, t + 86_400 * 365);
+    let ca = cert(
+        "Test CA",
+        &ca_key,
+        None,
+        true,
+        false,
+        t - 3600,
+        t + 86_400 * 365,
+    );
     let leaf_key = key(alg);
     let leaf_cert = cert(
         "Test Signer",
