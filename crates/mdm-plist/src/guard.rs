@@ -8,13 +8,14 @@
 //! key path so errors can say where they happened.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 
 use plist::stream::{Event, OwnedEvent};
 use serde::de::Error as _;
 
 use crate::Error;
 
-/// Above this many keys a dictionary also indexes its keys in a hash set.
+/// Above this many keys a dictionary also indexes its key hashes in a hash set.
 const LINEAR_KEY_SCAN: usize = 16;
 
 #[derive(Debug, Clone, Copy)]
@@ -25,21 +26,32 @@ pub(crate) struct Bounds {
     pub(crate) allow_duplicates: bool,
 }
 
+/// One open container. Dictionary keys live in two stacks shared by all frames (no
+/// allocation per key): their hashes in `GuardState::hashes` from `hashes_start`, and the
+/// current key's text at the end of `GuardState::names` from `names_start`.
 enum Frame {
     Array {
         index: usize,
     },
     Dict {
         expect_key: bool,
-        keys: Vec<String>,
-        index: Option<HashSet<String>>,
+        hashes_start: usize,
+        names_start: usize,
+        index: Option<HashSet<u64>>,
     },
 }
 
 /// What the adapter learned; read back after serde finishes or fails.
+///
+/// Duplicate detection compares 64-bit keyed hashes (SipHash with a random key per decode),
+/// so two distinct keys collide with probability about 2^-64 and an attacker cannot aim
+/// for a collision.
 pub(crate) struct GuardState {
     bounds: Bounds,
     frames: Vec<Frame>,
+    hashes: Vec<u64>,
+    names: String,
+    hasher: RandomState,
     objects: usize,
     error: Option<Error>,
     /// Repeated keys seen when `allow_duplicates` is on, as `path.key`.
@@ -51,6 +63,9 @@ impl GuardState {
         GuardState {
             bounds,
             frames: Vec::new(),
+            hashes: Vec::new(),
+            names: String::new(),
+            hasher: RandomState::new(),
             objects: 0,
             error: None,
             duplicates: Vec::new(),
@@ -64,6 +79,11 @@ impl GuardState {
     /// The key path of the value being read, e.g. `PayloadContent[2].Token`.
     fn path(&self) -> String {
         let mut out = String::new();
+        let mut dict_starts = self.frames.iter().filter_map(|f| match f {
+            Frame::Dict { names_start, .. } => Some(*names_start),
+            Frame::Array { .. } => None,
+        });
+        dict_starts.next();
         for frame in &self.frames {
             match frame {
                 Frame::Array { index } => {
@@ -72,12 +92,15 @@ impl GuardState {
                     out.push(']');
                 }
                 Frame::Dict {
-                    expect_key, keys, ..
+                    expect_key,
+                    names_start,
+                    ..
                 } => {
+                    let end = dict_starts.next().unwrap_or(self.names.len());
                     if *expect_key {
                         break;
                     }
-                    if let Some(k) = keys.last() {
+                    if let Some(k) = self.names.get(*names_start..end) {
                         if !out.is_empty() {
                             out.push('.');
                         }
@@ -101,6 +124,42 @@ impl GuardState {
         }
     }
 
+    /// Takes `key` as the next key of the top dictionary; says whether it was seen before.
+    fn take_key(&mut self, key: &str) -> bool {
+        let hash = self.hasher.hash_one(key);
+        let Some(Frame::Dict {
+            expect_key,
+            hashes_start,
+            names_start,
+            index,
+        }) = self.frames.last_mut()
+        else {
+            return false;
+        };
+        let seen = self.hashes.get(*hashes_start..).unwrap_or_default();
+        let duplicate = match index {
+            Some(set) => !set.insert(hash),
+            None => seen.contains(&hash),
+        };
+        if !duplicate {
+            self.hashes.push(hash);
+            if index.is_none() && self.hashes.len() - *hashes_start > LINEAR_KEY_SCAN {
+                *index = Some(
+                    self.hashes
+                        .get(*hashes_start..)
+                        .unwrap_or_default()
+                        .iter()
+                        .copied()
+                        .collect(),
+                );
+            }
+        }
+        self.names.truncate(*names_start);
+        self.names.push_str(key);
+        *expect_key = false;
+        duplicate
+    }
+
     /// Checks one event; `Err` carries the error to record.
     fn check(&mut self, event: &OwnedEvent) -> Result<(), Error> {
         self.objects = self.objects.saturating_add(1);
@@ -110,39 +169,28 @@ impl GuardState {
             });
         }
         // A dictionary waiting for a key: this event is the key.
-        let allow_duplicates = self.bounds.allow_duplicates;
         if let Some(Frame::Dict {
-            expect_key: expect_key @ true,
-            keys,
-            index,
-        }) = self.frames.last_mut()
+            expect_key: true, ..
+        }) = self.frames.last()
         {
             if let Event::String(key) = event {
-                let duplicate = match index {
-                    Some(set) => !set.insert(key.to_string()),
-                    None => keys.iter().any(|k| k == key),
-                };
-                if duplicate {
-                    let key = key.to_string();
-                    let path = self.path();
-                    if !allow_duplicates {
-                        return Err(Error::DuplicateKey { key, path });
+                if self.take_key(key) {
+                    // The path now ends in the repeated key; report the dictionary's path.
+                    if let Some(Frame::Dict { expect_key, .. }) = self.frames.last_mut() {
+                        *expect_key = true;
                     }
-                    self.duplicates.push(format!("{path}.{key}"));
-                    if let Some(Frame::Dict {
-                        expect_key, keys, ..
-                    }) = self.frames.last_mut()
-                    {
-                        keys.push(key);
+                    let path = self.path();
+                    if let Some(Frame::Dict { expect_key, .. }) = self.frames.last_mut() {
                         *expect_key = false;
                     }
-                    return Ok(());
+                    if !self.bounds.allow_duplicates {
+                        return Err(Error::DuplicateKey {
+                            key: key.to_string(),
+                            path,
+                        });
+                    }
+                    self.duplicates.push(format!("{path}.{key}"));
                 }
-                keys.push(key.to_string());
-                if index.is_none() && keys.len() > LINEAR_KEY_SCAN {
-                    *index = Some(keys.iter().cloned().collect());
-                }
-                *expect_key = false;
                 return Ok(());
             }
             // Not a key: the deserializer will report it; let it through.
@@ -163,13 +211,22 @@ impl GuardState {
                 } else {
                     Frame::Dict {
                         expect_key: true,
-                        keys: Vec::new(),
+                        hashes_start: self.hashes.len(),
+                        names_start: self.names.len(),
                         index: None,
                     }
                 });
             }
             Event::EndCollection => {
-                self.frames.pop();
+                if let Some(Frame::Dict {
+                    hashes_start,
+                    names_start,
+                    ..
+                }) = self.frames.pop()
+                {
+                    self.hashes.truncate(hashes_start);
+                    self.names.truncate(names_start);
+                }
                 self.value_done();
             }
             _ => self.value_done(),
