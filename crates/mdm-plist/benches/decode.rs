@@ -44,10 +44,10 @@ fn sample() -> Vec<u8> {
             Value::String(format!("{}.{}.{}", i % 9, i % 7, i % 5)),
         );
         d.insert("BundleSize".into(), Value::Integer((i * 4096).into()));
-        d.insert("IsValidated".into(), Value::Boolean(i % 2 == 0));
+        d.insert("IsValidated".into(), Value::Boolean(i.is_multiple_of(2)));
         list.push(Value::Dictionary(d));
         i += 1;
-        if i % 256 == 0 {
+        if i.is_multiple_of(256) {
             let mut top = mdm_plist::Dictionary::new();
             top.insert(
                 "InstalledApplicationList".into(),
