@@ -1,1 +1,108 @@
-fn main() {}
+//! Throughput of one HTTP/2 connection to a local nginx, and the client's peak memory.
+//!
+//! ```text
+//! cargo run --release -p mdm-apns --example nginx_throughput -- [COUNT] [CONCURRENCY] [CONNECTIONS]
+//! ```
+//!
+//! Starts nginx on 127.0.0.1 (as the tests do: TLS, HTTP/2, client certificate required)
+//! twice: once answering `200` at once ("fast"), once reading and logging every body
+//! through a local proxy hop ("logged"). Prints pushes per second for each and the
+//! process's peak resident memory (`VmHWM`). Needs `nginx` on `PATH`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::cast_precision_loss,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    missing_docs
+)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::Instant;
+
+use mdm_apns::{Client, DeviceToken, Endpoint, Push, PushMagic};
+
+use common::Pki;
+use common::nginx::{Mode, Nginx};
+
+fn status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn pushes(pki_topic: &mdm_apns::Topic, n: usize) -> Vec<Push> {
+    (0..n)
+        .map(|i| {
+            let mut token = [0x5au8; 32];
+            token[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            Push::new(
+                DeviceToken::from_bytes(&token).unwrap(),
+                PushMagic::new(format!("8BBC4D7F-6D3A-4B23-A9C0-{i:012}")).unwrap(),
+                pki_topic.clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().expect("numbers only"))
+        .collect();
+    let count = args.first().copied().unwrap_or(10_000);
+    let concurrency = args.get(1).copied().unwrap_or(500);
+    let connections = args.get(2).copied().unwrap_or(1);
+    let Some(program) = mdm_testsupport::peer("nginx_throughput", "nginx") else {
+        return;
+    };
+    let pki = Pki::new();
+    println!(
+        "{count} pushes, concurrency {concurrency}, {connections} connection(s); rss at start {} KiB",
+        status_kb("VmRSS:")
+    );
+    for (name, mode) in [("fast", Mode::Fast), ("logged", Mode::LogBodies)] {
+        let server = Nginx::start(&program, &pki, mode, 10_000_000);
+        let identity = pki.identity();
+        let topic = identity.topic().clone();
+        let client = Client::builder(identity)
+            .endpoint(Endpoint::Custom(server.base_url()))
+            .root_certificates_pem(&pki.ca_pem())
+            .concurrency(concurrency)
+            .connections(connections)
+            .build()
+            .unwrap();
+        // Open the connection(s) first so the handshake is not timed.
+        for o in client.push_many(pushes(&topic, connections * 4)).await {
+            o.result.unwrap();
+        }
+        let batch = pushes(&topic, count);
+        let start = Instant::now();
+        let outcomes = client.push_many(batch).await;
+        let secs = start.elapsed().as_secs_f64();
+        let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+        if let Some(e) = outcomes.iter().find_map(|o| o.result.as_ref().err()) {
+            eprintln!("first failure: {e}\n{}", server.error_log());
+        }
+        if mode == Mode::LogBodies {
+            let logged = server.log(count + connections * 4).len();
+            println!("{name}: nginx logged {logged} requests");
+        }
+        println!(
+            "{name}: {} ok, {failed} failed in {secs:.3} s = {:.0} pushes/s; peak rss {} KiB",
+            count - failed,
+            count as f64 / secs,
+            status_kb("VmHWM:")
+        );
+    }
+}

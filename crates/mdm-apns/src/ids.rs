@@ -52,7 +52,7 @@ impl DeviceToken {
     /// [`Error::InvalidDeviceToken`] when the text is not an even number of hex digits or the
     /// length is out of range.
     pub fn from_hex(hex: &str) -> Result<Self, Error> {
-        if hex.len() % 2 != 0 {
+        if !hex.len().is_multiple_of(2) {
             return Err(Error::InvalidDeviceToken(
                 "odd number of hex digits".to_owned(),
             ));

@@ -3,6 +3,7 @@
 //! oversized bodies, silence, stream resets, dropped connections and GOAWAY.
 //!
 //! The first byte of the device token picks the server's behaviour (see [`Scenario`]).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stdout, clippy::print_stderr, clippy::cast_possible_truncation)]
 
 mod common;
 

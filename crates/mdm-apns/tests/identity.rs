@@ -1,4 +1,5 @@
 //! Push identity from PEM (PKCS#1 and PKCS#8 keys) and PKCS#12, and the topic in the UID.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stdout, clippy::print_stderr, clippy::cast_possible_truncation)]
 
 mod common;
 

@@ -1,6 +1,12 @@
 //! Test PKI made with the openssl crate: a CA, a server certificate for 127.0.0.1 and
 //! an MDM push client certificate whose UID is the topic.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use openssl::asn1::Asn1Time;
 use openssl::bn::{BigNum, MsbOption};
