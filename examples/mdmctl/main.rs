@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! mdmctl inspect checkin FILE      decode a check-in message and print it as JSON
+//! mdmctl profile sign|verify|encrypt|decrypt ...   CMS operations on profiles (see profile.rs)
 //! ```
 //!
 //! `FILE` may be `-` for stdin. Every verb exits 0 on success, or prints one line on stderr
@@ -10,10 +11,11 @@
 #![allow(clippy::print_stderr)]
 
 mod inspect;
+mod profile;
 
 use mdm_examples::{Args, CliError};
 
-const USAGE: &str = "usage: mdmctl inspect checkin FILE";
+const USAGE: &str = "usage: mdmctl inspect checkin FILE\n       mdmctl profile sign|verify|encrypt|decrypt ...";
 
 fn run(mut argv: Vec<String>) -> Result<(), CliError> {
     if argv.is_empty() {
@@ -23,6 +25,7 @@ fn run(mut argv: Vec<String>) -> Result<(), CliError> {
     let args = Args::new(argv);
     match verb.as_str() {
         "inspect" => inspect::run(args),
+        "profile" => profile::run(args),
         "-h" | "--help" | "help" => Err(USAGE.into()),
         other => Err(CliError(format!("unknown verb {other:?}; {USAGE}"))),
     }
