@@ -3,6 +3,7 @@
 //! ```text
 //! mdmctl inspect checkin FILE      decode a check-in message and print it as JSON
 //! mdmctl profile sign|verify|encrypt|decrypt ...   CMS operations on profiles (see profile.rs)
+//! mdmctl push --cert C --key K --token HEX --magic M ...   wake a device through APNs (see push.rs)
 //! ```
 //!
 //! `FILE` may be `-` for stdin. Every verb exits 0 on success, or prints one line on stderr
@@ -12,10 +13,11 @@
 
 mod inspect;
 mod profile;
+mod push;
 
 use mdm_examples::{Args, CliError};
 
-const USAGE: &str = "usage: mdmctl inspect checkin FILE\n       mdmctl profile sign|verify|encrypt|decrypt ...";
+const USAGE: &str = "usage: mdmctl inspect checkin FILE\n       mdmctl profile sign|verify|encrypt|decrypt ...\n       mdmctl push (--cert C --key K | --p12 F) --token HEX --magic M [--topic T] [--endpoint URL] [--ca F] [--count N]";
 
 fn run(mut argv: Vec<String>) -> Result<(), CliError> {
     if argv.is_empty() {
@@ -26,6 +28,7 @@ fn run(mut argv: Vec<String>) -> Result<(), CliError> {
     match verb.as_str() {
         "inspect" => inspect::run(args),
         "profile" => profile::run(args),
+        "push" => push::run(args),
         "-h" | "--help" | "help" => Err(USAGE.into()),
         other => Err(CliError(format!("unknown verb {other:?}; {USAGE}"))),
     }

@@ -25,7 +25,9 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
         "verify" => verify(args),
         "encrypt" => encrypt(args),
         "decrypt" => decrypt(args),
-        other => Err(CliError(format!("unknown profile action {other:?}; {USAGE}"))),
+        other => Err(CliError(format!(
+            "unknown profile action {other:?}; {USAGE}"
+        ))),
     }
 }
 
