@@ -10,6 +10,16 @@ const TARGETS: &[(&str, Entry)] = &[
     ("plist_decode", |d| {
         let _ = mdm_plist::value_from_xml_bytes(d, &mdm_plist::Limits::default());
     }),
+    ("signed_profile_verify", |d| {
+        let _ = mdm_signing::verify(d, &mdm_signing::TrustPolicy::signature_only());
+    }),
+    ("mdm_signature_verify", |d| {
+        let _ = mdm_signing::verify_mdm_signature_der(
+            d,
+            b"{}",
+            &mdm_signing::TrustPolicy::signature_only(),
+        );
+    }),
 ];
 
 #[test]

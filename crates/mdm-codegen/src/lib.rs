@@ -24,6 +24,7 @@
 pub mod commands;
 pub mod ir;
 pub mod load;
+pub mod overrides;
 pub mod rust;
 
 use std::path::{Path, PathBuf};
@@ -44,7 +45,8 @@ pub struct Generated {
 /// When the schema cannot be read.
 pub fn generate_all(schema_dir: &Path) -> Result<Vec<Generated>, load::LoadError> {
     let commit = load::find_commit(schema_dir);
-    let schema = load::load_schema(schema_dir, commit)?;
+    let mut schema = load::load_schema(schema_dir, commit)?;
+    overrides::apply(&mut schema);
     let (files, infos) = commands::emit(&schema);
     let mut out = Vec::new();
     for f in files {

@@ -269,10 +269,10 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.11.
         "PreviousScanDate" => pub previous_scan_date: Option<mdm_plist::Date>,
-        /// `PreviousScanResult`: string, optional.
+        /// `PreviousScanResult`: any, optional.
         ///
         /// Available on macOS 10.11.
-        "PreviousScanResult" => pub previous_scan_result: Option<String>,
+        "PreviousScanResult" => pub previous_scan_result: Option<mdm_plist::Value>,
         /// `PerformPeriodicCheck`: boolean, optional.
         ///
         /// Available on macOS 10.11.
