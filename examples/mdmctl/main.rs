@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! mdmctl inspect checkin FILE      decode a check-in message and print it as JSON
+//! mdmctl inspect command FILE      decode a command and print its type and fields as JSON
+//! mdmctl inspect response FILE [--request-type T]   decode a command response (typed body with T)
 //! mdmctl profile sign|verify|encrypt|decrypt ...   CMS operations on profiles (see profile.rs)
 //! mdmctl push --cert C --key K --token HEX --magic M ...   wake a device through APNs (see push.rs)
 //! ```
@@ -11,13 +13,14 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stderr)]
 
+mod commands;
 mod inspect;
 mod profile;
 mod push;
 
 use mdm_examples::{Args, CliError};
 
-const USAGE: &str = "usage: mdmctl inspect checkin FILE\n       mdmctl profile sign|verify|encrypt|decrypt ...\n       mdmctl push (--cert C --key K | --p12 F) --token HEX --magic M [--topic T] [--endpoint URL] [--ca F] [--count N]";
+const USAGE: &str = "usage: mdmctl inspect checkin FILE\n       mdmctl inspect command FILE\n       mdmctl inspect response FILE [--request-type T]\n       mdmctl profile sign|verify|encrypt|decrypt ...\n       mdmctl push (--cert C --key K | --p12 F) --token HEX --magic M [--topic T] [--endpoint URL] [--ca F] [--count N]";
 
 fn run(mut argv: Vec<String>) -> Result<(), CliError> {
     if argv.is_empty() {

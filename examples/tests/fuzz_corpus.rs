@@ -7,6 +7,9 @@ use std::path::Path;
 type Entry = fn(&[u8]);
 
 const TARGETS: &[(&str, Entry)] = &[
+    ("apns_response_parse", |d| {
+        let _ = mdm_apns::parse_response_body(400, d);
+    }),
     ("plist_decode", |d| {
         let _ = mdm_plist::value_from_xml_bytes(d, &mdm_plist::Limits::default());
     }),
