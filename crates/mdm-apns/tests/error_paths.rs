@@ -276,7 +276,7 @@ fn push(scenario: Scenario, n: u64) -> Push {
 
 #[tokio::test]
 async fn unregistered_410_with_timestamp_is_not_retried() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = start(&pki, None).await;
     let c = client(&pki, &server, fast_retries(3), Duration::from_secs(10));
     let p = push(Scenario::Unregistered, 1);
@@ -293,7 +293,7 @@ async fn unregistered_410_with_timestamp_is_not_retried() {
 
 #[tokio::test]
 async fn too_many_requests_is_retried_until_ok() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = start(&pki, None).await;
     let c = client(&pki, &server, fast_retries(3), Duration::from_secs(10));
     let p = push(Scenario::TooManyThenOk, 1);
@@ -304,7 +304,7 @@ async fn too_many_requests_is_retried_until_ok() {
 
 #[tokio::test]
 async fn unavailable_503_gives_up_after_the_retry_budget() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = start(&pki, None).await;
     let c = client(&pki, &server, fast_retries(2), Duration::from_secs(10));
     let p = push(Scenario::Unavailable, 1);
@@ -319,7 +319,7 @@ async fn unavailable_503_gives_up_after_the_retry_budget() {
 
 #[tokio::test]
 async fn permanent_errors_are_never_retried() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = start(&pki, None).await;
     let c = client(&pki, &server, fast_retries(5), Duration::from_secs(10));
     let bad = push(Scenario::BadDeviceToken, 1);
@@ -346,7 +346,7 @@ async fn permanent_errors_are_never_retried() {
 
 #[tokio::test]
 async fn ten_megabyte_bodies_are_cut_off() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = start(&pki, None).await;
     let c = client(&pki, &server, fast_retries(0), Duration::from_secs(10));
     for scenario in [Scenario::HugeStreamed, Scenario::HugeWithLength] {
@@ -365,7 +365,7 @@ async fn ten_megabyte_bodies_are_cut_off() {
 
 #[tokio::test]
 async fn a_silent_server_times_out() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = start(&pki, None).await;
     let c = client(&pki, &server, fast_retries(1), Duration::from_millis(300));
     let p = push(Scenario::Silent, 1);
@@ -377,7 +377,7 @@ async fn a_silent_server_times_out() {
 
 #[tokio::test]
 async fn a_reset_stream_is_retried() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = start(&pki, None).await;
     let c = client(&pki, &server, fast_retries(3), Duration::from_secs(10));
     let p = push(Scenario::ResetThenOk, 1);
@@ -387,7 +387,7 @@ async fn a_reset_stream_is_retried() {
 
 #[tokio::test]
 async fn a_lost_connection_is_reopened_without_losing_the_push() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = start(&pki, None).await;
     let c = client(&pki, &server, fast_retries(3), Duration::from_secs(10));
     let p = push(Scenario::DropConnectionThenOk, 1);
@@ -398,7 +398,7 @@ async fn a_lost_connection_is_reopened_without_losing_the_push() {
 
 #[tokio::test]
 async fn goaway_moves_pushes_to_a_new_connection() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = start(&pki, Some(5)).await;
     // Few streams at a time, so most pushes start after a GOAWAY.
     let c = Client::builder(pki.identity())
@@ -423,7 +423,7 @@ async fn goaway_moves_pushes_to_a_new_connection() {
 
 #[tokio::test]
 async fn mixed_batch_keeps_order_and_classifies() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = start(&pki, None).await;
     let c = client(&pki, &server, fast_retries(3), Duration::from_secs(10));
     let sent = vec![

@@ -10,7 +10,7 @@ use common::{Pki, TOPIC, client_cert, rsa_key};
 
 #[test]
 fn pem_with_pkcs8_and_pkcs1_keys() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     for key in [pki.client_key_pkcs8(), pki.client_key_pkcs1()] {
         let id = PushIdentity::from_pem(&pki.client_pem(), &key).unwrap();
         assert_eq!(id.topic().as_str(), TOPIC);
@@ -25,7 +25,7 @@ fn pem_with_pkcs8_and_pkcs1_keys() {
 
 #[test]
 fn one_file_with_key_and_chain() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let mut bundle = pki.ca_pem();
     bundle.extend(pki.client_key_pkcs1());
     bundle.extend(pki.client_pem());
@@ -38,7 +38,7 @@ fn one_file_with_key_and_chain() {
 
 #[test]
 fn topic_check() {
-    let id = Pki::new().identity();
+    let id = Pki::shared().identity();
     id.check_topic(&Topic::new(TOPIC).unwrap()).unwrap();
     let other = Topic::new("com.apple.mgmt.External.00000000-0000-0000-0000-000000000000").unwrap();
     assert!(matches!(
@@ -49,7 +49,7 @@ fn topic_check() {
 
 #[test]
 fn no_uid_or_not_mdm() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     for uid in [None, Some("com.example.app")] {
         let cert = client_cert(&pki.ca, &pki.ca_key, &pki.client_key, uid);
         let err = PushIdentity::from_pem(&cert.to_pem().unwrap(), &pki.client_key_pkcs8())
@@ -60,7 +60,7 @@ fn no_uid_or_not_mdm() {
 
 #[test]
 fn key_must_match() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let other = rsa_key().private_key_to_pem_pkcs8().unwrap();
     let err = PushIdentity::from_pem(&pki.client_pem(), &other).unwrap_err();
     assert!(matches!(err, Error::Identity(ref m) if m.contains("matches none")), "{err}");
@@ -68,7 +68,7 @@ fn key_must_match() {
 
 #[test]
 fn garbage_and_encrypted_keys() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     assert!(matches!(
         PushIdentity::from_pem(b"junk", &pki.client_key_pkcs8()),
         Err(Error::Identity(_))
@@ -87,7 +87,7 @@ fn garbage_and_encrypted_keys() {
 
 #[test]
 fn pkcs12_modern() {
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let mut ca = openssl::stack::Stack::new().unwrap();
     ca.push(pki.ca.clone()).unwrap();
     let p12 = Pkcs12::builder()

@@ -47,7 +47,7 @@ async fn pushes_arrive_with_exact_headers_over_one_connection() {
     let Some(program) = nginx("pushes_arrive_with_exact_headers_over_one_connection") else {
         return;
     };
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = Nginx::start(&program, &pki, Mode::LogBodies, 100_000);
     let identity = pki.identity();
     let client = client(&pki, &server, identity.clone());
@@ -94,7 +94,7 @@ async fn client_without_the_certificate_is_refused() {
     let Some(program) = nginx("client_without_the_certificate_is_refused") else {
         return;
     };
-    let pki = Pki::new();
+    let pki = Pki::shared();
     let server = Nginx::start(&program, &pki, Mode::LogBodies, 100_000);
 
     // No client certificate at all.
@@ -139,7 +139,7 @@ async fn goaway_after_keepalive_requests_loses_no_push() {
     let Some(program) = nginx("goaway_after_keepalive_requests_loses_no_push") else {
         return;
     };
-    let pki = Pki::new();
+    let pki = Pki::shared();
     // nginx closes each connection with GOAWAY after 7 requests.
     let server = Nginx::start(&program, &pki, Mode::LogBodies, 7);
     let identity = pki.identity();

@@ -31,6 +31,12 @@ pub struct Pki {
 }
 
 impl Pki {
+    /// One PKI per test binary (RSA key generation is the slow part of these tests).
+    pub fn shared() -> &'static Pki {
+        static PKI: std::sync::OnceLock<Pki> = std::sync::OnceLock::new();
+        PKI.get_or_init(Pki::new)
+    }
+
     pub fn new() -> Self {
         let ca_key = rsa_key();
         let ca = {
