@@ -166,8 +166,9 @@ impl ClientBuilder {
                 b = b.tls_certs_only(roots.clone());
             }
             http.push(
-                b.build()
-                    .map_err(|e| Error::Config(format!("cannot build the client: {}", chain(&e))))?,
+                b.build().map_err(|e| {
+                    Error::Config(format!("cannot build the client: {}", chain(&e)))
+                })?,
             );
         }
         Ok(Client {

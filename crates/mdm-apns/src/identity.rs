@@ -59,9 +59,10 @@ impl PushIdentity {
     /// [`Error::Identity`] when it is not PKCS#12 or lacks a key or certificate;
     /// [`Error::NoTopicInCertificate`] when the certificate carries no MDM topic.
     pub fn from_pkcs12(der: &[u8], password: &str) -> Result<Self, Error> {
-        let p12 =
-            Pkcs12::from_der(der).map_err(|e| identity_error("not a PKCS#12 file", &e))?;
-        let parsed = p12.parse2(password).map_err(|e| classify_pkcs12_error(&e))?;
+        let p12 = Pkcs12::from_der(der).map_err(|e| identity_error("not a PKCS#12 file", &e))?;
+        let parsed = p12
+            .parse2(password)
+            .map_err(|e| classify_pkcs12_error(&e))?;
         let key = parsed
             .pkey
             .ok_or_else(|| Error::Identity("the PKCS#12 file holds no private key".to_owned()))?;
@@ -129,10 +130,7 @@ impl PushIdentity {
             .entries()
             .map(|e| {
                 let name = e.object().nid().short_name().unwrap_or("?");
-                let value = e
-                    .data()
-                    .to_string()
-                    .unwrap_or_default();
+                let value = e.data().to_string().unwrap_or_default();
                 format!("{name}={value}")
             })
             .collect::<Vec<_>>()

@@ -97,7 +97,12 @@ fn check_token_len(len: usize) -> Result<(), Error> {
 }
 
 fn hex_digit(nibble: u8) -> char {
-    char::from(b"0123456789abcdef".get(usize::from(nibble & 0x0f)).copied().unwrap_or(b'0'))
+    char::from(
+        b"0123456789abcdef"
+            .get(usize::from(nibble & 0x0f))
+            .copied()
+            .unwrap_or(b'0'),
+    )
 }
 
 fn hex_value(digit: u8) -> u8 {
@@ -305,9 +310,18 @@ mod tests {
 
     #[test]
     fn token_rejects_bad_input() {
-        for bad in ["", "abc", "zz00112233445566", "00112233445566", "<0011223344556677>"] {
+        for bad in [
+            "",
+            "abc",
+            "zz00112233445566",
+            "00112233445566",
+            "<0011223344556677>",
+        ] {
             assert!(
-                matches!(DeviceToken::from_hex(bad), Err(Error::InvalidDeviceToken(_))),
+                matches!(
+                    DeviceToken::from_hex(bad),
+                    Err(Error::InvalidDeviceToken(_))
+                ),
                 "{bad:?}"
             );
         }
@@ -338,7 +352,10 @@ mod tests {
     #[test]
     fn serde_validates() {
         let t: Topic = serde_json::from_str("\"com.apple.mgmt.External.x\"").unwrap();
-        assert_eq!(serde_json::to_string(&t).unwrap(), "\"com.apple.mgmt.External.x\"");
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"com.apple.mgmt.External.x\""
+        );
         assert!(serde_json::from_str::<Topic>("\"bad topic\"").is_err());
         assert!(serde_json::from_str::<DeviceToken>("\"0g\"").is_err());
     }

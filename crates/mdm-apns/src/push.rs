@@ -195,7 +195,10 @@ mod tests {
 
     #[test]
     fn apns_push_type() {
-        assert_eq!(header(&build_request(&push()), "apns-push-type"), Some("mdm"));
+        assert_eq!(
+            header(&build_request(&push()), "apns-push-type"),
+            Some("mdm")
+        );
     }
 
     #[test]
@@ -207,7 +210,10 @@ mod tests {
 
     #[test]
     fn apns_expiration() {
-        assert_eq!(header(&build_request(&push()), "apns-expiration"), Some("0"));
+        assert_eq!(
+            header(&build_request(&push()), "apns-expiration"),
+            Some("0")
+        );
         let at = Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap();
         let p = push().with_expiration(at);
         assert_eq!(

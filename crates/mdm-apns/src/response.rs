@@ -336,7 +336,10 @@ mod tests {
 
     #[test]
     fn unregistered_with_timestamp() {
-        let r = rejection(410, r#"{"reason":"Unregistered","timestamp":1700000000123}"#);
+        let r = rejection(
+            410,
+            r#"{"reason":"Unregistered","timestamp":1700000000123}"#,
+        );
         assert_eq!(r.reason, Reason::Unregistered);
         assert_eq!(r.timestamp.unwrap().timestamp_millis(), 1_700_000_000_123);
         assert!(r.is_permanent());
@@ -393,7 +396,10 @@ mod tests {
             (503, "<html>busy</html>"),
         ] {
             let e = parse_response_body(status, body.as_bytes()).unwrap_err();
-            assert!(matches!(e, Error::MalformedResponse { .. }), "{body:?}: {e:?}");
+            assert!(
+                matches!(e, Error::MalformedResponse { .. }),
+                "{body:?}: {e:?}"
+            );
             assert_eq!(e.is_retryable(), status == 503);
         }
         // A strange timestamp is dropped, the reason kept.

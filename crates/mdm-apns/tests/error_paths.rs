@@ -3,7 +3,15 @@
 //! oversized bodies, silence, stream resets, dropped connections and GOAWAY.
 //!
 //! The first byte of the device token picks the server's behaviour (see [`Scenario`]).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stdout, clippy::print_stderr, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 
@@ -22,9 +30,7 @@ use http_body_util::combinators::BoxBody;
 use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use mdm_apns::{
-    Client, DeviceToken, Endpoint, Error, Push, PushMagic, Reason, RetryPolicy, Topic,
-};
+use mdm_apns::{Client, DeviceToken, Endpoint, Error, Push, PushMagic, Reason, RetryPolicy, Topic};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -60,7 +66,12 @@ struct State {
 impl State {
     fn attempts(&self, push: &Push) -> usize {
         let key = format!("/3/device/{}", push.token.as_hex());
-        self.attempts.lock().unwrap().get(&key).copied().unwrap_or(0)
+        self.attempts
+            .lock()
+            .unwrap()
+            .get(&key)
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -183,10 +194,12 @@ async fn start(pki: &Pki, goaway_after: Option<usize>) -> Server {
     roots
         .add(CertificateDer::from(pki.ca.to_der().unwrap()))
         .unwrap();
-    let verifier =
-        rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .build()
-            .unwrap();
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .unwrap();
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
@@ -246,7 +259,10 @@ async fn start(pki: &Pki, goaway_after: Option<usize>) -> Server {
 
 fn client(pki: &Pki, server: &Server, retry: RetryPolicy, timeout: Duration) -> Client {
     Client::builder(pki.identity())
-        .endpoint(Endpoint::Custom(format!("https://localhost:{}", server.addr.port())))
+        .endpoint(Endpoint::Custom(format!(
+            "https://localhost:{}",
+            server.addr.port()
+        )))
         .root_certificates_pem(&pki.ca_pem())
         .timeout(timeout)
         .retry(retry)
@@ -402,7 +418,10 @@ async fn goaway_moves_pushes_to_a_new_connection() {
     let server = start(&pki, Some(5)).await;
     // Few streams at a time, so most pushes start after a GOAWAY.
     let c = Client::builder(pki.identity())
-        .endpoint(Endpoint::Custom(format!("https://localhost:{}", server.addr.port())))
+        .endpoint(Endpoint::Custom(format!(
+            "https://localhost:{}",
+            server.addr.port()
+        )))
         .root_certificates_pem(&pki.ca_pem())
         .retry(fast_retries(5))
         .concurrency(4)

@@ -1,5 +1,13 @@
 //! Push identity from PEM (PKCS#1 and PKCS#8 keys) and PKCS#12, and the topic in the UID.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stdout, clippy::print_stderr, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 
@@ -52,8 +60,8 @@ fn no_uid_or_not_mdm() {
     let pki = Pki::shared();
     for uid in [None, Some("com.example.app")] {
         let cert = client_cert(&pki.ca, &pki.ca_key, &pki.client_key, uid);
-        let err = PushIdentity::from_pem(&cert.to_pem().unwrap(), &pki.client_key_pkcs8())
-            .unwrap_err();
+        let err =
+            PushIdentity::from_pem(&cert.to_pem().unwrap(), &pki.client_key_pkcs8()).unwrap_err();
         assert_eq!(err, Error::NoTopicInCertificate);
     }
 }
@@ -63,7 +71,10 @@ fn key_must_match() {
     let pki = Pki::shared();
     let other = rsa_key().private_key_to_pem_pkcs8().unwrap();
     let err = PushIdentity::from_pem(&pki.client_pem(), &other).unwrap_err();
-    assert!(matches!(err, Error::Identity(ref m) if m.contains("matches none")), "{err}");
+    assert!(
+        matches!(err, Error::Identity(ref m) if m.contains("matches none")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -82,7 +93,10 @@ fn garbage_and_encrypted_keys() {
         .private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_128_cbc(), b"pw")
         .unwrap();
     let err = PushIdentity::from_pem(&pki.client_pem(), &encrypted).unwrap_err();
-    assert!(matches!(err, Error::Identity(ref m) if m.contains("encrypted")), "{err}");
+    assert!(
+        matches!(err, Error::Identity(ref m) if m.contains("encrypted")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -115,8 +129,11 @@ fn pkcs12_modern() {
 /// the certificate bag, 3DES for the key); see `tests/data/README.md`.
 #[test]
 fn pkcs12_legacy_is_a_clear_error() {
-    let der = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/legacy-rc2.p12"))
-        .unwrap();
+    let der = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/legacy-rc2.p12"
+    ))
+    .unwrap();
     match PushIdentity::from_pkcs12(&der, "legacy") {
         Err(Error::LegacyPkcs12) => {}
         // An OpenSSL built or configured with the legacy provider reads the file.

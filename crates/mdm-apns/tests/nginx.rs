@@ -1,6 +1,14 @@
 //! Pushes against a real HTTP/2 server: nginx on 127.0.0.1 with client-certificate checks.
 //! Skips (or fails with `MDM_REQUIRE_PEERS=1`) when nginx is not installed.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stdout, clippy::print_stderr, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::cast_possible_truncation
+)]
 
 mod common;
 
@@ -56,14 +64,24 @@ async fn pushes_arrive_with_exact_headers_over_one_connection() {
     assert_eq!(outcomes.len(), sent.len());
     for (o, p) in outcomes.iter().zip(&sent) {
         assert_eq!(&o.push, p);
-        let d = o.result.as_ref().unwrap_or_else(|e| panic!("{e}\n{}", server.error_log()));
+        let d = o
+            .result
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{e}\n{}", server.error_log()));
         assert_eq!(d.apns_id, p.id, "the response echoes apns-id");
     }
 
     let log = server.log(sent.len());
     assert_eq!(log.len(), sent.len(), "one log line per push");
-    let connections: HashSet<&str> = log.iter().map(|l| l["connection"].as_str().unwrap()).collect();
-    assert_eq!(connections.len(), 1, "all pushes share one connection: {connections:?}");
+    let connections: HashSet<&str> = log
+        .iter()
+        .map(|l| l["connection"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        connections.len(),
+        1,
+        "all pushes share one connection: {connections:?}"
+    );
     for p in &sent {
         let id = p.id.unwrap().to_string();
         let line = log
@@ -105,14 +123,22 @@ async fn client_without_the_certificate_is_refused() {
         .build()
         .unwrap();
     let resp = bare
-        .post(format!("{}/3/device/{}", server.base_url(), "ab".repeat(32)))
+        .post(format!(
+            "{}/3/device/{}",
+            server.base_url(),
+            "ab".repeat(32)
+        ))
         .header("apns-topic", TOPIC)
         .header("apns-push-type", "mdm")
         .body(r#"{"mdm":"x"}"#)
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 400, "nginx refuses a client without a certificate");
+    assert_eq!(
+        resp.status(),
+        400,
+        "nginx refuses a client without a certificate"
+    );
 
     // A certificate from a CA nginx does not trust.
     let other = Pki::new();
@@ -163,6 +189,9 @@ async fn goaway_after_keepalive_requests_loses_no_push() {
     let log = server.log(sent.len());
     let ids: HashSet<&str> = log.iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), sent.len(), "every push reached nginx");
-    let connections: HashSet<&str> = log.iter().map(|l| l["connection"].as_str().unwrap()).collect();
+    let connections: HashSet<&str> = log
+        .iter()
+        .map(|l| l["connection"].as_str().unwrap())
+        .collect();
     assert!(connections.len() >= 60 / 7, "reconnected: {connections:?}");
 }

@@ -130,7 +130,8 @@ http {{
     pub fn log(&self, at_least: usize) -> Vec<serde_json::Value> {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
-            let text = std::fs::read_to_string(self.dir.path().join("apns.log")).unwrap_or_default();
+            let text =
+                std::fs::read_to_string(self.dir.path().join("apns.log")).unwrap_or_default();
             let lines: Vec<serde_json::Value> = text
                 .lines()
                 .map(|l| serde_json::from_str(l).unwrap())
