@@ -25,6 +25,7 @@ pub mod commands;
 pub mod ir;
 pub mod load;
 pub mod overrides;
+pub mod profiles;
 pub mod rust;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +54,18 @@ pub fn generate_all(schema_dir: &Path) -> Result<Vec<Generated>, load::LoadError
         out.push(Generated {
             path: Path::new("crates/mdm-commands/src/generated").join(f.path),
             text: rustfmt(&f.text)?,
+        });
+    }
+    let (files, _) = profiles::emit(&schema);
+    for f in files {
+        out.push(Generated {
+            // spec.rs is one table row per line and marked `#[rustfmt::skip]`.
+            text: if f.path == "spec.rs" {
+                f.text
+            } else {
+                rustfmt(&f.text)?
+            },
+            path: Path::new("crates/mdm-profiles/src/generated").join(f.path),
         });
     }
     out.push(Generated {
@@ -91,4 +104,7 @@ pub fn rustfmt(source: &str) -> Result<String, load::LoadError> {
 }
 
 /// The folders whose contents the generator owns entirely (stale files in them are removed).
-pub const OWNED_DIRS: &[&str] = &["crates/mdm-commands/src/generated"];
+pub const OWNED_DIRS: &[&str] = &[
+    "crates/mdm-commands/src/generated",
+    "crates/mdm-profiles/src/generated",
+];

@@ -1,0 +1,87 @@
+//! Conversions the generated code calls (see `mdm_codegen::rust` for the contract).
+
+use mdm_plist::{Dictionary, Value};
+use serde::de::{DeserializeOwned, Error as _};
+use serde::ser::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::Error;
+
+/// Decodes a dictionary (already bounded: it came through `mdm_plist`) as `T`.
+pub(crate) fn typed_from_dictionary<T: DeserializeOwned>(dict: &Dictionary) -> Result<T, Error> {
+    Ok(mdm_plist::plist::from_value(&Value::Dictionary(dict.clone())).map_err(|e| {
+        mdm_plist::Error::Type {
+            path: String::new(),
+            message: e.to_string(),
+        }
+    })?)
+}
+
+/// Encodes `value` (a `plist_dict!` type) as a dictionary.
+pub(crate) fn typed_to_dictionary<T: Serialize>(value: &T) -> Result<Dictionary, Error> {
+    match mdm_plist::to_value(value)? {
+        Value::Dictionary(d) => Ok(d),
+        _ => Err(Error::Plist(mdm_plist::Error::Encode {
+            message: "value did not encode as a dictionary".into(),
+        })),
+    }
+}
+
+/// Serializes `value` as a dictionary with `tag_key = tag` first.
+#[allow(dead_code)] // for tagged unions, should a payload schema grow one
+pub(crate) fn encode_tagged<T: Serialize, S: Serializer>(
+    tag_key: &str,
+    tag: &str,
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let inner = typed_to_dictionary(value).map_err(S::Error::custom)?;
+    let mut out = Dictionary::new();
+    out.insert(tag_key.to_owned(), Value::String(tag.to_owned()));
+    for (k, v) in inner {
+        if k != tag_key {
+            out.insert(k, v);
+        }
+    }
+    out.serialize(serializer)
+}
+
+/// Deserializes a dictionary and takes its `tag_key` string out.
+#[allow(dead_code)] // for tagged unions, should a payload schema grow one
+pub(crate) fn decode_tagged<'de, D: Deserializer<'de>>(
+    tag_key: &str,
+    deserializer: D,
+) -> Result<(Option<String>, Dictionary), D::Error> {
+    let mut dict = Dictionary::deserialize(deserializer)?;
+    let tag = match dict.remove(tag_key) {
+        Some(Value::String(s)) => Some(s),
+        Some(other) => {
+            dict.insert(tag_key.to_owned(), other);
+            None
+        }
+        None => None,
+    };
+    Ok((tag, dict))
+}
+
+/// Decodes a tagged item's remaining keys as `T`, as a deserializer error.
+#[allow(dead_code)] // for tagged unions, should a payload schema grow one
+pub(crate) fn from_dictionary<'de, T: DeserializeOwned, D: Deserializer<'de>>(
+    dict: Dictionary,
+) -> Result<T, D::Error> {
+    typed_from_dictionary(&dict).map_err(D::Error::custom)
+}
+
+/// Puts a tag back at the front of an item kept whole.
+#[allow(dead_code)] // for tagged unions, should a payload schema grow one
+pub(crate) fn with_tag(tag_key: &str, tag: Option<String>, dict: Dictionary) -> Dictionary {
+    let Some(tag) = tag else {
+        return dict;
+    };
+    let mut out = Dictionary::new();
+    out.insert(tag_key.to_owned(), Value::String(tag));
+    for (k, v) in dict {
+        out.insert(k, v);
+    }
+    out
+}
