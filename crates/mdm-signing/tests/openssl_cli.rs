@@ -119,6 +119,8 @@ fn signed_by_openssl_verifies_here() {
             ("cms", &["-nodetach", "-outform", "DER"][..]),
             ("cms", &["-nodetach", "-outform", "DER", "-stream"][..]), // BER, indefinite length
             ("smime", &["-nodetach", "-outform", "DER"][..]),
+            // CMS v3: the signer named by subject key identifier, as Apple signs profiles.
+            ("cms", &["-nodetach", "-outform", "DER", "-keyid"][..]),
         ] {
             let out = dir.path().join("signed.der");
             let out_s = out.to_str().unwrap();
