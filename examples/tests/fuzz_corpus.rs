@@ -7,6 +7,12 @@ use std::path::Path;
 type Entry = fn(&[u8]);
 
 const TARGETS: &[(&str, Entry)] = &[
+    ("command_decode", |d| {
+        let _ = mdm_commands::AnyCommand::from_xml_bytes(d);
+    }),
+    ("response_decode", |d| {
+        let _ = mdm_commands::CommandResponse::decode_typed::<mdm_commands::DeviceInformation>(d);
+    }),
     ("apns_response_parse", |d| {
         let _ = mdm_apns::parse_response_body(400, d);
     }),
