@@ -93,6 +93,15 @@ impl CommandResponse {
         Ok(mdm_plist::from_xml_bytes(bytes)?)
     }
 
+    /// Decodes a response plist with explicit limits (for example a larger size cap for
+    /// `InstalledApplicationList` answers from machines with many thousands of apps).
+    ///
+    /// # Errors
+    /// As [`CommandResponse::decode`].
+    pub fn decode_with(bytes: &[u8], limits: &mdm_plist::Limits) -> Result<Self, Error> {
+        Ok(mdm_plist::from_xml_bytes_with(bytes, limits)?)
+    }
+
     /// Encodes the response as an XML plist.
     ///
     /// # Errors

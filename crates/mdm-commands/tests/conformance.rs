@@ -2,7 +2,12 @@
 //! response decodes, bodies are typed where the request type is known (from the command or
 //! the file's name), and re-encoding what we typed gives values Python's `plistlib` reads as
 //! equal to the original bytes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -24,10 +29,8 @@ fn request_type_from_name(path: &Path) -> Option<RequestType> {
     let mut best: Option<&str> = None;
     for rt in RequestType::ALL {
         let n = norm(rt);
-        if parent == n || stem.starts_with(&n) {
-            if best.is_none_or(|b| b.len() < rt.len()) {
-                best = Some(rt);
-            }
+        if (parent == n || stem.starts_with(&n)) && best.is_none_or(|b| b.len() < rt.len()) {
+            best = Some(rt);
         }
     }
     best.map(RequestType::from)
@@ -47,7 +50,9 @@ enum Kind {
 fn classify(bytes: &[u8]) -> Option<Kind> {
     let value = mdm_plist::value_from_xml_bytes(bytes, &mdm_plist::Limits::default()).ok()?;
     let dict = value.as_dictionary()?;
-    if dict.get("Command").and_then(Value::as_dictionary).is_some() && dict.contains_key("CommandUUID") {
+    if dict.get("Command").and_then(Value::as_dictionary).is_some()
+        && dict.contains_key("CommandUUID")
+    {
         Some(Kind::Command)
     } else if dict.contains_key("Status") && !dict.contains_key("MessageType") {
         Some(Kind::Response)
@@ -66,8 +71,12 @@ fn corpus_commands_and_responses() {
     let (mut commands, mut responses, mut typed) = (0, 0, 0);
     let mut failures = Vec::new();
     for path in mdm_testsupport::files_under(&dir) {
-        let Ok(bytes) = std::fs::read(&path) else { continue };
-        let Some(kind) = classify(&bytes) else { continue };
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let Some(kind) = classify(&bytes) else {
+            continue;
+        };
         let reencoded = match kind {
             Kind::Command => {
                 commands += 1;
@@ -89,14 +98,21 @@ fn corpus_commands_and_responses() {
                         continue;
                     }
                 };
-                assert!(cmd.request_type.is_known(), "{}: unknown type", path.display());
+                assert!(
+                    cmd.request_type.is_known(),
+                    "{}: unknown type",
+                    path.display()
+                );
                 cmd.to_xml_bytes().unwrap()
             }
             Kind::Response => {
                 responses += 1;
                 let mut response = CommandResponse::decode(&bytes)
                     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                let rt = response.request_type.clone().or_else(|| request_type_from_name(&path));
+                let rt = response
+                    .request_type
+                    .clone()
+                    .or_else(|| request_type_from_name(&path));
                 if let Some(rt) = rt {
                     let body = match response.body_for(&rt) {
                         Ok(b) => b,
@@ -121,7 +137,11 @@ fn corpus_commands_and_responses() {
         pairs.push((path, target));
     }
     eprintln!("commands: {commands}, responses: {responses}, typed bodies: {typed}");
-    assert!(failures.is_empty(), "typed decode failed:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "typed decode failed:\n{}",
+        failures.join("\n")
+    );
     assert!(commands >= 5 && responses >= 20, "corpus looks too small");
     assert!(typed >= 15);
 
@@ -158,7 +178,12 @@ sys.exit(1 if bad else 0)
         .spawn()
         .unwrap();
     use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(list.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(list.as_bytes())
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     eprintln!("{text}");

@@ -1,7 +1,12 @@
 //! For every command in the schema: a command built from its required keys (with values of
 //! the schema's types) decodes into the generated type, re-encodes to exactly the same
 //! dictionary (same keys, same value types), and survives a trip through XML bytes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    clippy::panic
+)]
 
 use mdm_codegen::ir::{Key, Literal, Presence, Subkeys, ValueType};
 use mdm_commands::{AnyCommand, AnyRequest, CommandUuid, RequestType};
