@@ -40,6 +40,21 @@ fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// User + system CPU seconds a process has used (from `/proc/PID/stat`, 100 ticks/s).
+fn cpu_secs(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // After the name: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
+    let ticks = |i: usize| {
+        fields
+            .get(i - 3)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    (ticks(14) + ticks(15)) as f64 / 100.0
+}
+
 fn pushes(pki_topic: &mdm_apns::Topic, n: usize) -> Vec<Push> {
     (0..n)
         .map(|i| {
@@ -87,22 +102,29 @@ async fn main() {
             o.result.unwrap();
         }
         let batch = pushes(&topic, count);
+        let nginx_pid = server.pid().to_string();
+        let cpu_before = cpu_secs("self");
+        let nginx_before = cpu_secs(&nginx_pid);
         let start = Instant::now();
         let outcomes = client.push_many(batch).await;
         let secs = start.elapsed().as_secs_f64();
+        let cpu = cpu_secs("self") - cpu_before;
+        let nginx_cpu = cpu_secs(&nginx_pid) - nginx_before;
+        let peak = status_kb("VmHWM:");
         let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
         if let Some(e) = outcomes.iter().find_map(|o| o.result.as_ref().err()) {
             eprintln!("first failure: {e}\n{}", server.error_log());
         }
+        println!(
+            "{name}: {} ok, {failed} failed in {secs:.3} s = {:.0} pushes/s; client cpu {cpu:.2} s \
+             ({:.1} us/push), nginx cpu {nginx_cpu:.2} s; peak rss {peak} KiB",
+            count - failed,
+            count as f64 / secs,
+            cpu * 1e6 / count as f64,
+        );
         if mode == Mode::LogBodies {
             let logged = server.log(count + connections * 4).len();
             println!("{name}: nginx logged {logged} requests");
         }
-        println!(
-            "{name}: {} ok, {failed} failed in {secs:.3} s = {:.0} pushes/s; peak rss {} KiB",
-            count - failed,
-            count as f64 / secs,
-            status_kb("VmHWM:")
-        );
     }
 }

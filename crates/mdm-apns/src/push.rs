@@ -2,11 +2,17 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{Method, Request};
 use uuid::Uuid;
 
 use crate::ids::{DeviceToken, PushMagic, Topic};
+
+const APNS_TOPIC: HeaderName = HeaderName::from_static("apns-topic");
+const APNS_PUSH_TYPE: HeaderName = HeaderName::from_static("apns-push-type");
+const APNS_PRIORITY: HeaderName = HeaderName::from_static("apns-priority");
+const APNS_EXPIRATION: HeaderName = HeaderName::from_static("apns-expiration");
+const APNS_ID: HeaderName = HeaderName::from_static("apns-id");
 
 /// `apns-priority`: when APNs should deliver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -90,8 +96,14 @@ impl Push {
 
     /// The JSON body, `{"mdm":"<push magic>"}`.
     pub fn body(&self) -> Bytes {
-        // `serde_json::Value` cannot fail to serialize; the fallback is never used.
-        let body = serde_json::json!({ "mdm": self.magic.as_str() });
+        #[derive(serde::Serialize)]
+        struct MdmBody<'a> {
+            mdm: &'a str,
+        }
+        // A struct of one string field cannot fail to serialize; the fallback is never used.
+        let body = MdmBody {
+            mdm: self.magic.as_str(),
+        };
         Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
     }
 }
@@ -113,24 +125,25 @@ pub fn build_request(push: &Push) -> http::Request<Bytes> {
         *req.uri_mut() = uri;
     }
     let headers = req.headers_mut();
+    headers.reserve(8);
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
     // A `Topic` holds only `[A-Za-z0-9._-]`, always a valid header value.
     if let Ok(topic) = HeaderValue::from_str(push.topic.as_str()) {
-        headers.insert("apns-topic", topic);
+        headers.insert(APNS_TOPIC, topic);
     }
-    headers.insert("apns-push-type", HeaderValue::from_static("mdm"));
+    headers.insert(APNS_PUSH_TYPE, HeaderValue::from_static("mdm"));
     headers.insert(
-        "apns-priority",
+        APNS_PRIORITY,
         HeaderValue::from_static(push.priority.as_str()),
     );
     let expiration = push.expiration.map_or(0, |at| at.timestamp().max(0));
-    headers.insert("apns-expiration", HeaderValue::from(expiration));
+    headers.insert(APNS_EXPIRATION, HeaderValue::from(expiration));
     if let Some(id) = push.id {
         let mut buf = Uuid::encode_buffer();
         let text = id.hyphenated().encode_lower(&mut buf);
         if let Ok(value) = HeaderValue::from_str(text) {
-            headers.insert("apns-id", value);
+            headers.insert(APNS_ID, value);
         }
     }
     *req.body_mut() = body;

@@ -293,8 +293,8 @@ fn push(scenario: Scenario, n: u64) -> Push {
 #[tokio::test]
 async fn unregistered_410_with_timestamp_is_not_retried() {
     let pki = Pki::shared();
-    let server = start(&pki, None).await;
-    let c = client(&pki, &server, fast_retries(3), Duration::from_secs(10));
+    let server = start(pki, None).await;
+    let c = client(pki, &server, fast_retries(3), Duration::from_secs(10));
     let p = push(Scenario::Unregistered, 1);
     let err = c.push(&p).await.unwrap_err();
     let Error::Rejected(r) = &err else {
@@ -310,8 +310,8 @@ async fn unregistered_410_with_timestamp_is_not_retried() {
 #[tokio::test]
 async fn too_many_requests_is_retried_until_ok() {
     let pki = Pki::shared();
-    let server = start(&pki, None).await;
-    let c = client(&pki, &server, fast_retries(3), Duration::from_secs(10));
+    let server = start(pki, None).await;
+    let c = client(pki, &server, fast_retries(3), Duration::from_secs(10));
     let p = push(Scenario::TooManyThenOk, 1);
     let d = c.push(&p).await.unwrap();
     assert_eq!(d.apns_id, p.id);
@@ -321,8 +321,8 @@ async fn too_many_requests_is_retried_until_ok() {
 #[tokio::test]
 async fn unavailable_503_gives_up_after_the_retry_budget() {
     let pki = Pki::shared();
-    let server = start(&pki, None).await;
-    let c = client(&pki, &server, fast_retries(2), Duration::from_secs(10));
+    let server = start(pki, None).await;
+    let c = client(pki, &server, fast_retries(2), Duration::from_secs(10));
     let p = push(Scenario::Unavailable, 1);
     let err = c.push(&p).await.unwrap_err();
     assert!(
@@ -336,8 +336,8 @@ async fn unavailable_503_gives_up_after_the_retry_budget() {
 #[tokio::test]
 async fn permanent_errors_are_never_retried() {
     let pki = Pki::shared();
-    let server = start(&pki, None).await;
-    let c = client(&pki, &server, fast_retries(5), Duration::from_secs(10));
+    let server = start(pki, None).await;
+    let c = client(pki, &server, fast_retries(5), Duration::from_secs(10));
     let bad = push(Scenario::BadDeviceToken, 1);
     let err = c.push(&bad).await.unwrap_err();
     assert!(err.is_permanent() && err.is_device_gone(), "{err:?}");
@@ -363,8 +363,8 @@ async fn permanent_errors_are_never_retried() {
 #[tokio::test]
 async fn ten_megabyte_bodies_are_cut_off() {
     let pki = Pki::shared();
-    let server = start(&pki, None).await;
-    let c = client(&pki, &server, fast_retries(0), Duration::from_secs(10));
+    let server = start(pki, None).await;
+    let c = client(pki, &server, fast_retries(0), Duration::from_secs(10));
     for scenario in [Scenario::HugeStreamed, Scenario::HugeWithLength] {
         let err = c.push(&push(scenario, 1)).await.unwrap_err();
         assert_eq!(
@@ -382,8 +382,8 @@ async fn ten_megabyte_bodies_are_cut_off() {
 #[tokio::test]
 async fn a_silent_server_times_out() {
     let pki = Pki::shared();
-    let server = start(&pki, None).await;
-    let c = client(&pki, &server, fast_retries(1), Duration::from_millis(300));
+    let server = start(pki, None).await;
+    let c = client(pki, &server, fast_retries(1), Duration::from_millis(300));
     let p = push(Scenario::Silent, 1);
     let err = c.push(&p).await.unwrap_err();
     assert_eq!(err, Error::Timeout);
@@ -394,8 +394,8 @@ async fn a_silent_server_times_out() {
 #[tokio::test]
 async fn a_reset_stream_is_retried() {
     let pki = Pki::shared();
-    let server = start(&pki, None).await;
-    let c = client(&pki, &server, fast_retries(3), Duration::from_secs(10));
+    let server = start(pki, None).await;
+    let c = client(pki, &server, fast_retries(3), Duration::from_secs(10));
     let p = push(Scenario::ResetThenOk, 1);
     c.push(&p).await.unwrap();
     assert_eq!(server.state.attempts(&p), 2);
@@ -404,8 +404,8 @@ async fn a_reset_stream_is_retried() {
 #[tokio::test]
 async fn a_lost_connection_is_reopened_without_losing_the_push() {
     let pki = Pki::shared();
-    let server = start(&pki, None).await;
-    let c = client(&pki, &server, fast_retries(3), Duration::from_secs(10));
+    let server = start(pki, None).await;
+    let c = client(pki, &server, fast_retries(3), Duration::from_secs(10));
     let p = push(Scenario::DropConnectionThenOk, 1);
     c.push(&p).await.unwrap();
     assert_eq!(server.state.attempts(&p), 2);
@@ -415,7 +415,7 @@ async fn a_lost_connection_is_reopened_without_losing_the_push() {
 #[tokio::test]
 async fn goaway_moves_pushes_to_a_new_connection() {
     let pki = Pki::shared();
-    let server = start(&pki, Some(5)).await;
+    let server = start(pki, Some(5)).await;
     // Few streams at a time, so most pushes start after a GOAWAY.
     let c = Client::builder(pki.identity())
         .endpoint(Endpoint::Custom(format!(
@@ -443,8 +443,8 @@ async fn goaway_moves_pushes_to_a_new_connection() {
 #[tokio::test]
 async fn mixed_batch_keeps_order_and_classifies() {
     let pki = Pki::shared();
-    let server = start(&pki, None).await;
-    let c = client(&pki, &server, fast_retries(3), Duration::from_secs(10));
+    let server = start(pki, None).await;
+    let c = client(pki, &server, fast_retries(3), Duration::from_secs(10));
     let sent = vec![
         push(Scenario::Ok, 1),
         push(Scenario::Unregistered, 2),

@@ -56,9 +56,9 @@ async fn pushes_arrive_with_exact_headers_over_one_connection() {
         return;
     };
     let pki = Pki::shared();
-    let server = Nginx::start(&program, &pki, Mode::LogBodies, 100_000);
+    let server = Nginx::start(&program, pki, Mode::LogBodies, 100_000);
     let identity = pki.identity();
-    let client = client(&pki, &server, identity.clone());
+    let client = client(pki, &server, identity.clone());
     let sent = pushes(&identity, 50);
     let outcomes = client.push_many(sent.clone()).await;
     assert_eq!(outcomes.len(), sent.len());
@@ -113,7 +113,7 @@ async fn client_without_the_certificate_is_refused() {
         return;
     };
     let pki = Pki::shared();
-    let server = Nginx::start(&program, &pki, Mode::LogBodies, 100_000);
+    let server = Nginx::start(&program, pki, Mode::LogBodies, 100_000);
 
     // No client certificate at all.
     let ca = reqwest::Certificate::from_pem(&pki.ca_pem()).unwrap();
@@ -149,7 +149,7 @@ async fn client_without_the_certificate_is_refused() {
         &key.private_key_to_pem_pkcs8().unwrap(),
     )
     .unwrap();
-    let client = client(&pki, &server, identity.clone());
+    let client = client(pki, &server, identity.clone());
     let err = client.push(&pushes(&identity, 1)[0]).await.unwrap_err();
     assert!(
         matches!(err, Error::MalformedResponse { status: 400, .. }),
@@ -167,7 +167,7 @@ async fn goaway_after_keepalive_requests_loses_no_push() {
     };
     let pki = Pki::shared();
     // nginx closes each connection with GOAWAY after 7 requests.
-    let server = Nginx::start(&program, &pki, Mode::LogBodies, 7);
+    let server = Nginx::start(&program, pki, Mode::LogBodies, 7);
     let identity = pki.identity();
     let client = Client::builder(identity.clone())
         .endpoint(Endpoint::Custom(server.base_url()))
