@@ -4,6 +4,8 @@
 //! cargo run --release -p mdm-apns --example nginx_throughput -- [COUNT] [CONCURRENCY] [CONNECTIONS]
 //! ```
 //!
+//! With `MDM_RT=current` the client runs on tokio's current-thread runtime.
+//!
 //! Starts nginx on 127.0.0.1 (as the tests do: TLS, HTTP/2, client certificate required)
 //! twice: once answering `200` at once ("fast"), once reading and logging every body
 //! through a local proxy hop ("logged"). Prints pushes per second for each and the
@@ -69,8 +71,20 @@ fn pushes(pki_topic: &mdm_apns::Topic, n: usize) -> Vec<Push> {
         .collect()
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // MDM_RT=current runs everything on one thread (no cross-thread wake-ups).
+    let runtime = if std::env::var("MDM_RT").as_deref() == Ok("current") {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    }
+    .enable_all()
+    .build()
+    .unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
         .map(|a| a.parse().expect("numbers only"))
