@@ -92,7 +92,7 @@ async fn run() {
     let count = args.first().copied().unwrap_or(10_000);
     let concurrency = args.get(1).copied().unwrap_or(500);
     let connections = args.get(2).copied().unwrap_or(1);
-    let Some(program) = mdm_testsupport::peer("nginx_throughput", "nginx") else {
+    let Some(program) = common::nginx::find("nginx_throughput") else {
         return;
     };
     let pki = Pki::new();

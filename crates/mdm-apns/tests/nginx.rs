@@ -22,7 +22,7 @@ use common::nginx::{Mode, Nginx};
 use common::{Pki, TOPIC, client_cert, rsa_key};
 
 fn nginx(test: &str) -> Option<PathBuf> {
-    mdm_testsupport::peer(test, "nginx")
+    common::nginx::find(test)
 }
 
 fn pushes(identity: &PushIdentity, n: usize) -> Vec<Push> {

@@ -9,6 +9,21 @@ use std::time::{Duration, Instant};
 
 use super::Pki;
 
+/// The nginx program: on `PATH`, else Debian's `/usr/sbin/nginx` (a non-root `PATH` often
+/// lacks `/usr/sbin`), else `None` after `mdm_testsupport::peer` printed the skip (or failed
+/// the test when `MDM_REQUIRE_PEERS=1`).
+pub fn find(test: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("nginx"))
+            .find(|p| p.is_file())
+    });
+    let sbin = Path::new("/usr/sbin/nginx");
+    on_path
+        .or_else(|| sbin.is_file().then(|| sbin.to_path_buf()))
+        .or_else(|| mdm_testsupport::peer(test, "nginx"))
+}
+
 /// How the `/3/device/` location answers.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
