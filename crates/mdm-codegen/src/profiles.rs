@@ -67,9 +67,27 @@ fn groups(schema: &Schema) -> Vec<Group<'_>> {
         .collect()
 }
 
+/// Names people know these payloads by, where the payload type says it poorly.
+const FRIENDLY_NAMES: &[(&str, &str)] = &[
+    ("com.apple.mobiledevice.passwordpolicy", "Passcode"),
+    ("com.apple.applicationaccess", "Restrictions"),
+    ("com.apple.applicationaccess.new", "ParentalApplicationRestrictions"),
+    ("com.apple.security.scep", "Scep"),
+    ("com.apple.security.acme", "Acme"),
+    ("com.apple.security.pkcs12", "Pkcs12Certificate"),
+    ("com.apple.security.pkcs1", "Pkcs1Certificate"),
+    ("com.apple.security.root", "RootCertificate"),
+    ("com.apple.security.pem", "PemCertificate"),
+    ("com.apple.TCC.configuration-profile-policy", "PrivacyPreferencesPolicyControl"),
+    ("com.apple.ManagedClient.preferences", "ManagedPreferences"),
+];
+
 /// The Rust name for a payload type: `com.apple.wifi.managed` -> `Wifi`,
 /// `com.apple.security.scep` -> `SecurityScep`.
 pub fn type_name_for(payload_type: &str) -> String {
+    if let Some((_, name)) = FRIENDLY_NAMES.iter().find(|(t, _)| *t == payload_type) {
+        return (*name).to_owned();
+    }
     let short = payload_type
         .strip_prefix("com.apple.")
         .unwrap_or(payload_type);
@@ -303,15 +321,15 @@ fn mod_rs(schema: &Schema, infos: &[PayloadInfo]) -> String {
     }
     t.push_str("            Self::Unknown { payload_type, .. } => payload_type,\n        }\n    }\n\n");
 
-    t.push_str("    /// Decodes the keys of a payload dictionary (without `PayloadType`) as `payload_type`;\n    /// a type the schema does not define becomes [`Payload::Unknown`].\n    ///\n    /// # Errors\n    /// When `payload_type` is known but the keys do not fit its schema.\n    pub(crate) fn typed(payload_type: &str, body: &mdm_plist::Dictionary) -> Result<Self, crate::Error> {\n        Ok(match payload_type {\n");
+    t.push_str("    /// Decodes the keys of a payload dictionary (without `PayloadType`) as `payload_type`;\n    /// a type the schema does not define becomes [`Payload::Unknown`]. Top-level keys whose\n    /// values do not fit their field are kept in `extra`; their names come back too.\n    ///\n    /// # Errors\n    /// When `payload_type` is known but the keys do not fit its schema even so.\n    pub(crate) fn typed(payload_type: &str, body: &mdm_plist::Dictionary) -> Result<(Self, Vec<String>), crate::Error> {\n        Ok(match payload_type {\n");
     for i in infos {
         let _ = writeln!(
             t,
-            "            {:?} => Self::{}(crate::support::typed_from_dictionary(body)?),",
-            i.payload_type, i.type_name
+            "            {:?} => {{ let (mut v, moved) = crate::support::lenient::<{}>(body)?; let names = crate::support::keep_extra(&mut v.extra, moved); (Self::{}(v), names) }}",
+            i.payload_type, i.type_name, i.type_name
         );
     }
-    t.push_str("            other => Self::Unknown { payload_type: other.to_owned(), body: body.clone() },\n        })\n    }\n\n");
+    t.push_str("            other => (Self::Unknown { payload_type: other.to_owned(), body: body.clone() }, Vec::new()),\n        })\n    }\n\n");
 
     t.push_str("    /// The payload's keys without `PayloadType`.\n    ///\n    /// # Errors\n    /// When a value cannot be encoded.\n    pub fn body(&self) -> Result<mdm_plist::Dictionary, crate::Error> {\n        match self {\n");
     for i in infos {

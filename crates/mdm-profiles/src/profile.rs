@@ -225,7 +225,7 @@ impl Payload {
     /// As [`Payload::from_dictionary`], also saying why a known type was kept untyped.
     pub(crate) fn from_dictionary_checked(
         dict: &Dictionary,
-    ) -> Result<(Self, Option<String>), crate::Error> {
+    ) -> Result<(Self, Result<Vec<String>, String>), crate::Error> {
         let Some(pt) = dict.get("PayloadType").and_then(Value::as_string) else {
             return Err(crate::Error::BadPayload {
                 index: 0,
@@ -235,13 +235,13 @@ impl Payload {
         let mut body = dict.clone();
         body.remove("PayloadType");
         match Self::typed(pt, &body) {
-            Ok(p) => Ok((p, None)),
+            Ok((p, moved)) => Ok((p, Ok(moved))),
             Err(e) => Ok((
                 Self::Unknown {
                     payload_type: pt.to_owned(),
                     body,
                 },
-                Some(e.to_string()),
+                Err(e.to_string()),
             )),
         }
     }

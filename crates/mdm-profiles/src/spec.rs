@@ -131,6 +131,7 @@ pub(crate) enum Lit {
     Str(&'static str),
     Int(i64),
     Real(f64),
+    #[allow(dead_code)] // the schema has no boolean rangelist today
     Bool(bool),
 }
 

@@ -17,6 +17,69 @@ pub(crate) fn typed_from_dictionary<T: DeserializeOwned>(dict: &Dictionary) -> R
     })?)
 }
 
+/// Decodes `dict` as `T`; when that fails, moves out (one at a time, at most
+/// [`MAX_MOVED`]) the keys whose values do not fit, so the rest still decodes. Returns the
+/// moved keys for the caller to keep in `extra`.
+pub(crate) fn lenient<T: DeserializeOwned>(dict: &Dictionary) -> Result<(T, Dictionary), Error> {
+    let mut rest = dict.clone();
+    let mut moved = Dictionary::new();
+    let mut last_err = match typed_from_dictionary(&rest) {
+        Ok(v) => return Ok((v, moved)),
+        Err(e) => e,
+    };
+    for _ in 0..MAX_MOVED {
+        let mut found = None;
+        for key in rest.keys() {
+            let mut candidate = rest.clone();
+            candidate.remove(key);
+            if let Ok(v) = typed_from_dictionary::<T>(&candidate) {
+                found = Some((key.clone(), Some(v)));
+                break;
+            }
+        }
+        if found.is_none() {
+            // Several bad keys: move the first whose removal changes the error.
+            for key in rest.keys() {
+                let mut candidate = rest.clone();
+                candidate.remove(key);
+                if let Err(e) = typed_from_dictionary::<T>(&candidate)
+                    && e.to_string() != last_err.to_string()
+                    && !e.to_string().contains("missing")
+                {
+                    found = Some((key.clone(), None));
+                    last_err = e;
+                    break;
+                }
+            }
+        }
+        match found {
+            Some((key, done)) => {
+                if let Some(value) = rest.remove(&key) {
+                    moved.insert(key, value);
+                }
+                if let Some(v) = done {
+                    return Ok((v, moved));
+                }
+            }
+            None => break,
+        }
+    }
+    Err(last_err)
+}
+
+/// How many misfit keys [`lenient`] moves aside before giving up.
+const MAX_MOVED: usize = 8;
+
+/// Puts keys moved aside by [`lenient`] into `extra` and returns their names.
+pub(crate) fn keep_extra(extra: &mut Dictionary, moved: Dictionary) -> Vec<String> {
+    let mut names = Vec::with_capacity(moved.len());
+    for (k, v) in moved {
+        names.push(k.clone());
+        extra.insert(k, v);
+    }
+    names
+}
+
 /// Encodes `value` (a `plist_dict!` type) as a dictionary.
 pub(crate) fn typed_to_dictionary<T: Serialize>(value: &T) -> Result<Dictionary, Error> {
     match mdm_plist::to_value(value)? {

@@ -5,10 +5,10 @@
 //! The `com.apple.applicationaccess` payload, generated from [`mdm/profiles/com.apple.applicationaccess.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.applicationaccess.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `ratingRegion` in the payload `Applicationaccess`; unknown strings are kept in `Other`.
+    /// The values of `ratingRegion` in the payload `Restrictions`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.applicationaccess.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.applicationaccess.yaml).
-    pub enum ApplicationaccessRatingRegion {
+    pub enum RestrictionsRatingRegion {
         /// `us`.
         Us = "us",
         /// `au`.
@@ -33,11 +33,11 @@ mdm_plist::open_enum! {
 mdm_plist::plist_dict! {
     /// The `com.apple.applicationaccess` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Applicationaccess`]. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.1, watchOS 10.0.
+    /// Put it in a profile as [`crate::Payload::Restrictions`]. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.1, watchOS 10.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.applicationaccess.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.applicationaccess.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Applicationaccess {
+    pub struct Restrictions {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -781,7 +781,7 @@ mdm_plist::plist_dict! {
         /// `ratingRegion`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0.
-        "ratingRegion" => pub rating_region: Option<ApplicationaccessRatingRegion>,
+        "ratingRegion" => pub rating_region: Option<RestrictionsRatingRegion>,
         /// `ratingTVShows`: integer, optional.
         ///
         /// Range: 0 to 1000. Default: `1000`. Available on iOS 4.0, tvOS 11.3.
@@ -817,7 +817,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Applicationaccess {
+impl crate::PayloadBody for Restrictions {
     const PAYLOAD_TYPE: &'static str = "com.apple.applicationaccess";
 
     fn common(&self) -> crate::Common<'_> {

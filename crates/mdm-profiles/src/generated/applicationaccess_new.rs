@@ -5,11 +5,11 @@
 //! The `com.apple.applicationaccess.new` payload, generated from [`mdm/profiles/com.apple.applicationaccess.new.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.applicationaccess.new.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `whiteListItem` dictionary of the payload `ApplicationaccessNew`.
+    /// The `whiteListItem` dictionary of the payload `ParentalApplicationRestrictions`.
     ///
     /// Schema: [`mdm/profiles/com.apple.applicationaccess.new.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.applicationaccess.new.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct ApplicationaccessNewWhiteListItem {
+    pub struct ParentalApplicationRestrictionsWhiteListItem {
         /// `bundleID`: string, required.
         ///
         /// Available on macOS 10.7.
@@ -40,11 +40,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.applicationaccess.new` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::ApplicationaccessNew`]. Available on macOS 10.7.
+    /// Put it in a profile as [`crate::Payload::ParentalApplicationRestrictions`]. Available on macOS 10.7.
     ///
     /// Schema: [`mdm/profiles/com.apple.applicationaccess.new.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.applicationaccess.new.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ApplicationaccessNew {
+    pub struct ParentalApplicationRestrictions {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -76,7 +76,7 @@ mdm_plist::plist_dict! {
         /// `whiteList`: array of dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "whiteList" => pub white_list: Option<Vec<ApplicationaccessNewWhiteListItem>>,
+        "whiteList" => pub white_list: Option<Vec<ParentalApplicationRestrictionsWhiteListItem>>,
         /// `pathBlackList`: array of string, optional.
         ///
         /// Available on macOS 10.7.
@@ -88,7 +88,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for ApplicationaccessNew {
+impl crate::PayloadBody for ParentalApplicationRestrictions {
     const PAYLOAD_TYPE: &'static str = "com.apple.applicationaccess.new";
 
     fn common(&self) -> crate::Common<'_> {

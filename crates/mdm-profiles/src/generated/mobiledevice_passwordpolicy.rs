@@ -5,11 +5,11 @@
 //! The `com.apple.mobiledevice.passwordpolicy` payload, generated from [`mdm/profiles/com.apple.mobiledevice.passwordpolicy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mobiledevice.passwordpolicy.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `customRegex` dictionary of the payload `MobiledevicePasswordpolicy`.
+    /// The `customRegex` dictionary of the payload `Passcode`.
     ///
     /// Schema: [`mdm/profiles/com.apple.mobiledevice.passwordpolicy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mobiledevice.passwordpolicy.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct MobiledevicePasswordpolicyCustomRegex {
+    pub struct PasscodeCustomRegex {
         /// `passwordContentRegex`: string, required.
         ///
         /// Available on macOS 14.0.
@@ -24,11 +24,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.mobiledevice.passwordpolicy` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::MobiledevicePasswordpolicy`]. Available on iOS 4.0, macOS 10.7, visionOS 2.0, watchOS 10.0.
+    /// Put it in a profile as [`crate::Payload::Passcode`]. Available on iOS 4.0, macOS 10.7, visionOS 2.0, watchOS 10.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.mobiledevice.passwordpolicy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mobiledevice.passwordpolicy.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct MobiledevicePasswordpolicy {
+    pub struct Passcode {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -104,11 +104,11 @@ mdm_plist::plist_dict! {
         /// `customRegex`: dictionary, optional.
         ///
         /// Available on macOS 14.0.
-        "customRegex" => pub custom_regex: Option<MobiledevicePasswordpolicyCustomRegex>,
+        "customRegex" => pub custom_regex: Option<PasscodeCustomRegex>,
     }
 }
 
-impl crate::PayloadBody for MobiledevicePasswordpolicy {
+impl crate::PayloadBody for Passcode {
     const PAYLOAD_TYPE: &'static str = "com.apple.mobiledevice.passwordpolicy";
 
     fn common(&self) -> crate::Common<'_> {

@@ -274,8 +274,8 @@ mdm_plist::open_enum! {
         MCXFileVault2 = "com.apple.MCX.FileVault2",
         /// [`MCXTimeMachine`].
         MCXTimeMachine = "com.apple.MCX.TimeMachine",
-        /// [`ManagedClientPreferences`].
-        ManagedClientPreferences = "com.apple.ManagedClient.preferences",
+        /// [`ManagedPreferences`].
+        ManagedPreferences = "com.apple.ManagedClient.preferences",
         /// [`NSExtension`].
         NSExtension = "com.apple.NSExtension",
         /// [`SetupAssistant`].
@@ -286,8 +286,8 @@ mdm_plist::open_enum! {
         SoftwareUpdate = "com.apple.SoftwareUpdate",
         /// [`SystemConfiguration`].
         SystemConfiguration = "com.apple.SystemConfiguration",
-        /// [`TCCConfigurationProfilePolicy`].
-        TCCConfigurationProfilePolicy = "com.apple.TCC.configuration-profile-policy",
+        /// [`PrivacyPreferencesPolicyControl`].
+        PrivacyPreferencesPolicyControl = "com.apple.TCC.configuration-profile-policy",
         /// [`Airplay`].
         Airplay = "com.apple.airplay",
         /// [`AirplaySecurity`].
@@ -298,10 +298,10 @@ mdm_plist::open_enum! {
         Apn = "com.apple.apn.managed",
         /// [`AppLock`].
         AppLock = "com.apple.app.lock",
-        /// [`Applicationaccess`].
-        Applicationaccess = "com.apple.applicationaccess",
-        /// [`ApplicationaccessNew`].
-        ApplicationaccessNew = "com.apple.applicationaccess.new",
+        /// [`Restrictions`].
+        Restrictions = "com.apple.applicationaccess",
+        /// [`ParentalApplicationRestrictions`].
+        ParentalApplicationRestrictions = "com.apple.applicationaccess.new",
         /// [`Appstore`].
         Appstore = "com.apple.appstore",
         /// [`Asam`].
@@ -386,8 +386,8 @@ mdm_plist::open_enum! {
         Mcxprinting = "com.apple.mcxprinting",
         /// [`Mdm`].
         Mdm = "com.apple.mdm",
-        /// [`MobiledevicePasswordpolicy`].
-        MobiledevicePasswordpolicy = "com.apple.mobiledevice.passwordpolicy",
+        /// [`Passcode`].
+        Passcode = "com.apple.mobiledevice.passwordpolicy",
         /// [`Networkusagerules`].
         Networkusagerules = "com.apple.networkusagerules",
         /// [`Notificationsettings`].
@@ -416,8 +416,8 @@ mdm_plist::open_enum! {
         SecurityFDERecoveryKeyEscrow = "com.apple.security.FDERecoveryKeyEscrow",
         /// [`SecurityFDERecoveryRedirect`].
         SecurityFDERecoveryRedirect = "com.apple.security.FDERecoveryRedirect",
-        /// [`SecurityAcme`].
-        SecurityAcme = "com.apple.security.acme",
+        /// [`Acme`].
+        Acme = "com.apple.security.acme",
         /// [`SecurityCertificatepreference`].
         SecurityCertificatepreference = "com.apple.security.certificatepreference",
         /// [`SecurityCertificaterevocation`].
@@ -428,16 +428,16 @@ mdm_plist::open_enum! {
         SecurityFirewall = "com.apple.security.firewall",
         /// [`SecurityIdentitypreference`].
         SecurityIdentitypreference = "com.apple.security.identitypreference",
-        /// [`SecurityPem`].
-        SecurityPem = "com.apple.security.pem",
-        /// [`SecurityPkcs1`].
-        SecurityPkcs1 = "com.apple.security.pkcs1",
-        /// [`SecurityPkcs12`].
-        SecurityPkcs12 = "com.apple.security.pkcs12",
-        /// [`SecurityRoot`].
-        SecurityRoot = "com.apple.security.root",
-        /// [`SecurityScep`].
-        SecurityScep = "com.apple.security.scep",
+        /// [`PemCertificate`].
+        PemCertificate = "com.apple.security.pem",
+        /// [`Pkcs1Certificate`].
+        Pkcs1Certificate = "com.apple.security.pkcs1",
+        /// [`Pkcs12Certificate`].
+        Pkcs12Certificate = "com.apple.security.pkcs12",
+        /// [`RootCertificate`].
+        RootCertificate = "com.apple.security.root",
+        /// [`Scep`].
+        Scep = "com.apple.security.scep",
         /// [`SecuritySmartcard`].
         SecuritySmartcard = "com.apple.security.smartcard",
         /// [`SecurityWapiIdentity`].
@@ -523,7 +523,7 @@ pub enum Payload {
     /// `com.apple.MCX.TimeMachine`.
     MCXTimeMachine(MCXTimeMachine),
     /// `com.apple.ManagedClient.preferences`.
-    ManagedClientPreferences(ManagedClientPreferences),
+    ManagedPreferences(ManagedPreferences),
     /// `com.apple.NSExtension`.
     NSExtension(NSExtension),
     /// `com.apple.SetupAssistant.managed`.
@@ -535,7 +535,7 @@ pub enum Payload {
     /// `com.apple.SystemConfiguration`.
     SystemConfiguration(SystemConfiguration),
     /// `com.apple.TCC.configuration-profile-policy`.
-    TCCConfigurationProfilePolicy(TCCConfigurationProfilePolicy),
+    PrivacyPreferencesPolicyControl(PrivacyPreferencesPolicyControl),
     /// `com.apple.airplay`.
     Airplay(Airplay),
     /// `com.apple.airplay.security`.
@@ -547,9 +547,9 @@ pub enum Payload {
     /// `com.apple.app.lock`.
     AppLock(AppLock),
     /// `com.apple.applicationaccess`.
-    Applicationaccess(Applicationaccess),
+    Restrictions(Restrictions),
     /// `com.apple.applicationaccess.new`.
-    ApplicationaccessNew(ApplicationaccessNew),
+    ParentalApplicationRestrictions(ParentalApplicationRestrictions),
     /// `com.apple.appstore`.
     Appstore(Appstore),
     /// `com.apple.asam`.
@@ -635,7 +635,7 @@ pub enum Payload {
     /// `com.apple.mdm`.
     Mdm(Mdm),
     /// `com.apple.mobiledevice.passwordpolicy`.
-    MobiledevicePasswordpolicy(MobiledevicePasswordpolicy),
+    Passcode(Passcode),
     /// `com.apple.networkusagerules`.
     Networkusagerules(Networkusagerules),
     /// `com.apple.notificationsettings`.
@@ -665,7 +665,7 @@ pub enum Payload {
     /// `com.apple.security.FDERecoveryRedirect`.
     SecurityFDERecoveryRedirect(SecurityFDERecoveryRedirect),
     /// `com.apple.security.acme`.
-    SecurityAcme(SecurityAcme),
+    Acme(Acme),
     /// `com.apple.security.certificatepreference`.
     SecurityCertificatepreference(SecurityCertificatepreference),
     /// `com.apple.security.certificaterevocation`.
@@ -677,15 +677,15 @@ pub enum Payload {
     /// `com.apple.security.identitypreference`.
     SecurityIdentitypreference(SecurityIdentitypreference),
     /// `com.apple.security.pem`.
-    SecurityPem(SecurityPem),
+    PemCertificate(PemCertificate),
     /// `com.apple.security.pkcs1`.
-    SecurityPkcs1(SecurityPkcs1),
+    Pkcs1Certificate(Pkcs1Certificate),
     /// `com.apple.security.pkcs12`.
-    SecurityPkcs12(SecurityPkcs12),
+    Pkcs12Certificate(Pkcs12Certificate),
     /// `com.apple.security.root`.
-    SecurityRoot(SecurityRoot),
+    RootCertificate(RootCertificate),
     /// `com.apple.security.scep`.
-    SecurityScep(SecurityScep),
+    Scep(Scep),
     /// `com.apple.security.smartcard`.
     SecuritySmartcard(SecuritySmartcard),
     /// `com.apple.security.wapi-identity`.
@@ -766,20 +766,22 @@ impl Payload {
             Self::MCX(_) => "com.apple.MCX",
             Self::MCXFileVault2(_) => "com.apple.MCX.FileVault2",
             Self::MCXTimeMachine(_) => "com.apple.MCX.TimeMachine",
-            Self::ManagedClientPreferences(_) => "com.apple.ManagedClient.preferences",
+            Self::ManagedPreferences(_) => "com.apple.ManagedClient.preferences",
             Self::NSExtension(_) => "com.apple.NSExtension",
             Self::SetupAssistant(_) => "com.apple.SetupAssistant.managed",
             Self::ShareKitHelper(_) => "com.apple.ShareKitHelper",
             Self::SoftwareUpdate(_) => "com.apple.SoftwareUpdate",
             Self::SystemConfiguration(_) => "com.apple.SystemConfiguration",
-            Self::TCCConfigurationProfilePolicy(_) => "com.apple.TCC.configuration-profile-policy",
+            Self::PrivacyPreferencesPolicyControl(_) => {
+                "com.apple.TCC.configuration-profile-policy"
+            }
             Self::Airplay(_) => "com.apple.airplay",
             Self::AirplaySecurity(_) => "com.apple.airplay.security",
             Self::Airprint(_) => "com.apple.airprint",
             Self::Apn(_) => "com.apple.apn.managed",
             Self::AppLock(_) => "com.apple.app.lock",
-            Self::Applicationaccess(_) => "com.apple.applicationaccess",
-            Self::ApplicationaccessNew(_) => "com.apple.applicationaccess.new",
+            Self::Restrictions(_) => "com.apple.applicationaccess",
+            Self::ParentalApplicationRestrictions(_) => "com.apple.applicationaccess.new",
             Self::Appstore(_) => "com.apple.appstore",
             Self::Asam(_) => "com.apple.asam",
             Self::AssociatedDomains(_) => "com.apple.associated-domains",
@@ -824,7 +826,7 @@ impl Payload {
             Self::Mcxloginscripts(_) => "com.apple.mcxloginscripts",
             Self::Mcxprinting(_) => "com.apple.mcxprinting",
             Self::Mdm(_) => "com.apple.mdm",
-            Self::MobiledevicePasswordpolicy(_) => "com.apple.mobiledevice.passwordpolicy",
+            Self::Passcode(_) => "com.apple.mobiledevice.passwordpolicy",
             Self::Networkusagerules(_) => "com.apple.networkusagerules",
             Self::Notificationsettings(_) => "com.apple.notificationsettings",
             Self::OsxserverAccount(_) => "com.apple.osxserver.account",
@@ -839,7 +841,7 @@ impl Payload {
             Self::Secondethernet(_) => "com.apple.secondethernet.managed",
             Self::SecurityFDERecoveryKeyEscrow(_) => "com.apple.security.FDERecoveryKeyEscrow",
             Self::SecurityFDERecoveryRedirect(_) => "com.apple.security.FDERecoveryRedirect",
-            Self::SecurityAcme(_) => "com.apple.security.acme",
+            Self::Acme(_) => "com.apple.security.acme",
             Self::SecurityCertificatepreference(_) => "com.apple.security.certificatepreference",
             Self::SecurityCertificaterevocation(_) => "com.apple.security.certificaterevocation",
             Self::SecurityCertificatetransparency(_) => {
@@ -847,11 +849,11 @@ impl Payload {
             }
             Self::SecurityFirewall(_) => "com.apple.security.firewall",
             Self::SecurityIdentitypreference(_) => "com.apple.security.identitypreference",
-            Self::SecurityPem(_) => "com.apple.security.pem",
-            Self::SecurityPkcs1(_) => "com.apple.security.pkcs1",
-            Self::SecurityPkcs12(_) => "com.apple.security.pkcs12",
-            Self::SecurityRoot(_) => "com.apple.security.root",
-            Self::SecurityScep(_) => "com.apple.security.scep",
+            Self::PemCertificate(_) => "com.apple.security.pem",
+            Self::Pkcs1Certificate(_) => "com.apple.security.pkcs1",
+            Self::Pkcs12Certificate(_) => "com.apple.security.pkcs12",
+            Self::RootCertificate(_) => "com.apple.security.root",
+            Self::Scep(_) => "com.apple.security.scep",
             Self::SecuritySmartcard(_) => "com.apple.security.smartcard",
             Self::SecurityWapiIdentity(_) => "com.apple.security.wapi-identity",
             Self::Servicemanagement(_) => "com.apple.servicemanagement",
@@ -887,329 +889,630 @@ impl Payload {
     }
 
     /// Decodes the keys of a payload dictionary (without `PayloadType`) as `payload_type`;
-    /// a type the schema does not define becomes [`Payload::Unknown`].
+    /// a type the schema does not define becomes [`Payload::Unknown`]. Top-level keys whose
+    /// values do not fit their field are kept in `extra`; their names come back too.
     ///
     /// # Errors
-    /// When `payload_type` is known but the keys do not fit its schema.
+    /// When `payload_type` is known but the keys do not fit its schema even so.
     pub(crate) fn typed(
         payload_type: &str,
         body: &mdm_plist::Dictionary,
-    ) -> Result<Self, crate::Error> {
+    ) -> Result<(Self, Vec<String>), crate::Error> {
         Ok(match payload_type {
             ".GlobalPreferences" => {
-                Self::GlobalPreferences(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<GlobalPreferences>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::GlobalPreferences(v), names)
             }
             "com.apple.ADCertificate.managed" => {
-                Self::ADCertificate(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<ADCertificate>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::ADCertificate(v), names)
             }
             "com.apple.AIM.account" => {
-                Self::AIMAccount(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<AIMAccount>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::AIMAccount(v), names)
             }
             "com.apple.AssetCache.managed" => {
-                Self::AssetCache(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<AssetCache>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::AssetCache(v), names)
             }
             "com.apple.Dictionary" => {
-                Self::Dictionary(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Dictionary>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Dictionary(v), names)
             }
             "com.apple.DirectoryService.managed" => {
-                Self::DirectoryService(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<DirectoryService>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::DirectoryService(v), names)
             }
             "com.apple.DiscRecording" => {
-                Self::DiscRecording(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<DiscRecording>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::DiscRecording(v), names)
             }
-            "com.apple.MCX" => Self::MCX(crate::support::typed_from_dictionary(body)?),
+            "com.apple.MCX" => {
+                let (mut v, moved) = crate::support::lenient::<MCX>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::MCX(v), names)
+            }
             "com.apple.MCX.FileVault2" => {
-                Self::MCXFileVault2(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<MCXFileVault2>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::MCXFileVault2(v), names)
             }
             "com.apple.MCX.TimeMachine" => {
-                Self::MCXTimeMachine(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<MCXTimeMachine>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::MCXTimeMachine(v), names)
             }
             "com.apple.ManagedClient.preferences" => {
-                Self::ManagedClientPreferences(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<ManagedPreferences>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::ManagedPreferences(v), names)
             }
             "com.apple.NSExtension" => {
-                Self::NSExtension(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<NSExtension>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::NSExtension(v), names)
             }
             "com.apple.SetupAssistant.managed" => {
-                Self::SetupAssistant(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SetupAssistant>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SetupAssistant(v), names)
             }
             "com.apple.ShareKitHelper" => {
-                Self::ShareKitHelper(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<ShareKitHelper>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::ShareKitHelper(v), names)
             }
             "com.apple.SoftwareUpdate" => {
-                Self::SoftwareUpdate(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SoftwareUpdate>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SoftwareUpdate(v), names)
             }
             "com.apple.SystemConfiguration" => {
-                Self::SystemConfiguration(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SystemConfiguration>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SystemConfiguration(v), names)
             }
             "com.apple.TCC.configuration-profile-policy" => {
-                Self::TCCConfigurationProfilePolicy(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) =
+                    crate::support::lenient::<PrivacyPreferencesPolicyControl>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::PrivacyPreferencesPolicyControl(v), names)
             }
-            "com.apple.airplay" => Self::Airplay(crate::support::typed_from_dictionary(body)?),
+            "com.apple.airplay" => {
+                let (mut v, moved) = crate::support::lenient::<Airplay>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Airplay(v), names)
+            }
             "com.apple.airplay.security" => {
-                Self::AirplaySecurity(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<AirplaySecurity>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::AirplaySecurity(v), names)
             }
-            "com.apple.airprint" => Self::Airprint(crate::support::typed_from_dictionary(body)?),
-            "com.apple.apn.managed" => Self::Apn(crate::support::typed_from_dictionary(body)?),
-            "com.apple.app.lock" => Self::AppLock(crate::support::typed_from_dictionary(body)?),
+            "com.apple.airprint" => {
+                let (mut v, moved) = crate::support::lenient::<Airprint>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Airprint(v), names)
+            }
+            "com.apple.apn.managed" => {
+                let (mut v, moved) = crate::support::lenient::<Apn>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Apn(v), names)
+            }
+            "com.apple.app.lock" => {
+                let (mut v, moved) = crate::support::lenient::<AppLock>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::AppLock(v), names)
+            }
             "com.apple.applicationaccess" => {
-                Self::Applicationaccess(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Restrictions>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Restrictions(v), names)
             }
             "com.apple.applicationaccess.new" => {
-                Self::ApplicationaccessNew(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) =
+                    crate::support::lenient::<ParentalApplicationRestrictions>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::ParentalApplicationRestrictions(v), names)
             }
-            "com.apple.appstore" => Self::Appstore(crate::support::typed_from_dictionary(body)?),
-            "com.apple.asam" => Self::Asam(crate::support::typed_from_dictionary(body)?),
+            "com.apple.appstore" => {
+                let (mut v, moved) = crate::support::lenient::<Appstore>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Appstore(v), names)
+            }
+            "com.apple.asam" => {
+                let (mut v, moved) = crate::support::lenient::<Asam>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Asam(v), names)
+            }
             "com.apple.associated-domains" => {
-                Self::AssociatedDomains(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<AssociatedDomains>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::AssociatedDomains(v), names)
             }
             "com.apple.caldav.account" => {
-                Self::CaldavAccount(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<CaldavAccount>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::CaldavAccount(v), names)
             }
             "com.apple.carddav.account" => {
-                Self::CarddavAccount(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<CarddavAccount>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::CarddavAccount(v), names)
             }
-            "com.apple.cellular" => Self::Cellular(crate::support::typed_from_dictionary(body)?),
+            "com.apple.cellular" => {
+                let (mut v, moved) = crate::support::lenient::<Cellular>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Cellular(v), names)
+            }
             "com.apple.cellularprivatenetwork.managed" => {
-                Self::Cellularprivatenetwork(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Cellularprivatenetwork>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Cellularprivatenetwork(v), names)
             }
             "com.apple.conferenceroomdisplay" => {
-                Self::Conferenceroomdisplay(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Conferenceroomdisplay>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Conferenceroomdisplay(v), names)
             }
             "com.apple.configurationprofile.identification" => {
-                Self::ConfigurationprofileIdentification(crate::support::typed_from_dictionary(
-                    body,
-                )?)
+                let (mut v, moved) =
+                    crate::support::lenient::<ConfigurationprofileIdentification>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::ConfigurationprofileIdentification(v), names)
             }
-            "com.apple.dashboard" => Self::Dashboard(crate::support::typed_from_dictionary(body)?),
+            "com.apple.dashboard" => {
+                let (mut v, moved) = crate::support::lenient::<Dashboard>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Dashboard(v), names)
+            }
             "com.apple.declarations" => {
-                Self::Declarations(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Declarations>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Declarations(v), names)
             }
-            "com.apple.desktop" => Self::Desktop(crate::support::typed_from_dictionary(body)?),
+            "com.apple.desktop" => {
+                let (mut v, moved) = crate::support::lenient::<Desktop>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Desktop(v), names)
+            }
             "com.apple.dnsProxy.managed" => {
-                Self::DnsProxy(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<DnsProxy>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::DnsProxy(v), names)
             }
             "com.apple.dnsSettings.managed" => {
-                Self::DnsSettings(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<DnsSettings>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::DnsSettings(v), names)
             }
-            "com.apple.dock" => Self::Dock(crate::support::typed_from_dictionary(body)?),
-            "com.apple.domains" => Self::Domains(crate::support::typed_from_dictionary(body)?),
+            "com.apple.dock" => {
+                let (mut v, moved) = crate::support::lenient::<Dock>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Dock(v), names)
+            }
+            "com.apple.domains" => {
+                let (mut v, moved) = crate::support::lenient::<Domains>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Domains(v), names)
+            }
             "com.apple.eas.account" => {
-                Self::EasAccount(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<EasAccount>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::EasAccount(v), names)
             }
-            "com.apple.education" => Self::Education(crate::support::typed_from_dictionary(body)?),
+            "com.apple.education" => {
+                let (mut v, moved) = crate::support::lenient::<Education>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Education(v), names)
+            }
             "com.apple.ews.account" => {
-                Self::EwsAccount(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<EwsAccount>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::EwsAccount(v), names)
             }
             "com.apple.extensiblesso" => {
-                Self::Extensiblesso(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Extensiblesso>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Extensiblesso(v), names)
             }
             "com.apple.familycontrols.contentfilter" => {
-                Self::FamilycontrolsContentfilter(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<FamilycontrolsContentfilter>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::FamilycontrolsContentfilter(v), names)
             }
             "com.apple.familycontrols.timelimits.v2" => {
-                Self::FamilycontrolsTimelimitsV2(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<FamilycontrolsTimelimitsV2>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::FamilycontrolsTimelimitsV2(v), names)
             }
             "com.apple.fileproviderd" => {
-                Self::Fileproviderd(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Fileproviderd>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Fileproviderd(v), names)
             }
-            "com.apple.finder" => Self::Finder(crate::support::typed_from_dictionary(body)?),
+            "com.apple.finder" => {
+                let (mut v, moved) = crate::support::lenient::<Finder>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Finder(v), names)
+            }
             "com.apple.firstactiveethernet.managed" => {
-                Self::Firstactiveethernet(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Firstactiveethernet>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Firstactiveethernet(v), names)
             }
             "com.apple.firstethernet.managed" => {
-                Self::Firstethernet(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Firstethernet>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Firstethernet(v), names)
             }
-            "com.apple.font" => Self::Font(crate::support::typed_from_dictionary(body)?),
-            "com.apple.gamed" => Self::Gamed(crate::support::typed_from_dictionary(body)?),
+            "com.apple.font" => {
+                let (mut v, moved) = crate::support::lenient::<Font>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Font(v), names)
+            }
+            "com.apple.gamed" => {
+                let (mut v, moved) = crate::support::lenient::<Gamed>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Gamed(v), names)
+            }
             "com.apple.globalethernet.managed" => {
-                Self::Globalethernet(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Globalethernet>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Globalethernet(v), names)
             }
             "com.apple.google-oauth" => {
-                Self::GoogleOauth(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<GoogleOauth>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::GoogleOauth(v), names)
             }
             "com.apple.homescreenlayout" => {
-                Self::Homescreenlayout(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Homescreenlayout>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Homescreenlayout(v), names)
             }
             "com.apple.ironwood.support" => {
-                Self::IronwoodSupport(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<IronwoodSupport>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::IronwoodSupport(v), names)
             }
             "com.apple.jabber.account" => {
-                Self::JabberAccount(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<JabberAccount>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::JabberAccount(v), names)
             }
             "com.apple.ldap.account" => {
-                Self::LdapAccount(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<LdapAccount>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::LdapAccount(v), names)
             }
             "com.apple.loginitems.managed" => {
-                Self::Loginitems(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Loginitems>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Loginitems(v), names)
             }
             "com.apple.loginwindow" => {
-                Self::Loginwindow(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Loginwindow>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Loginwindow(v), names)
             }
-            "com.apple.lom" => Self::Lom(crate::support::typed_from_dictionary(body)?),
-            "com.apple.mail.managed" => Self::Mail(crate::support::typed_from_dictionary(body)?),
+            "com.apple.lom" => {
+                let (mut v, moved) = crate::support::lenient::<Lom>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Lom(v), names)
+            }
+            "com.apple.mail.managed" => {
+                let (mut v, moved) = crate::support::lenient::<Mail>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Mail(v), names)
+            }
             "com.apple.mcxMenuExtras" => {
-                Self::McxMenuExtras(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<McxMenuExtras>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::McxMenuExtras(v), names)
             }
             "com.apple.mcxloginscripts" => {
-                Self::Mcxloginscripts(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Mcxloginscripts>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Mcxloginscripts(v), names)
             }
             "com.apple.mcxprinting" => {
-                Self::Mcxprinting(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Mcxprinting>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Mcxprinting(v), names)
             }
-            "com.apple.mdm" => Self::Mdm(crate::support::typed_from_dictionary(body)?),
+            "com.apple.mdm" => {
+                let (mut v, moved) = crate::support::lenient::<Mdm>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Mdm(v), names)
+            }
             "com.apple.mobiledevice.passwordpolicy" => {
-                Self::MobiledevicePasswordpolicy(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Passcode>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Passcode(v), names)
             }
             "com.apple.networkusagerules" => {
-                Self::Networkusagerules(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Networkusagerules>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Networkusagerules(v), names)
             }
             "com.apple.notificationsettings" => {
-                Self::Notificationsettings(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Notificationsettings>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Notificationsettings(v), names)
             }
             "com.apple.osxserver.account" => {
-                Self::OsxserverAccount(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<OsxserverAccount>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::OsxserverAccount(v), names)
             }
             "com.apple.preference.security" => {
-                Self::PreferenceSecurity(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<PreferenceSecurity>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::PreferenceSecurity(v), names)
             }
             "com.apple.preference.users" => {
-                Self::PreferenceUsers(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<PreferenceUsers>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::PreferenceUsers(v), names)
             }
             "com.apple.profileRemovalPassword" => {
-                Self::ProfileRemovalPassword(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<ProfileRemovalPassword>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::ProfileRemovalPassword(v), names)
             }
             "com.apple.proxy.http.global" => {
-                Self::ProxyHttpGlobal(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<ProxyHttpGlobal>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::ProxyHttpGlobal(v), names)
             }
-            "com.apple.relay.managed" => Self::Relay(crate::support::typed_from_dictionary(body)?),
+            "com.apple.relay.managed" => {
+                let (mut v, moved) = crate::support::lenient::<Relay>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Relay(v), names)
+            }
             "com.apple.screensaver" => {
-                Self::Screensaver(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Screensaver>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Screensaver(v), names)
             }
             "com.apple.screensaver.user" => {
-                Self::ScreensaverUser(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<ScreensaverUser>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::ScreensaverUser(v), names)
             }
             "com.apple.secondactiveethernet.managed" => {
-                Self::Secondactiveethernet(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Secondactiveethernet>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Secondactiveethernet(v), names)
             }
             "com.apple.secondethernet.managed" => {
-                Self::Secondethernet(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Secondethernet>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Secondethernet(v), names)
             }
             "com.apple.security.FDERecoveryKeyEscrow" => {
-                Self::SecurityFDERecoveryKeyEscrow(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SecurityFDERecoveryKeyEscrow>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SecurityFDERecoveryKeyEscrow(v), names)
             }
             "com.apple.security.FDERecoveryRedirect" => {
-                Self::SecurityFDERecoveryRedirect(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SecurityFDERecoveryRedirect>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SecurityFDERecoveryRedirect(v), names)
             }
             "com.apple.security.acme" => {
-                Self::SecurityAcme(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Acme>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Acme(v), names)
             }
             "com.apple.security.certificatepreference" => {
-                Self::SecurityCertificatepreference(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) =
+                    crate::support::lenient::<SecurityCertificatepreference>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SecurityCertificatepreference(v), names)
             }
             "com.apple.security.certificaterevocation" => {
-                Self::SecurityCertificaterevocation(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) =
+                    crate::support::lenient::<SecurityCertificaterevocation>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SecurityCertificaterevocation(v), names)
             }
             "com.apple.security.certificatetransparency" => {
-                Self::SecurityCertificatetransparency(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) =
+                    crate::support::lenient::<SecurityCertificatetransparency>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SecurityCertificatetransparency(v), names)
             }
             "com.apple.security.firewall" => {
-                Self::SecurityFirewall(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SecurityFirewall>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SecurityFirewall(v), names)
             }
             "com.apple.security.identitypreference" => {
-                Self::SecurityIdentitypreference(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SecurityIdentitypreference>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SecurityIdentitypreference(v), names)
             }
             "com.apple.security.pem" => {
-                Self::SecurityPem(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<PemCertificate>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::PemCertificate(v), names)
             }
             "com.apple.security.pkcs1" => {
-                Self::SecurityPkcs1(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Pkcs1Certificate>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Pkcs1Certificate(v), names)
             }
             "com.apple.security.pkcs12" => {
-                Self::SecurityPkcs12(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Pkcs12Certificate>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Pkcs12Certificate(v), names)
             }
             "com.apple.security.root" => {
-                Self::SecurityRoot(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<RootCertificate>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::RootCertificate(v), names)
             }
             "com.apple.security.scep" => {
-                Self::SecurityScep(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Scep>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Scep(v), names)
             }
             "com.apple.security.smartcard" => {
-                Self::SecuritySmartcard(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SecuritySmartcard>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SecuritySmartcard(v), names)
             }
             "com.apple.security.wapi-identity" => {
-                Self::SecurityWapiIdentity(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SecurityWapiIdentity>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SecurityWapiIdentity(v), names)
             }
             "com.apple.servicemanagement" => {
-                Self::Servicemanagement(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Servicemanagement>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Servicemanagement(v), names)
             }
             "com.apple.shareddeviceconfiguration" => {
-                Self::Shareddeviceconfiguration(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Shareddeviceconfiguration>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Shareddeviceconfiguration(v), names)
             }
-            "com.apple.sso" => Self::Sso(crate::support::typed_from_dictionary(body)?),
+            "com.apple.sso" => {
+                let (mut v, moved) = crate::support::lenient::<Sso>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Sso(v), names)
+            }
             "com.apple.subscribedcalendar.account" => {
-                Self::SubscribedcalendarAccount(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SubscribedcalendarAccount>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SubscribedcalendarAccount(v), names)
             }
             "com.apple.syspolicy.kernel-extension-policy" => {
-                Self::SyspolicyKernelExtensionPolicy(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) =
+                    crate::support::lenient::<SyspolicyKernelExtensionPolicy>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SyspolicyKernelExtensionPolicy(v), names)
             }
             "com.apple.system-extension-policy" => {
-                Self::SystemExtensionPolicy(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SystemExtensionPolicy>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SystemExtensionPolicy(v), names)
             }
             "com.apple.system.logging" => {
-                Self::SystemLogging(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SystemLogging>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SystemLogging(v), names)
             }
             "com.apple.systemmigration" => {
-                Self::Systemmigration(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Systemmigration>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Systemmigration(v), names)
             }
             "com.apple.systempolicy.control" => {
-                Self::SystempolicyControl(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SystempolicyControl>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SystempolicyControl(v), names)
             }
             "com.apple.systempolicy.managed" => {
-                Self::Systempolicy(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Systempolicy>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Systempolicy(v), names)
             }
             "com.apple.systempolicy.rule" => {
-                Self::SystempolicyRule(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<SystempolicyRule>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::SystempolicyRule(v), names)
             }
             "com.apple.systempreferences" => {
-                Self::Systempreferences(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Systempreferences>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Systempreferences(v), names)
             }
             "com.apple.systemuiserver" => {
-                Self::Systemuiserver(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Systemuiserver>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Systemuiserver(v), names)
             }
             "com.apple.thirdactiveethernet.managed" => {
-                Self::Thirdactiveethernet(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Thirdactiveethernet>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Thirdactiveethernet(v), names)
             }
             "com.apple.thirdethernet.managed" => {
-                Self::Thirdethernet(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Thirdethernet>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Thirdethernet(v), names)
             }
-            "com.apple.tvremote" => Self::Tvremote(crate::support::typed_from_dictionary(body)?),
+            "com.apple.tvremote" => {
+                let (mut v, moved) = crate::support::lenient::<Tvremote>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Tvremote(v), names)
+            }
             "com.apple.universalaccess" => {
-                Self::Universalaccess(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<Universalaccess>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Universalaccess(v), names)
             }
-            "com.apple.vpn.managed" => Self::Vpn(crate::support::typed_from_dictionary(body)?),
+            "com.apple.vpn.managed" => {
+                let (mut v, moved) = crate::support::lenient::<Vpn>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Vpn(v), names)
+            }
             "com.apple.vpn.managed.applayer" => {
-                Self::VpnManagedApplayer(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<VpnManagedApplayer>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::VpnManagedApplayer(v), names)
             }
             "com.apple.vpn.managed.appmapping" => {
-                Self::VpnManagedAppmapping(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<VpnManagedAppmapping>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::VpnManagedAppmapping(v), names)
             }
             "com.apple.webClip.managed" => {
-                Self::WebClip(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<WebClip>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::WebClip(v), names)
             }
             "com.apple.webcontent-filter" => {
-                Self::WebcontentFilter(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<WebcontentFilter>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::WebcontentFilter(v), names)
             }
-            "com.apple.wifi.managed" => Self::Wifi(crate::support::typed_from_dictionary(body)?),
-            "com.apple.xsan" => Self::Xsan(crate::support::typed_from_dictionary(body)?),
+            "com.apple.wifi.managed" => {
+                let (mut v, moved) = crate::support::lenient::<Wifi>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Wifi(v), names)
+            }
+            "com.apple.xsan" => {
+                let (mut v, moved) = crate::support::lenient::<Xsan>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::Xsan(v), names)
+            }
             "com.apple.xsan.preferences" => {
-                Self::XsanPreferences(crate::support::typed_from_dictionary(body)?)
+                let (mut v, moved) = crate::support::lenient::<XsanPreferences>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::XsanPreferences(v), names)
             }
-            "loginwindow" => Self::LoginwindowDomain(crate::support::typed_from_dictionary(body)?),
-            other => Self::Unknown {
-                payload_type: other.to_owned(),
-                body: body.clone(),
-            },
+            "loginwindow" => {
+                let (mut v, moved) = crate::support::lenient::<LoginwindowDomain>(body)?;
+                let names = crate::support::keep_extra(&mut v.extra, moved);
+                (Self::LoginwindowDomain(v), names)
+            }
+            other => (
+                Self::Unknown {
+                    payload_type: other.to_owned(),
+                    body: body.clone(),
+                },
+                Vec::new(),
+            ),
         })
     }
 
@@ -1229,20 +1532,20 @@ impl Payload {
             Self::MCX(v) => crate::support::typed_to_dictionary(v),
             Self::MCXFileVault2(v) => crate::support::typed_to_dictionary(v),
             Self::MCXTimeMachine(v) => crate::support::typed_to_dictionary(v),
-            Self::ManagedClientPreferences(v) => crate::support::typed_to_dictionary(v),
+            Self::ManagedPreferences(v) => crate::support::typed_to_dictionary(v),
             Self::NSExtension(v) => crate::support::typed_to_dictionary(v),
             Self::SetupAssistant(v) => crate::support::typed_to_dictionary(v),
             Self::ShareKitHelper(v) => crate::support::typed_to_dictionary(v),
             Self::SoftwareUpdate(v) => crate::support::typed_to_dictionary(v),
             Self::SystemConfiguration(v) => crate::support::typed_to_dictionary(v),
-            Self::TCCConfigurationProfilePolicy(v) => crate::support::typed_to_dictionary(v),
+            Self::PrivacyPreferencesPolicyControl(v) => crate::support::typed_to_dictionary(v),
             Self::Airplay(v) => crate::support::typed_to_dictionary(v),
             Self::AirplaySecurity(v) => crate::support::typed_to_dictionary(v),
             Self::Airprint(v) => crate::support::typed_to_dictionary(v),
             Self::Apn(v) => crate::support::typed_to_dictionary(v),
             Self::AppLock(v) => crate::support::typed_to_dictionary(v),
-            Self::Applicationaccess(v) => crate::support::typed_to_dictionary(v),
-            Self::ApplicationaccessNew(v) => crate::support::typed_to_dictionary(v),
+            Self::Restrictions(v) => crate::support::typed_to_dictionary(v),
+            Self::ParentalApplicationRestrictions(v) => crate::support::typed_to_dictionary(v),
             Self::Appstore(v) => crate::support::typed_to_dictionary(v),
             Self::Asam(v) => crate::support::typed_to_dictionary(v),
             Self::AssociatedDomains(v) => crate::support::typed_to_dictionary(v),
@@ -1285,7 +1588,7 @@ impl Payload {
             Self::Mcxloginscripts(v) => crate::support::typed_to_dictionary(v),
             Self::Mcxprinting(v) => crate::support::typed_to_dictionary(v),
             Self::Mdm(v) => crate::support::typed_to_dictionary(v),
-            Self::MobiledevicePasswordpolicy(v) => crate::support::typed_to_dictionary(v),
+            Self::Passcode(v) => crate::support::typed_to_dictionary(v),
             Self::Networkusagerules(v) => crate::support::typed_to_dictionary(v),
             Self::Notificationsettings(v) => crate::support::typed_to_dictionary(v),
             Self::OsxserverAccount(v) => crate::support::typed_to_dictionary(v),
@@ -1300,17 +1603,17 @@ impl Payload {
             Self::Secondethernet(v) => crate::support::typed_to_dictionary(v),
             Self::SecurityFDERecoveryKeyEscrow(v) => crate::support::typed_to_dictionary(v),
             Self::SecurityFDERecoveryRedirect(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityAcme(v) => crate::support::typed_to_dictionary(v),
+            Self::Acme(v) => crate::support::typed_to_dictionary(v),
             Self::SecurityCertificatepreference(v) => crate::support::typed_to_dictionary(v),
             Self::SecurityCertificaterevocation(v) => crate::support::typed_to_dictionary(v),
             Self::SecurityCertificatetransparency(v) => crate::support::typed_to_dictionary(v),
             Self::SecurityFirewall(v) => crate::support::typed_to_dictionary(v),
             Self::SecurityIdentitypreference(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityPem(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityPkcs1(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityPkcs12(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityRoot(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityScep(v) => crate::support::typed_to_dictionary(v),
+            Self::PemCertificate(v) => crate::support::typed_to_dictionary(v),
+            Self::Pkcs1Certificate(v) => crate::support::typed_to_dictionary(v),
+            Self::Pkcs12Certificate(v) => crate::support::typed_to_dictionary(v),
+            Self::RootCertificate(v) => crate::support::typed_to_dictionary(v),
+            Self::Scep(v) => crate::support::typed_to_dictionary(v),
             Self::SecuritySmartcard(v) => crate::support::typed_to_dictionary(v),
             Self::SecurityWapiIdentity(v) => crate::support::typed_to_dictionary(v),
             Self::Servicemanagement(v) => crate::support::typed_to_dictionary(v),
@@ -1356,20 +1659,20 @@ impl Payload {
             Self::MCX(v) => Some(crate::PayloadBody::common(v)),
             Self::MCXFileVault2(v) => Some(crate::PayloadBody::common(v)),
             Self::MCXTimeMachine(v) => Some(crate::PayloadBody::common(v)),
-            Self::ManagedClientPreferences(v) => Some(crate::PayloadBody::common(v)),
+            Self::ManagedPreferences(v) => Some(crate::PayloadBody::common(v)),
             Self::NSExtension(v) => Some(crate::PayloadBody::common(v)),
             Self::SetupAssistant(v) => Some(crate::PayloadBody::common(v)),
             Self::ShareKitHelper(v) => Some(crate::PayloadBody::common(v)),
             Self::SoftwareUpdate(v) => Some(crate::PayloadBody::common(v)),
             Self::SystemConfiguration(v) => Some(crate::PayloadBody::common(v)),
-            Self::TCCConfigurationProfilePolicy(v) => Some(crate::PayloadBody::common(v)),
+            Self::PrivacyPreferencesPolicyControl(v) => Some(crate::PayloadBody::common(v)),
             Self::Airplay(v) => Some(crate::PayloadBody::common(v)),
             Self::AirplaySecurity(v) => Some(crate::PayloadBody::common(v)),
             Self::Airprint(v) => Some(crate::PayloadBody::common(v)),
             Self::Apn(v) => Some(crate::PayloadBody::common(v)),
             Self::AppLock(v) => Some(crate::PayloadBody::common(v)),
-            Self::Applicationaccess(v) => Some(crate::PayloadBody::common(v)),
-            Self::ApplicationaccessNew(v) => Some(crate::PayloadBody::common(v)),
+            Self::Restrictions(v) => Some(crate::PayloadBody::common(v)),
+            Self::ParentalApplicationRestrictions(v) => Some(crate::PayloadBody::common(v)),
             Self::Appstore(v) => Some(crate::PayloadBody::common(v)),
             Self::Asam(v) => Some(crate::PayloadBody::common(v)),
             Self::AssociatedDomains(v) => Some(crate::PayloadBody::common(v)),
@@ -1412,7 +1715,7 @@ impl Payload {
             Self::Mcxloginscripts(v) => Some(crate::PayloadBody::common(v)),
             Self::Mcxprinting(v) => Some(crate::PayloadBody::common(v)),
             Self::Mdm(v) => Some(crate::PayloadBody::common(v)),
-            Self::MobiledevicePasswordpolicy(v) => Some(crate::PayloadBody::common(v)),
+            Self::Passcode(v) => Some(crate::PayloadBody::common(v)),
             Self::Networkusagerules(v) => Some(crate::PayloadBody::common(v)),
             Self::Notificationsettings(v) => Some(crate::PayloadBody::common(v)),
             Self::OsxserverAccount(v) => Some(crate::PayloadBody::common(v)),
@@ -1427,17 +1730,17 @@ impl Payload {
             Self::Secondethernet(v) => Some(crate::PayloadBody::common(v)),
             Self::SecurityFDERecoveryKeyEscrow(v) => Some(crate::PayloadBody::common(v)),
             Self::SecurityFDERecoveryRedirect(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityAcme(v) => Some(crate::PayloadBody::common(v)),
+            Self::Acme(v) => Some(crate::PayloadBody::common(v)),
             Self::SecurityCertificatepreference(v) => Some(crate::PayloadBody::common(v)),
             Self::SecurityCertificaterevocation(v) => Some(crate::PayloadBody::common(v)),
             Self::SecurityCertificatetransparency(v) => Some(crate::PayloadBody::common(v)),
             Self::SecurityFirewall(v) => Some(crate::PayloadBody::common(v)),
             Self::SecurityIdentitypreference(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityPem(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityPkcs1(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityPkcs12(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityRoot(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityScep(v) => Some(crate::PayloadBody::common(v)),
+            Self::PemCertificate(v) => Some(crate::PayloadBody::common(v)),
+            Self::Pkcs1Certificate(v) => Some(crate::PayloadBody::common(v)),
+            Self::Pkcs12Certificate(v) => Some(crate::PayloadBody::common(v)),
+            Self::RootCertificate(v) => Some(crate::PayloadBody::common(v)),
+            Self::Scep(v) => Some(crate::PayloadBody::common(v)),
             Self::SecuritySmartcard(v) => Some(crate::PayloadBody::common(v)),
             Self::SecurityWapiIdentity(v) => Some(crate::PayloadBody::common(v)),
             Self::Servicemanagement(v) => Some(crate::PayloadBody::common(v)),
@@ -1483,20 +1786,20 @@ impl Payload {
             Self::MCX(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::MCXFileVault2(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::MCXTimeMachine(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::ManagedClientPreferences(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::ManagedPreferences(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::NSExtension(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SetupAssistant(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::ShareKitHelper(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SoftwareUpdate(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SystemConfiguration(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::TCCConfigurationProfilePolicy(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::PrivacyPreferencesPolicyControl(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Airplay(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::AirplaySecurity(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Airprint(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Apn(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::AppLock(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Applicationaccess(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::ApplicationaccessNew(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::Restrictions(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::ParentalApplicationRestrictions(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Appstore(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Asam(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::AssociatedDomains(v) => Some(crate::PayloadBody::common_mut(v)),
@@ -1539,7 +1842,7 @@ impl Payload {
             Self::Mcxloginscripts(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Mcxprinting(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Mdm(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::MobiledevicePasswordpolicy(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::Passcode(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Networkusagerules(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Notificationsettings(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::OsxserverAccount(v) => Some(crate::PayloadBody::common_mut(v)),
@@ -1554,17 +1857,17 @@ impl Payload {
             Self::Secondethernet(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SecurityFDERecoveryKeyEscrow(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SecurityFDERecoveryRedirect(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityAcme(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::Acme(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SecurityCertificatepreference(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SecurityCertificaterevocation(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SecurityCertificatetransparency(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SecurityFirewall(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SecurityIdentitypreference(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityPem(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityPkcs1(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityPkcs12(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityRoot(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityScep(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::PemCertificate(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::Pkcs1Certificate(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::Pkcs12Certificate(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::RootCertificate(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::Scep(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SecuritySmartcard(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SecurityWapiIdentity(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Servicemanagement(v) => Some(crate::PayloadBody::common_mut(v)),
@@ -1658,9 +1961,9 @@ impl From<MCXTimeMachine> for Payload {
     }
 }
 
-impl From<ManagedClientPreferences> for Payload {
-    fn from(v: ManagedClientPreferences) -> Self {
-        Self::ManagedClientPreferences(v)
+impl From<ManagedPreferences> for Payload {
+    fn from(v: ManagedPreferences) -> Self {
+        Self::ManagedPreferences(v)
     }
 }
 
@@ -1694,9 +1997,9 @@ impl From<SystemConfiguration> for Payload {
     }
 }
 
-impl From<TCCConfigurationProfilePolicy> for Payload {
-    fn from(v: TCCConfigurationProfilePolicy) -> Self {
-        Self::TCCConfigurationProfilePolicy(v)
+impl From<PrivacyPreferencesPolicyControl> for Payload {
+    fn from(v: PrivacyPreferencesPolicyControl) -> Self {
+        Self::PrivacyPreferencesPolicyControl(v)
     }
 }
 
@@ -1730,15 +2033,15 @@ impl From<AppLock> for Payload {
     }
 }
 
-impl From<Applicationaccess> for Payload {
-    fn from(v: Applicationaccess) -> Self {
-        Self::Applicationaccess(v)
+impl From<Restrictions> for Payload {
+    fn from(v: Restrictions) -> Self {
+        Self::Restrictions(v)
     }
 }
 
-impl From<ApplicationaccessNew> for Payload {
-    fn from(v: ApplicationaccessNew) -> Self {
-        Self::ApplicationaccessNew(v)
+impl From<ParentalApplicationRestrictions> for Payload {
+    fn from(v: ParentalApplicationRestrictions) -> Self {
+        Self::ParentalApplicationRestrictions(v)
     }
 }
 
@@ -1994,9 +2297,9 @@ impl From<Mdm> for Payload {
     }
 }
 
-impl From<MobiledevicePasswordpolicy> for Payload {
-    fn from(v: MobiledevicePasswordpolicy) -> Self {
-        Self::MobiledevicePasswordpolicy(v)
+impl From<Passcode> for Payload {
+    fn from(v: Passcode) -> Self {
+        Self::Passcode(v)
     }
 }
 
@@ -2084,9 +2387,9 @@ impl From<SecurityFDERecoveryRedirect> for Payload {
     }
 }
 
-impl From<SecurityAcme> for Payload {
-    fn from(v: SecurityAcme) -> Self {
-        Self::SecurityAcme(v)
+impl From<Acme> for Payload {
+    fn from(v: Acme) -> Self {
+        Self::Acme(v)
     }
 }
 
@@ -2120,33 +2423,33 @@ impl From<SecurityIdentitypreference> for Payload {
     }
 }
 
-impl From<SecurityPem> for Payload {
-    fn from(v: SecurityPem) -> Self {
-        Self::SecurityPem(v)
+impl From<PemCertificate> for Payload {
+    fn from(v: PemCertificate) -> Self {
+        Self::PemCertificate(v)
     }
 }
 
-impl From<SecurityPkcs1> for Payload {
-    fn from(v: SecurityPkcs1) -> Self {
-        Self::SecurityPkcs1(v)
+impl From<Pkcs1Certificate> for Payload {
+    fn from(v: Pkcs1Certificate) -> Self {
+        Self::Pkcs1Certificate(v)
     }
 }
 
-impl From<SecurityPkcs12> for Payload {
-    fn from(v: SecurityPkcs12) -> Self {
-        Self::SecurityPkcs12(v)
+impl From<Pkcs12Certificate> for Payload {
+    fn from(v: Pkcs12Certificate) -> Self {
+        Self::Pkcs12Certificate(v)
     }
 }
 
-impl From<SecurityRoot> for Payload {
-    fn from(v: SecurityRoot) -> Self {
-        Self::SecurityRoot(v)
+impl From<RootCertificate> for Payload {
+    fn from(v: RootCertificate) -> Self {
+        Self::RootCertificate(v)
     }
 }
 
-impl From<SecurityScep> for Payload {
-    fn from(v: SecurityScep) -> Self {
-        Self::SecurityScep(v)
+impl From<Scep> for Payload {
+    fn from(v: Scep) -> Self {
+        Self::Scep(v)
     }
 }
 

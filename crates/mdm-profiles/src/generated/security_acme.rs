@@ -5,10 +5,10 @@
 //! The `com.apple.security.acme` payload, generated from [`mdm/profiles/com.apple.security.acme.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.acme.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `KeyType` in the payload `SecurityAcme`; unknown strings are kept in `Other`.
+    /// The values of `KeyType` in the payload `Acme`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.acme.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.acme.yaml).
-    pub enum SecurityAcmeKeyType {
+    pub enum AcmeKeyType {
         /// `RSA`.
         RSA = "RSA",
         /// `ECSECPrimeRandom`.
@@ -17,11 +17,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `SubjectAltName` dictionary of the payload `SecurityAcme`.
+    /// The `SubjectAltName` dictionary of the payload `Acme`.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.acme.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.acme.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SecurityAcmeSubjectAltName {
+    pub struct AcmeSubjectAltName {
         /// `rfc822Name`: string, optional.
         ///
         /// Available on iOS 16.0, macOS 13.1, tvOS 16.0, visionOS 1.0, watchOS 9.0.
@@ -44,11 +44,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.security.acme` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SecurityAcme`]. Available on iOS 16.0, macOS 13.1, tvOS 16.0, visionOS 1.0, watchOS 9.0.
+    /// Put it in a profile as [`crate::Payload::Acme`]. Available on iOS 16.0, macOS 13.1, tvOS 16.0, visionOS 1.0, watchOS 9.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.acme.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.acme.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct SecurityAcme {
+    pub struct Acme {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -88,7 +88,7 @@ mdm_plist::plist_dict! {
         /// `KeyType`: string, required.
         ///
         /// Available on iOS 16.0, macOS 13.1, tvOS 16.0, visionOS 1.0, watchOS 9.0.
-        "KeyType" => pub key_type: SecurityAcmeKeyType,
+        "KeyType" => pub key_type: AcmeKeyType,
         /// `HardwareBound`: boolean, required.
         ///
         /// Available on iOS 16.0, macOS 13.1, tvOS 16.0, visionOS 1.0, watchOS 9.0.
@@ -100,7 +100,7 @@ mdm_plist::plist_dict! {
         /// `SubjectAltName`: dictionary, optional.
         ///
         /// Available on iOS 16.0, macOS 13.1, tvOS 16.0, visionOS 1.0, watchOS 9.0.
-        "SubjectAltName" => pub subject_alt_name: Option<SecurityAcmeSubjectAltName>,
+        "SubjectAltName" => pub subject_alt_name: Option<AcmeSubjectAltName>,
         /// `UsageFlags`: integer, optional.
         ///
         /// Available on iOS 16.0, macOS 13.1, tvOS 16.0, visionOS 1.0, watchOS 9.0.
@@ -124,7 +124,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for SecurityAcme {
+impl crate::PayloadBody for Acme {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.acme";
 
     fn common(&self) -> crate::Common<'_> {

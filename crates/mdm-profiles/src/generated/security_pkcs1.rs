@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.security.pkcs1` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SecurityPkcs1`]. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
+    /// Put it in a profile as [`crate::Payload::Pkcs1Certificate`]. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.pkcs1.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.pkcs1.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct SecurityPkcs1 {
+    pub struct Pkcs1Certificate {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -47,7 +47,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for SecurityPkcs1 {
+impl crate::PayloadBody for Pkcs1Certificate {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.pkcs1";
 
     fn common(&self) -> crate::Common<'_> {

@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.security.pkcs12` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SecurityPkcs12`]. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
+    /// Put it in a profile as [`crate::Payload::Pkcs12Certificate`]. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.pkcs12.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.pkcs12.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct SecurityPkcs12 {
+    pub struct Pkcs12Certificate {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -59,7 +59,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for SecurityPkcs12 {
+impl crate::PayloadBody for Pkcs12Certificate {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.pkcs12";
 
     fn common(&self) -> crate::Common<'_> {

@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.security.root` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SecurityRoot`]. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
+    /// Put it in a profile as [`crate::Payload::RootCertificate`]. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.root.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.root.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct SecurityRoot {
+    pub struct RootCertificate {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -47,7 +47,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for SecurityRoot {
+impl crate::PayloadBody for RootCertificate {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.root";
 
     fn common(&self) -> crate::Common<'_> {

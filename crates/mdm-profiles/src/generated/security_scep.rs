@@ -5,11 +5,11 @@
 //! The `com.apple.security.scep` payload, generated from [`mdm/profiles/com.apple.security.scep.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.scep.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `SubjectAltName` dictionary of the payload `SecurityScep`.
+    /// The `SubjectAltName` dictionary of the payload `Scep`.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.scep.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.scep.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SecurityScepSubjectAltName {
+    pub struct ScepSubjectAltName {
         /// `rfc822Name`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
@@ -30,11 +30,11 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `PayloadContent` dictionary of the payload `SecurityScep`.
+    /// The `PayloadContent` dictionary of the payload `Scep`.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.scep.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.scep.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SecurityScepPayloadContent {
+    pub struct ScepPayloadContent {
         /// `URL`: string, required.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
@@ -78,7 +78,7 @@ mdm_plist::plist_dict! {
         /// `SubjectAltName`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
-        "SubjectAltName" => pub subject_alt_name: Option<SecurityScepSubjectAltName>,
+        "SubjectAltName" => pub subject_alt_name: Option<ScepSubjectAltName>,
         /// `KeyIsExtractable`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 4.0, macOS 10.13.4, tvOS 9.0, visionOS 1.0, watchOS 3.0.
@@ -93,11 +93,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.security.scep` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SecurityScep`]. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
+    /// Put it in a profile as [`crate::Payload::Scep`]. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.scep.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.scep.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SecurityScep {
+    pub struct Scep {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -125,11 +125,11 @@ mdm_plist::plist_dict! {
         /// `PayloadContent`: dictionary, required.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
-        "PayloadContent" => pub payload_content: SecurityScepPayloadContent,
+        "PayloadContent" => pub payload_content: ScepPayloadContent,
     }
 }
 
-impl crate::PayloadBody for SecurityScep {
+impl crate::PayloadBody for Scep {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.scep";
 
     fn common(&self) -> crate::Common<'_> {

@@ -5,10 +5,10 @@
 //! The `com.apple.TCC.configuration-profile-policy` payload, generated from [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -17,10 +17,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyAuthorization {
+    pub enum PrivacyPreferencesPolicyControlAuthorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -31,10 +31,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyAEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlAEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -43,11 +43,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -55,7 +55,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.14.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -71,7 +71,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyAuthorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlAuthorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -83,7 +83,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyAEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlAEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -92,10 +92,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyServicesIdentityDictIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlServicesIdentityDictIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -104,10 +104,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyServicesIdentityDictAuthorization {
+    pub enum PrivacyPreferencesPolicyControlServicesIdentityDictAuthorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -118,10 +118,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyServicesIdentityDictAEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlServicesIdentityDictAEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -130,11 +130,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyServicesIdentityDict {
+    pub struct PrivacyPreferencesPolicyControlServicesIdentityDict {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -142,7 +142,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.14.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyServicesIdentityDictIdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlServicesIdentityDictIdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -158,7 +158,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyServicesIdentityDictAuthorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlServicesIdentityDictAuthorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -170,7 +170,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyServicesIdentityDictAEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlServicesIdentityDictAEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -179,10 +179,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict2IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict2IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -191,10 +191,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict2Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict2Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -205,10 +205,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict2AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict2AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -217,11 +217,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict2 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict2 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -229,7 +229,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.14.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict2IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict2IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -245,7 +245,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict2Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict2Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -257,7 +257,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict2AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict2AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -266,10 +266,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict3IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict3IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -278,10 +278,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict3Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict3Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -292,10 +292,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict3AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict3AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -304,11 +304,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict3 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict3 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -316,7 +316,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.14.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict3IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict3IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -332,7 +332,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict3Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict3Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -344,7 +344,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict3AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict3AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -353,10 +353,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict4IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict4IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -365,10 +365,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict4Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict4Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -379,10 +379,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict4AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict4AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -391,11 +391,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict4 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict4 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -403,7 +403,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.14.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict4IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict4IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -419,7 +419,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict4Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict4Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -431,7 +431,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict4AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict4AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -440,10 +440,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict5IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict5IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -452,10 +452,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict5Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict5Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -466,10 +466,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict5AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict5AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -478,11 +478,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict5 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict5 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -490,7 +490,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.14.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict5IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict5IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -506,7 +506,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict5Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict5Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -518,7 +518,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict5AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict5AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -527,10 +527,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict6IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict6IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -539,10 +539,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict6Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict6Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -553,10 +553,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict6AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict6AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -565,11 +565,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict6 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict6 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -577,7 +577,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.14.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict6IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict6IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -593,7 +593,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict6Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict6Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -605,7 +605,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict6AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict6AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -614,10 +614,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict7IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict7IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -626,10 +626,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict7Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict7Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -640,10 +640,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict7AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict7AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -652,11 +652,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict7 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict7 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -664,7 +664,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.14.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict7IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict7IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -680,7 +680,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict7Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict7Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -692,7 +692,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict7AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict7AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -701,10 +701,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict8IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict8IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -713,10 +713,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict8Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict8Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -727,10 +727,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict8AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict8AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -739,11 +739,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict8 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict8 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -751,7 +751,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.14.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict8IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict8IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -767,7 +767,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict8Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict8Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -779,7 +779,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict8AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict8AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -788,10 +788,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict9IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict9IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -800,10 +800,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict9Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict9Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -814,10 +814,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict9AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict9AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -826,11 +826,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict9 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict9 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -838,7 +838,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.14.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict9IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict9IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -854,7 +854,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict9Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict9Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -866,7 +866,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict9AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict9AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -875,10 +875,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict10IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict10IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -887,10 +887,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict10Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict10Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -901,10 +901,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict10AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict10AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -913,11 +913,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict10 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict10 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -925,7 +925,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.14.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict10IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict10IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.14.
@@ -941,7 +941,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict10Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict10Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -953,7 +953,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict10AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict10AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.14.
@@ -962,10 +962,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict11IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict11IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -974,10 +974,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict11Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict11Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -988,10 +988,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict11AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict11AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1000,11 +1000,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict11 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict11 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1012,7 +1012,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.15.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict11IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict11IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1028,7 +1028,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict11Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict11Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1040,7 +1040,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.15.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict11AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict11AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1049,10 +1049,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict12IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict12IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1061,10 +1061,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict12Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict12Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -1075,10 +1075,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict12AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict12AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1087,11 +1087,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict12 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict12 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1099,7 +1099,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.15.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict12IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict12IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1115,7 +1115,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict12Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict12Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1127,7 +1127,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.15.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict12AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict12AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1136,10 +1136,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict13IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict13IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1148,10 +1148,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict13Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict13Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -1162,10 +1162,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict13AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict13AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1174,11 +1174,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict13 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict13 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1186,7 +1186,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.15.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict13IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict13IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1202,7 +1202,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict13Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict13Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1214,7 +1214,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.15.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict13AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict13AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1223,10 +1223,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict14IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict14IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1235,10 +1235,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict14Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict14Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -1249,10 +1249,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict14AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict14AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1261,11 +1261,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict14 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict14 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1273,7 +1273,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.15.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict14IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict14IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1289,7 +1289,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict14Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict14Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1301,7 +1301,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.15.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict14AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict14AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1310,10 +1310,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict15IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict15IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1322,10 +1322,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict15Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict15Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -1336,10 +1336,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict15AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict15AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1348,11 +1348,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict15 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict15 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1360,7 +1360,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.15.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict15IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict15IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1376,7 +1376,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict15Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict15Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1388,7 +1388,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.15.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict15AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict15AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1397,10 +1397,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict16IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict16IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1409,10 +1409,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict16Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict16Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -1423,10 +1423,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict16AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict16AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1435,11 +1435,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict16 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict16 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1447,7 +1447,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.15.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict16IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict16IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1463,7 +1463,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict16Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict16Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1475,7 +1475,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.15.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict16AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict16AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1484,10 +1484,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict17IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict17IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1496,10 +1496,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict17Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict17Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -1510,10 +1510,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict17AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict17AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1522,11 +1522,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict17 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict17 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1534,7 +1534,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.15.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict17IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict17IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1550,7 +1550,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict17Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict17Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1562,7 +1562,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.15.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict17AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict17AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1571,10 +1571,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict18IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict18IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1583,10 +1583,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict18Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict18Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -1597,10 +1597,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict18AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict18AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1609,11 +1609,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict18 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict18 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1621,7 +1621,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.15.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict18IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict18IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1637,7 +1637,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict18Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict18Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1649,7 +1649,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.15.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict18AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict18AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1658,10 +1658,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict19IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict19IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1670,10 +1670,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict19Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict19Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -1684,10 +1684,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict19AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict19AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1696,11 +1696,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict19 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict19 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1708,7 +1708,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.15.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict19IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict19IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1724,7 +1724,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict19Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict19Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1736,7 +1736,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.15.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict19AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict19AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1745,10 +1745,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict20IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict20IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1757,10 +1757,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict20Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict20Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -1771,10 +1771,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict20AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict20AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1783,11 +1783,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict20 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict20 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1795,7 +1795,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 10.15.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict20IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict20IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 10.15.
@@ -1811,7 +1811,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict20Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict20Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1823,7 +1823,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 10.15.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict20AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict20AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 10.15.
@@ -1832,10 +1832,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict21IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict21IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1844,10 +1844,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict21Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict21Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -1858,10 +1858,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict21AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict21AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1870,11 +1870,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict21 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict21 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 13.0.
@@ -1882,7 +1882,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 13.0.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict21IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict21IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 13.0.
@@ -1898,7 +1898,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict21Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict21Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 13.0.
@@ -1910,7 +1910,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 13.0.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict21AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict21AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 13.0.
@@ -1919,10 +1919,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict22IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict22IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1931,10 +1931,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict22Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict22Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -1945,10 +1945,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict22AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict22AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -1957,11 +1957,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict22 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict22 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 14.0.
@@ -1969,7 +1969,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 14.0.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict22IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict22IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 14.0.
@@ -1985,7 +1985,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict22Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict22Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 14.0.
@@ -1997,7 +1997,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 14.0.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict22AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict22AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 14.0.
@@ -2006,10 +2006,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `IdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `IdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict23IdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict23IdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -2018,10 +2018,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Authorization` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `Authorization` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict23Authorization {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict23Authorization {
         /// `Allow`.
         Allow = "Allow",
         /// `Deny`.
@@ -2032,10 +2032,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AEReceiverIdentifierType` in the payload `TCCConfigurationProfilePolicy`; unknown strings are kept in `Other`.
+    /// The values of `AEReceiverIdentifierType` in the payload `PrivacyPreferencesPolicyControl`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
-    pub enum TCCConfigurationProfilePolicyIdentityDict23AEReceiverIdentifierType {
+    pub enum PrivacyPreferencesPolicyControlIdentityDict23AEReceiverIdentifierType {
         /// `bundleID`.
         BundleID = "bundleID",
         /// `path`.
@@ -2044,11 +2044,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IdentityDict` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `IdentityDict` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct TCCConfigurationProfilePolicyIdentityDict23 {
+    pub struct PrivacyPreferencesPolicyControlIdentityDict23 {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 11.0.
@@ -2056,7 +2056,7 @@ mdm_plist::plist_dict! {
         /// `IdentifierType`: string, required.
         ///
         /// Available on macOS 11.0.
-        "IdentifierType" => pub identifier_type: TCCConfigurationProfilePolicyIdentityDict23IdentifierType,
+        "IdentifierType" => pub identifier_type: PrivacyPreferencesPolicyControlIdentityDict23IdentifierType,
         /// `CodeRequirement`: string, required.
         ///
         /// Available on macOS 11.0.
@@ -2072,7 +2072,7 @@ mdm_plist::plist_dict! {
         /// `Authorization`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "Authorization" => pub authorization: Option<TCCConfigurationProfilePolicyIdentityDict23Authorization>,
+        "Authorization" => pub authorization: Option<PrivacyPreferencesPolicyControlIdentityDict23Authorization>,
         /// `Comment`: string, optional.
         ///
         /// Available on macOS 11.0.
@@ -2084,7 +2084,7 @@ mdm_plist::plist_dict! {
         /// `AEReceiverIdentifierType`: string, optional.
         ///
         /// Available on macOS 11.0.
-        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<TCCConfigurationProfilePolicyIdentityDict23AEReceiverIdentifierType>,
+        "AEReceiverIdentifierType" => pub ae_receiver_identifier_type: Option<PrivacyPreferencesPolicyControlIdentityDict23AEReceiverIdentifierType>,
         /// `AEReceiverCodeRequirement`: string, optional.
         ///
         /// Available on macOS 11.0.
@@ -2093,118 +2093,118 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `Services` dictionary of the payload `TCCConfigurationProfilePolicy`.
+    /// The `Services` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct TCCConfigurationProfilePolicyServices {
+    pub struct PrivacyPreferencesPolicyControlServices {
         /// `AddressBook`: array of dictionary, optional.
         ///
         /// Available on macOS 10.14.
-        "AddressBook" => pub address_book: Option<Vec<TCCConfigurationProfilePolicyIdentityDict>>,
+        "AddressBook" => pub address_book: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict>>,
         /// `Calendar`: array of dictionary, optional.
         ///
         /// Available on macOS 10.14.
-        "Calendar" => pub calendar: Option<Vec<TCCConfigurationProfilePolicyServicesIdentityDict>>,
+        "Calendar" => pub calendar: Option<Vec<PrivacyPreferencesPolicyControlServicesIdentityDict>>,
         /// `Reminders`: array of dictionary, optional.
         ///
         /// Available on macOS 10.14.
-        "Reminders" => pub reminders: Option<Vec<TCCConfigurationProfilePolicyIdentityDict2>>,
+        "Reminders" => pub reminders: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict2>>,
         /// `Photos`: array of dictionary, optional.
         ///
         /// Available on macOS 10.14.
-        "Photos" => pub photos: Option<Vec<TCCConfigurationProfilePolicyIdentityDict3>>,
+        "Photos" => pub photos: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict3>>,
         /// `Camera`: array of dictionary, optional.
         ///
         /// Available on macOS 10.14.
-        "Camera" => pub camera: Option<Vec<TCCConfigurationProfilePolicyIdentityDict4>>,
+        "Camera" => pub camera: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict4>>,
         /// `Microphone`: array of dictionary, optional.
         ///
         /// Available on macOS 10.14.
-        "Microphone" => pub microphone: Option<Vec<TCCConfigurationProfilePolicyIdentityDict5>>,
+        "Microphone" => pub microphone: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict5>>,
         /// `Accessibility`: array of dictionary, optional.
         ///
         /// Available on macOS 10.14.
-        "Accessibility" => pub accessibility: Option<Vec<TCCConfigurationProfilePolicyIdentityDict6>>,
+        "Accessibility" => pub accessibility: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict6>>,
         /// `PostEvent`: array of dictionary, optional.
         ///
         /// Available on macOS 10.14.
-        "PostEvent" => pub post_event: Option<Vec<TCCConfigurationProfilePolicyIdentityDict7>>,
+        "PostEvent" => pub post_event: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict7>>,
         /// `SystemPolicyAllFiles`: array of dictionary, optional.
         ///
         /// Available on macOS 10.14.
-        "SystemPolicyAllFiles" => pub system_policy_all_files: Option<Vec<TCCConfigurationProfilePolicyIdentityDict8>>,
+        "SystemPolicyAllFiles" => pub system_policy_all_files: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict8>>,
         /// `SystemPolicySysAdminFiles`: array of dictionary, optional.
         ///
         /// Available on macOS 10.14.
-        "SystemPolicySysAdminFiles" => pub system_policy_sys_admin_files: Option<Vec<TCCConfigurationProfilePolicyIdentityDict9>>,
+        "SystemPolicySysAdminFiles" => pub system_policy_sys_admin_files: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict9>>,
         /// `AppleEvents`: array of dictionary, optional.
         ///
         /// Available on macOS 10.14.
-        "AppleEvents" => pub apple_events: Option<Vec<TCCConfigurationProfilePolicyIdentityDict10>>,
+        "AppleEvents" => pub apple_events: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict10>>,
         /// `MediaLibrary`: array of dictionary, optional.
         ///
         /// Available on macOS 10.15.
-        "MediaLibrary" => pub media_library: Option<Vec<TCCConfigurationProfilePolicyIdentityDict11>>,
+        "MediaLibrary" => pub media_library: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict11>>,
         /// `FileProviderPresence`: array of dictionary, optional.
         ///
         /// Available on macOS 10.15.
-        "FileProviderPresence" => pub file_provider_presence: Option<Vec<TCCConfigurationProfilePolicyIdentityDict12>>,
+        "FileProviderPresence" => pub file_provider_presence: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict12>>,
         /// `ListenEvent`: array of dictionary, optional.
         ///
         /// Available on macOS 10.15.
-        "ListenEvent" => pub listen_event: Option<Vec<TCCConfigurationProfilePolicyIdentityDict13>>,
+        "ListenEvent" => pub listen_event: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict13>>,
         /// `ScreenCapture`: array of dictionary, optional.
         ///
         /// Available on macOS 10.15.
-        "ScreenCapture" => pub screen_capture: Option<Vec<TCCConfigurationProfilePolicyIdentityDict14>>,
+        "ScreenCapture" => pub screen_capture: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict14>>,
         /// `SpeechRecognition`: array of dictionary, optional.
         ///
         /// Available on macOS 10.15.
-        "SpeechRecognition" => pub speech_recognition: Option<Vec<TCCConfigurationProfilePolicyIdentityDict15>>,
+        "SpeechRecognition" => pub speech_recognition: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict15>>,
         /// `SystemPolicyDesktopFolder`: array of dictionary, optional.
         ///
         /// Available on macOS 10.15.
-        "SystemPolicyDesktopFolder" => pub system_policy_desktop_folder: Option<Vec<TCCConfigurationProfilePolicyIdentityDict16>>,
+        "SystemPolicyDesktopFolder" => pub system_policy_desktop_folder: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict16>>,
         /// `SystemPolicyDocumentsFolder`: array of dictionary, optional.
         ///
         /// Available on macOS 10.15.
-        "SystemPolicyDocumentsFolder" => pub system_policy_documents_folder: Option<Vec<TCCConfigurationProfilePolicyIdentityDict17>>,
+        "SystemPolicyDocumentsFolder" => pub system_policy_documents_folder: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict17>>,
         /// `SystemPolicyDownloadsFolder`: array of dictionary, optional.
         ///
         /// Available on macOS 10.15.
-        "SystemPolicyDownloadsFolder" => pub system_policy_downloads_folder: Option<Vec<TCCConfigurationProfilePolicyIdentityDict18>>,
+        "SystemPolicyDownloadsFolder" => pub system_policy_downloads_folder: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict18>>,
         /// `SystemPolicyNetworkVolumes`: array of dictionary, optional.
         ///
         /// Available on macOS 10.15.
-        "SystemPolicyNetworkVolumes" => pub system_policy_network_volumes: Option<Vec<TCCConfigurationProfilePolicyIdentityDict19>>,
+        "SystemPolicyNetworkVolumes" => pub system_policy_network_volumes: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict19>>,
         /// `SystemPolicyRemovableVolumes`: array of dictionary, optional.
         ///
         /// Available on macOS 10.15.
-        "SystemPolicyRemovableVolumes" => pub system_policy_removable_volumes: Option<Vec<TCCConfigurationProfilePolicyIdentityDict20>>,
+        "SystemPolicyRemovableVolumes" => pub system_policy_removable_volumes: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict20>>,
         /// `SystemPolicyAppBundles`: array of dictionary, optional.
         ///
         /// Available on macOS 13.0.
-        "SystemPolicyAppBundles" => pub system_policy_app_bundles: Option<Vec<TCCConfigurationProfilePolicyIdentityDict21>>,
+        "SystemPolicyAppBundles" => pub system_policy_app_bundles: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict21>>,
         /// `SystemPolicyAppData`: array of dictionary, optional.
         ///
         /// Available on macOS 14.0.
-        "SystemPolicyAppData" => pub system_policy_app_data: Option<Vec<TCCConfigurationProfilePolicyIdentityDict22>>,
+        "SystemPolicyAppData" => pub system_policy_app_data: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict22>>,
         /// `BluetoothAlways`: array of dictionary, optional.
         ///
         /// Available on macOS 11.0.
-        "BluetoothAlways" => pub bluetooth_always: Option<Vec<TCCConfigurationProfilePolicyIdentityDict23>>,
+        "BluetoothAlways" => pub bluetooth_always: Option<Vec<PrivacyPreferencesPolicyControlIdentityDict23>>,
     }
 }
 
 mdm_plist::plist_dict! {
     /// The `com.apple.TCC.configuration-profile-policy` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::TCCConfigurationProfilePolicy`]. Available on macOS 10.14.
+    /// Put it in a profile as [`crate::Payload::PrivacyPreferencesPolicyControl`]. Available on macOS 10.14.
     ///
     /// Schema: [`mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.TCC.configuration-profile-policy.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct TCCConfigurationProfilePolicy {
+    pub struct PrivacyPreferencesPolicyControl {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -2232,11 +2232,11 @@ mdm_plist::plist_dict! {
         /// `Services`: dictionary, required.
         ///
         /// Available on macOS 10.14.
-        "Services" => pub services: TCCConfigurationProfilePolicyServices,
+        "Services" => pub services: PrivacyPreferencesPolicyControlServices,
     }
 }
 
-impl crate::PayloadBody for TCCConfigurationProfilePolicy {
+impl crate::PayloadBody for PrivacyPreferencesPolicyControl {
     const PAYLOAD_TYPE: &'static str = "com.apple.TCC.configuration-profile-policy";
 
     fn common(&self) -> crate::Common<'_> {

@@ -1,0 +1,309 @@
+//! Reading `.mobileconfig` bytes: wrapper detection, lenient decoding, and the record of
+//! every leniency applied.
+
+use mdm_plist::{Dictionary, Value};
+
+use crate::validate::{Problem, Severity};
+use crate::{Error, Payload, Profile};
+
+/// Largest profile accepted by [`decode`]: 8 MiB. The largest real profile we have seen (a
+/// bundle of about 160 root certificates) is 512 KiB.
+pub const MAX_PROFILE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Deepest nesting accepted by [`decode`]: 64 levels (Apple's deepest payload schemas nest
+/// about 10).
+pub const MAX_PROFILE_DEPTH: usize = 64;
+
+/// What the outer bytes of a profile file are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Wrapping {
+    /// A plain XML plist.
+    Plain,
+    /// A CMS (PKCS #7) `SignedData` envelope (DER or BER), as `.mobileconfig` files signed for
+    /// distribution are.
+    Signed,
+}
+
+/// Says whether `bytes` are a CMS-signed profile (an ASN.1 `SEQUENCE` with definite long
+/// length `0x30 0x82` or BER indefinite length `0x30 0x80`) rather than a plain plist.
+pub fn wrapping(bytes: &[u8]) -> Wrapping {
+    if bytes.starts_with(&[0x30, 0x80]) || bytes.starts_with(&[0x30, 0x82]) || bytes.starts_with(&[0x30, 0x83]) {
+        Wrapping::Signed
+    } else {
+        Wrapping::Plain
+    }
+}
+
+/// A decoded profile and the leniencies it needed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The profile.
+    pub profile: Profile,
+    /// One warning per leniency applied (leading whitespace, repeated keys, integers where
+    /// the schema says real, payloads kept untyped), with the key path.
+    pub leniencies: Vec<Problem>,
+}
+
+impl Decoded {
+    /// The leniencies followed by [`crate::validate`]'s findings.
+    pub fn problems(&self, target: Option<(crate::spec::Platform, crate::spec::Version)>) -> Vec<Problem> {
+        let mut out = self.leniencies.clone();
+        out.extend(crate::validate(&self.profile, target));
+        out
+    }
+}
+
+fn warn(path: impl Into<String>, message: impl Into<String>) -> Problem {
+    Problem {
+        severity: Severity::Warning,
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+/// Decodes a profile from `.mobileconfig` bytes, as devices read them.
+///
+/// Accepted leniencies, each reported in [`Decoded::leniencies`]: whitespace or a byte-order
+/// mark before `<?xml`; a dictionary that repeats a key (the last value wins, as on Apple's
+/// parser); an integer where the schema says real (re-encoded as `<real>`); a payload of a
+/// known type whose keys do not fit its schema (kept as [`Payload::Unknown`], re-encoded as
+/// received).
+///
+/// # Errors
+/// [`Error::Signed`] for a CMS-signed file and [`Error::Encrypted`] for a profile with
+/// `EncryptedPayloadContent` (unwrap both with `mdm-signing`); [`Error::Plist`] when the bytes
+/// are not a plist or exceed [`MAX_PROFILE_BYTES`] / [`MAX_PROFILE_DEPTH`];
+/// [`Error::NotADictionary`], [`Error::BadPayload`] when the structure is not a profile.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
+    if wrapping(bytes) == Wrapping::Signed {
+        return Err(Error::Signed);
+    }
+    let mut leniencies = Vec::new();
+    let trimmed = skip_leading(bytes);
+    if trimmed.len() != bytes.len() && trimmed.starts_with(b"<") {
+        leniencies.push(warn(
+            "",
+            format!(
+                "{} byte(s) of whitespace or byte-order mark before the XML declaration",
+                bytes.len() - trimmed.len()
+            ),
+        ));
+    }
+    let options = mdm_plist::Options {
+        limits: mdm_plist::Limits {
+            max_bytes: MAX_PROFILE_BYTES,
+            max_depth: MAX_PROFILE_DEPTH,
+        },
+        allow_duplicate_keys: true,
+    };
+    let decoded = match mdm_plist::from_xml_bytes_with_options::<Value>(bytes, &options) {
+        Ok(d) => d,
+        Err(e) => {
+            // PEM armor pasted into <data> (`-----END CERTIFICATE-----`): Apple's decoder
+            // skips characters outside base64; we drop the armor lines and say so.
+            let Some((repaired, count)) = strip_pem_armor(bytes) else {
+                return Err(e.into());
+            };
+            let d = mdm_plist::from_xml_bytes_with_options::<Value>(&repaired, &options)
+                .map_err(|_| Error::from(e))?;
+            leniencies.push(warn(
+                "",
+                format!("{count} PEM armor line(s) inside <data> ignored"),
+            ));
+            d
+        }
+    };
+    for key in &decoded.duplicate_keys {
+        leniencies.push(warn(
+            key.clone(),
+            "key appears more than once; the last value was kept",
+        ));
+    }
+    let Value::Dictionary(root) = decoded.value else {
+        return Err(Error::NotADictionary);
+    };
+    from_root(root, leniencies)
+}
+
+/// Decodes a profile from its already-parsed top-level dictionary (for example the plist
+/// inside a signed profile that `mdm-signing` verified).
+///
+/// # Errors
+/// As [`decode`], except the byte-level checks.
+pub fn from_dictionary(root: Dictionary) -> Result<Decoded, Error> {
+    from_root(root, Vec::new())
+}
+
+fn from_root(mut root: Dictionary, mut leniencies: Vec<Problem>) -> Result<Decoded, Error> {
+    if root.contains_key("EncryptedPayloadContent") {
+        return Err(Error::Encrypted);
+    }
+    let content = root.remove("PayloadContent");
+    let items = match content {
+        Some(Value::Array(items)) => items,
+        None => {
+            leniencies.push(warn(
+                "PayloadContent",
+                "missing; read as an empty list and re-encoded as an empty array",
+            ));
+            Vec::new()
+        }
+        Some(_) => {
+            return Err(Error::BadPayload {
+                index: 0,
+                reason: "PayloadContent is not an array".into(),
+            });
+        }
+    };
+    // The top level without its payloads, typed.
+    root.insert("PayloadContent".into(), Value::Array(Vec::new()));
+    let (mut profile, moved) = crate::support::lenient::<Profile>(&root)?;
+    for key in crate::support::keep_extra(&mut profile.extra, moved) {
+        leniencies.push(warn(
+            key,
+            "value does not fit the schema's type; kept as received (untyped)",
+        ));
+    }
+    if let Ok(again) = mdm_plist::to_value(&profile) {
+        diff(&Value::Dictionary(root), &again, "", &mut leniencies);
+    }
+    let mut payloads = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let Value::Dictionary(dict) = item else {
+            return Err(Error::BadPayload {
+                index,
+                reason: "not a dictionary".into(),
+            });
+        };
+        let (payload, why) = Payload::from_dictionary_checked(&dict).map_err(|_| Error::BadPayload {
+            index,
+            reason: "no PayloadType string".into(),
+        })?;
+        let path = format!("PayloadContent[{index}] ({})", payload.payload_type());
+        match &why {
+            Err(why) => leniencies.push(warn(
+                path.clone(),
+                format!("keys do not fit the schema, kept untyped: {why}"),
+            )),
+            Ok(moved) => {
+                for key in moved {
+                    leniencies.push(warn(
+                        format!("{path}.{key}"),
+                        "value does not fit the schema's type; kept as received (untyped)",
+                    ));
+                }
+            }
+        }
+        if why.is_ok() && !matches!(payload, Payload::Unknown { .. }) {
+            let original = Value::Dictionary(dict);
+            if let Ok(Value::Dictionary(again)) = payload.to_dictionary().map(Value::Dictionary) {
+                diff(&original, &Value::Dictionary(again), &path, &mut leniencies);
+            }
+        }
+        payloads.push(payload);
+    }
+    profile.payload_content = payloads;
+    Ok(Decoded {
+        profile,
+        leniencies,
+    })
+}
+
+/// Records where a typed re-encoding differs from what was read (an integer read as real).
+fn diff(original: &Value, again: &Value, path: &str, out: &mut Vec<Problem>) {
+    if original == again {
+        return;
+    }
+    match (original, again) {
+        (Value::Dictionary(a), Value::Dictionary(b)) => {
+            for (k, v) in a {
+                let sub = join(path, k);
+                match b.get(k) {
+                    Some(w) => diff(v, w, &sub, out),
+                    None => out.push(warn(sub, "dropped when re-encoded")),
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (v, w)) in a.iter().zip(b).enumerate() {
+                diff(v, w, &format!("{path}[{i}]"), out);
+            }
+        }
+        (Value::Integer(_), Value::Real(_)) => out.push(warn(
+            path,
+            "integer where the schema says real; re-encoded as <real>",
+        )),
+        (a, b) => out.push(warn(
+            path,
+            format!("read as {} and re-encoded as {}", kind(a), kind(b)),
+        )),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+pub(crate) fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "array",
+        Value::Dictionary(_) => "dictionary",
+        Value::Boolean(_) => "boolean",
+        Value::Data(_) => "data",
+        Value::Date(_) => "date",
+        Value::Real(_) => "real",
+        Value::Integer(_) => "integer",
+        Value::String(_) => "string",
+        Value::Uid(_) => "uid",
+        _ => "value",
+    }
+}
+
+fn skip_leading(bytes: &[u8]) -> &[u8] {
+    let b = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    b.get(n..).unwrap_or(b)
+}
+
+/// Removes `-----BEGIN ...-----` / `-----END ...-----` markers that sit inside `<data>`
+/// elements. `None` when there are none.
+fn strip_pem_armor(bytes: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut count = 0;
+    let mut rest = bytes;
+    while let Some(open) = find(rest, b"<data>") {
+        let (head, tail) = rest.split_at(open + b"<data>".len());
+        out.extend_from_slice(head);
+        let close = find(tail, b"</data>")?;
+        let (body, after) = tail.split_at(close);
+        let mut body = body;
+        while let Some(start) = find(body, b"-----") {
+            let (keep, marker) = body.split_at(start);
+            out.extend_from_slice(keep);
+            let inner = marker.get(5..).unwrap_or_default();
+            let Some(end) = find(inner, b"-----") else {
+                body = marker;
+                break;
+            };
+            let label = inner.get(..end).unwrap_or_default();
+            if !(label.starts_with(b"BEGIN ") || label.starts_with(b"END ")) {
+                return None;
+            }
+            count += 1;
+            body = inner.get(end + 5..).unwrap_or_default();
+        }
+        out.extend_from_slice(body);
+        rest = after;
+    }
+    out.extend_from_slice(rest);
+    (count > 0).then_some((out, count))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
