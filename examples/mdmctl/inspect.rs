@@ -7,6 +7,7 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
         .positional()
         .ok_or("usage: mdmctl inspect checkin FILE")?;
     match kind.as_str() {
+        "checkin" => crate::checkin::run(args),
         "command" => crate::commands::inspect_command(args),
         "response" => crate::commands::inspect_response(args),
         other => Err(CliError(format!("unknown artifact kind {other:?}"))),

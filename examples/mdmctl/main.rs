@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stderr)]
 
+mod checkin;
 mod commands;
 mod inspect;
 mod profile;

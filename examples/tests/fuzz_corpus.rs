@@ -16,6 +16,9 @@ const TARGETS: &[(&str, Entry)] = &[
     ("apns_response_parse", |d| {
         let _ = mdm_apns::parse_response_body(400, d);
     }),
+    ("checkin_decode", |d| {
+        let _ = mdm_checkin::CheckinMessage::decode(d);
+    }),
     ("plist_decode", |d| {
         let _ = mdm_plist::value_from_xml_bytes(d, &mdm_plist::Limits::default());
     }),
