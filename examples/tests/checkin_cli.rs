@@ -1,7 +1,12 @@
 //! `mdmctl inspect checkin` as a user runs it: every corpus check-in and every golden vector
 //! prints JSON and exits 0; every bad input prints one line on stderr and exits 1, never 101
 //! (panic) or a signal.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -93,10 +98,7 @@ fn every_corpus_checkin_is_inspected() {
     let mut ok = 0;
     for file in mdm_testsupport::files_under(&dir) {
         let bytes = std::fs::read(&file).unwrap();
-        if !bytes
-            .windows(22)
-            .any(|w| w == b"<key>MessageType</key>")
-        {
+        if !bytes.windows(22).any(|w| w == b"<key>MessageType</key>") {
             continue;
         }
         let name = file.to_string_lossy().into_owned();
@@ -109,7 +111,10 @@ fn every_corpus_checkin_is_inspected() {
         let message_type = json["message_type"].as_str().unwrap();
         assert!(name.contains(message_type), "{name}: {message_type}");
         assert!(json["enrollment_id"].is_string(), "{name}: {json}");
-        assert!(json["Topic"].is_string() || json["UDID"].is_string(), "{name}");
+        assert!(
+            json["Topic"].is_string() || json["UDID"].is_string(),
+            "{name}"
+        );
         ok += 1;
     }
     assert!(ok >= 15, "only {ok} corpus check-ins");
@@ -193,10 +198,7 @@ fn bad_inputs_exit_1_with_one_line() {
             "bad udid",
             wrap(&TOKEN_UPDATE.replace("00008030-001A2B3C4D5E802E", "a\nb")),
         ),
-        (
-            "no MessageType",
-            wrap("<key>UDID</key><string>x</string>"),
-        ),
+        ("no MessageType", wrap("<key>UDID</key><string>x</string>")),
         (
             "nesting bomb",
             wrap(&format!(

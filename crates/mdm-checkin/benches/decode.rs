@@ -15,7 +15,12 @@ use mdm_checkin::{Authenticate, CheckinMessage, TokenUpdate};
 use mdm_plist::Limits;
 
 fn golden(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name),
+    )
+    .unwrap()
 }
 
 #[derive(serde::Deserialize)]

@@ -155,9 +155,10 @@ impl Enrollment {
                 });
             };
             if user_id.eq_ignore_ascii_case(SHARED_IPAD_USER_ID) {
-                let short = non_empty(self.user_short_name.as_deref()).ok_or(Error::NoEnrollment {
-                    reason: "Shared iPad user channel without UserShortName",
-                })?;
+                let short =
+                    non_empty(self.user_short_name.as_deref()).ok_or(Error::NoEnrollment {
+                        reason: "Shared iPad user channel without UserShortName",
+                    })?;
                 return Ok(ResolvedEnrollment {
                     enrollment_type: EnrollmentType::SharedIpad,
                     device_channel_id: device,

@@ -234,7 +234,7 @@ impl DeviceToken {
             kind: "device token",
             reason: reason.to_owned(),
         };
-        if hex.len() % 2 != 0 {
+        if !hex.len().is_multiple_of(2) {
             return Err(invalid("odd number of hex digits"));
         }
         let digits = hex

@@ -339,10 +339,10 @@ impl CheckinMessage {
         }
         let peek: Peek = mdm_plist::from_xml_bytes_with(bytes, limits)?;
         let message_type = peek.message_type.ok_or(Error::MissingMessageType)?;
-        if let Some((guess, err)) = earlier {
-            if guess == message_type {
-                return Err(err);
-            }
+        if let Some((guess, err)) = earlier
+            && guess == message_type
+        {
+            return Err(err);
         }
         Message::decode_as(&message_type, bytes, limits)
     }
@@ -478,7 +478,8 @@ mod tests {
 
     #[test]
     fn missing_message_type() {
-        let body = br#"<plist version="1.0"><dict><key>UDID</key><string>A</string></dict></plist>"#;
+        let body =
+            br#"<plist version="1.0"><dict><key>UDID</key><string>A</string></dict></plist>"#;
         assert_eq!(
             CheckinMessage::decode(body).unwrap_err(),
             Error::MissingMessageType

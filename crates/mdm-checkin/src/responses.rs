@@ -153,7 +153,10 @@ mod tests {
         let back: GetTokenResponse = mdm_plist::from_xml_bytes(&t.to_xml().unwrap()).unwrap();
         assert_eq!(back.token_data.as_ref(), b"tok");
 
-        assert_eq!(DeclarativeManagementResponse::default().content_type(), None);
+        assert_eq!(
+            DeclarativeManagementResponse::default().content_type(),
+            None
+        );
         assert_eq!(
             DeclarativeManagementResponse::new("{}").content_type(),
             Some("application/json")

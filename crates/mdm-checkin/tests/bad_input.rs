@@ -1,6 +1,11 @@
 //! Hostile and broken bodies: each gives a typed error (with the key path where there is
 //! one), quickly, and never a panic.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use mdm_checkin::{CheckinMessage, Error};
 use mdm_plist::Limits;
@@ -84,10 +89,7 @@ fn wrong_types_name_the_key() {
     ];
     for (body, path) in cases {
         let e = plist_err(&doc(&body));
-        assert!(
-            matches!(e, mdm_plist::Error::Type { .. }),
-            "{path}: {e:?}"
-        );
+        assert!(matches!(e, mdm_plist::Error::Type { .. }), "{path}: {e:?}");
         assert_eq!(e.path(), Some(path), "{e}");
     }
 }
@@ -223,7 +225,9 @@ fn odd_shapes_are_refused() {
         format!("{HEAD}<array/>\n</plist>\n").into_bytes(),
         format!("{HEAD}<string>TokenUpdate</string>\n</plist>\n").into_bytes(),
         b"<key>MessageType</key><string>TokenUpdate</string>".to_vec(),
-        doc(&format!("{TOKEN_UPDATE}<key>E</key><string>&bogus;</string>")),
+        doc(&format!(
+            "{TOKEN_UPDATE}<key>E</key><string>&bogus;</string>"
+        )),
     ] {
         err(&bytes);
     }

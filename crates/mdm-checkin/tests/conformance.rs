@@ -1,7 +1,13 @@
 //! Conformance on real data: every check-in plist under the corpus's `mdm-messages/`
 //! (found by its `MessageType` key) decodes to the type it names, and the decoded message
 //! holds exactly the values Python's `plistlib` reads from the same bytes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -135,7 +141,11 @@ fn plistlib(files: &[PathBuf]) -> Option<Vec<Json>> {
 #[test]
 fn corpus_checkins_decode_to_their_type() {
     let Some(files) = checkin_files() else { return };
-    assert!(files.len() >= 15, "found only {} check-in files", files.len());
+    assert!(
+        files.len() >= 15,
+        "found only {} check-in files",
+        files.len()
+    );
     for path in &files {
         let bytes = std::fs::read(path).unwrap();
         let Some(msg) = decode_corpus(path, &bytes) else {
@@ -180,7 +190,11 @@ fn corpus_checkins_match_plistlib() {
                 .iter()
                 .find(|(suffix, _, _)| name.ends_with(suffix))
                 .unwrap();
-            assert_eq!(their.get("ok").is_some(), *plistlib_reads, "{name}: {their}");
+            assert_eq!(
+                their.get("ok").is_some(),
+                *plistlib_reads,
+                "{name}: {their}"
+            );
             continue;
         };
         let ours = tag(&msg.message().to_value().unwrap());

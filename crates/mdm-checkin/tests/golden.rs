@@ -1,6 +1,11 @@
 //! Hand-made golden vectors (`tests/data/`, see `tests/data/README.md`): each decodes to the
 //! expected type and re-encodes byte for byte.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 

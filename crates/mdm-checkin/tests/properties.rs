@@ -1,6 +1,11 @@
 //! Properties: every message type survives encode then decode unchanged (unknown keys
 //! included), and decode never panics on mutated golden vectors.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::Path;
 
@@ -68,48 +73,63 @@ fn user_fields() -> impl Strategy<Value = (Option<String>, Option<String>, Optio
 
 fn authenticate() -> impl Strategy<Value = Message> {
     (
-        (of(text()), of(text()), of(enrollment_id()), of(text()), of(text())),
+        (
+            of(text()),
+            of(text()),
+            of(enrollment_id()),
+            of(text()),
+            of(text()),
+        ),
         (of(text()), of(text()), of(text()), of(text()), of(text())),
         (topic(), of(udid()), extra()),
     )
-        .prop_map(|((bv, dn, eid, imei, meid), (model, mn, osv, pn, sn), (t, u, x))| {
-            let mut m = Authenticate::new(t);
-            m.build_version = bv;
-            m.device_name = dn;
-            m.enrollment_id = eid;
-            m.imei = imei;
-            m.meid = meid;
-            m.model = model;
-            m.model_name = mn;
-            m.os_version = osv;
-            m.product_name = pn;
-            m.serial_number = sn;
-            m.udid = u;
-            m.extra = x;
-            m.into()
-        })
+        .prop_map(
+            |((bv, dn, eid, imei, meid), (model, mn, osv, pn, sn), (t, u, x))| {
+                let mut m = Authenticate::new(t);
+                m.build_version = bv;
+                m.device_name = dn;
+                m.enrollment_id = eid;
+                m.imei = imei;
+                m.meid = meid;
+                m.model = model;
+                m.model_name = mn;
+                m.os_version = osv;
+                m.product_name = pn;
+                m.serial_number = sn;
+                m.udid = u;
+                m.extra = x;
+                m.into()
+            },
+        )
 }
 
 fn token_update() -> impl Strategy<Value = Message> {
     (
         (topic(), token(), push_magic()),
-        (of(any::<bool>()), of(enrollment_id()), of(enrollment_id()), of(any::<bool>())),
+        (
+            of(any::<bool>()),
+            of(enrollment_id()),
+            of(enrollment_id()),
+            of(any::<bool>()),
+        ),
         (of(udid()), of(data()), user_fields(), extra()),
     )
-        .prop_map(|((t, tok, pm), (ac, eid, euid, noc), (u, ut, (uid, uln, usn), x))| {
-            let mut m = TokenUpdate::new(t, tok, pm);
-            m.awaiting_configuration = ac;
-            m.enrollment_id = eid;
-            m.enrollment_user_id = euid;
-            m.not_on_console = noc;
-            m.udid = u;
-            m.unlock_token = ut;
-            m.user_id = uid;
-            m.user_long_name = uln;
-            m.user_short_name = usn;
-            m.extra = x;
-            m.into()
-        })
+        .prop_map(
+            |((t, tok, pm), (ac, eid, euid, noc), (u, ut, (uid, uln, usn), x))| {
+                let mut m = TokenUpdate::new(t, tok, pm);
+                m.awaiting_configuration = ac;
+                m.enrollment_id = eid;
+                m.enrollment_user_id = euid;
+                m.not_on_console = noc;
+                m.udid = u;
+                m.unlock_token = ut;
+                m.user_id = uid;
+                m.user_long_name = uln;
+                m.user_short_name = usn;
+                m.extra = x;
+                m.into()
+            },
+        )
 }
 
 fn check_out() -> impl Strategy<Value = Message> {
@@ -163,7 +183,12 @@ fn endpoint() -> impl Strategy<Value = Endpoint> {
 
 fn declarative_management() -> impl Strategy<Value = Message> {
     (
-        (endpoint(), of(data()), of(enrollment_id()), of(enrollment_id())),
+        (
+            endpoint(),
+            of(data()),
+            of(enrollment_id()),
+            of(enrollment_id()),
+        ),
         (of(udid()), user_fields(), extra()),
     )
         .prop_map(|((e, d, eid, euid), (u, (uid, uln, usn), x))| {
@@ -186,16 +211,20 @@ fn get_token() -> impl Strategy<Value = Message> {
         Just(TokenServiceType::WatchPairing),
         "com\\.example\\.[a-z]{1,8}".prop_map(TokenServiceType::from),
     ];
-    let params = (of(udid()), of(text()), of(udid()), extra()).prop_map(|(p, s, w, x)| {
-        TokenParameters {
+    let params =
+        (of(udid()), of(text()), of(udid()), extra()).prop_map(|(p, s, w, x)| TokenParameters {
             phone_udid: p,
             security_token: s,
             watch_udid: w,
             extra: x,
-        }
-    });
+        });
     (
-        (service, of(params), of(enrollment_id()), of(enrollment_id())),
+        (
+            service,
+            of(params),
+            of(enrollment_id()),
+            of(enrollment_id()),
+        ),
         (of(udid()), user_fields(), extra()),
     )
         .prop_map(|((s, p, eid, euid), (u, (uid, uln, usn), x))| {
