@@ -59,6 +59,13 @@ fn chain_failures_are_typed() {
 
     let err = verify(&signed, &TrustPolicy::new()).unwrap_err();
     assert_eq!(err, Error::Chain(ChainFailure::UntrustedRoot));
+    // The system roots do not know our test CA either.
+    let mut system = TrustPolicy::new();
+    system.use_system_roots(true);
+    assert_eq!(
+        verify(&signed, &system).unwrap_err(),
+        Error::Chain(ChainFailure::UntrustedRoot)
+    );
 
     let mut later = TrustPolicy::with_anchors([p.ca.clone()]);
     later.at_time(Utc.timestamp_opt(now() + 86_400 * 60, 0).unwrap());
@@ -327,4 +334,18 @@ fn self_signed_identity_signs_and_verifies_with_purpose_check() {
             .content(),
         b"x"
     );
+}
+
+#[test]
+fn changed_signature_value_is_a_bad_signature() {
+    for alg in [Alg::Rsa, Alg::P256] {
+        let p = pki(alg);
+        let mut signed = sign(PROFILE, &Signer::new(p.leaf.clone()).unwrap()).unwrap();
+        // The DER ends with the SignerInfo's signature value.
+        let last = signed.len() - 1;
+        signed[last] ^= 0x01;
+        let err = verify(&signed, &TrustPolicy::with_anchors([p.ca.clone()])).unwrap_err();
+        assert!(matches!(err, Error::BadSignature(_)), "{alg:?}: {err:?}");
+        assert_eq!(err.failed_check(), Some("signature"));
+    }
 }
