@@ -57,9 +57,11 @@ impl RetryPolicy {
 }
 
 /// A small xorshift generator for jitter; the client seeds it from the process's hash keys.
+#[cfg(feature = "client")]
 #[derive(Debug)]
 pub(crate) struct Jitter(u64);
 
+#[cfg(feature = "client")]
 impl Jitter {
     pub(crate) fn new(seed: u64) -> Self {
         Jitter(seed | 1)
@@ -103,6 +105,7 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "client")]
     #[test]
     fn jitter_in_range() {
         let mut j = Jitter::new(42);
