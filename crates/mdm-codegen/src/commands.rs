@@ -172,7 +172,10 @@ pub fn emit(schema: &Schema) -> (Vec<OutputFile>, Vec<CommandInfo>) {
             "impl crate::CommandPayload for {type_name} {{\n    const REQUEST_TYPE: &'static str = {rt:?};\n    type Response = {response_ty};\n}}\n"
         );
         if let Some(r) = &response_name {
-            let _ = writeln!(text, "impl crate::ResponseBody for {r} {{}}");
+            let _ = writeln!(
+                text,
+                "impl crate::ResponseBody for {r} {{\n    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {{\n        &mut self.extra\n    }}\n}}"
+            );
         }
         out.push(OutputFile {
             path: format!("{module}.rs"),

@@ -70,7 +70,10 @@ pub trait CommandPayload: Serialize + DeserializeOwned + Clone + Debug + Partial
 }
 
 /// A typed response body (the keys next to `Status` and `CommandUUID`).
-pub trait ResponseBody: Serialize + DeserializeOwned + Clone + Debug + PartialEq {}
+pub trait ResponseBody: Serialize + DeserializeOwned + Clone + Debug + PartialEq {
+    /// The keys the type does not model.
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary;
+}
 
 mdm_plist::plist_dict! {
     /// The body of a response to a command whose schema lists no response keys: anything the
@@ -79,4 +82,8 @@ mdm_plist::plist_dict! {
     pub struct EmptyResponse {}
 }
 
-impl ResponseBody for EmptyResponse {}
+impl ResponseBody for EmptyResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

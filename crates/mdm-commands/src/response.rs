@@ -151,14 +151,53 @@ impl CommandResponse {
         })
     }
 
-    /// Decodes a response and types its body as the answer to `P` in one pass, without the
-    /// intermediate untyped body.
+    /// Types the body as the response to command `P`, consuming the response (no copy of
+    /// the body).
     ///
     /// # Errors
-    /// As [`CommandResponse::decode`], plus [`Error::Body`].
+    /// [`Error::Body`] when the body does not fit that response.
+    pub fn into_body<P: CommandPayload>(self) -> Result<P::Response, Error> {
+        mdm_plist::from_value(&Value::Dictionary(self.extra)).map_err(|source| Error::Body {
+            request_type: P::REQUEST_TYPE.to_owned(),
+            source,
+        })
+    }
+
+    /// Decodes a response and types its body as the answer to `P` in one pass over the
+    /// bytes, without building the untyped body first (the fast path for large answers such
+    /// as `InstalledApplicationList`). The returned envelope's `extra` is empty: every body
+    /// key, modelled or not, is in the typed body.
+    ///
+    /// # Errors
+    /// As [`CommandResponse::decode`], plus [`Error::Body`] when the body does not fit.
     pub fn decode_typed<P: CommandPayload>(bytes: &[u8]) -> Result<(Self, P::Response), Error> {
-        let envelope = Self::decode(bytes)?;
-        let body = envelope.decode_as::<P>()?;
+        Self::decode_typed_with::<P>(bytes, &mdm_plist::Limits::default())
+    }
+
+    /// [`CommandResponse::decode_typed`] with explicit limits.
+    ///
+    /// # Errors
+    /// As [`CommandResponse::decode_typed`].
+    pub fn decode_typed_with<P: CommandPayload>(
+        bytes: &[u8],
+        limits: &mdm_plist::Limits,
+    ) -> Result<(Self, P::Response), Error> {
+        let mut body: P::Response =
+            mdm_plist::from_xml_bytes_with(bytes, limits).map_err(|e| match e {
+                mdm_plist::Error::Type { .. } => Error::Body {
+                    request_type: P::REQUEST_TYPE.to_owned(),
+                    source: e,
+                },
+                other => Error::Plist(other),
+            })?;
+        let extra = body.extra_mut();
+        let mut envelope = Dictionary::new();
+        for key in Self::KEYS {
+            if let Some(v) = extra.remove(key) {
+                envelope.insert((*key).to_owned(), v);
+            }
+        }
+        let envelope: Self = mdm_plist::from_value(&Value::Dictionary(envelope))?;
         Ok((envelope, body))
     }
 }

@@ -94,4 +94,8 @@ impl crate::CommandPayload for ActiveNSExtensions {
     type Response = ActiveNSExtensionsResponse;
 }
 
-impl crate::ResponseBody for ActiveNSExtensionsResponse {}
+impl crate::ResponseBody for ActiveNSExtensionsResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -56,4 +56,8 @@ impl crate::CommandPayload for NSExtensionMappings {
     type Response = NSExtensionMappingsResponse;
 }
 
-impl crate::ResponseBody for NSExtensionMappingsResponse {}
+impl crate::ResponseBody for NSExtensionMappingsResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -225,4 +225,8 @@ impl crate::CommandPayload for InstallApplication {
     type Response = InstallApplicationResponse;
 }
 
-impl crate::ResponseBody for InstallApplicationResponse {}
+impl crate::ResponseBody for InstallApplicationResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -180,4 +180,8 @@ impl crate::CommandPayload for InstalledApplicationList {
     type Response = InstalledApplicationListResponse;
 }
 
-impl crate::ResponseBody for InstalledApplicationListResponse {}
+impl crate::ResponseBody for InstalledApplicationListResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

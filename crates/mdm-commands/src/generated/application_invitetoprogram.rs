@@ -57,4 +57,8 @@ impl crate::CommandPayload for InviteToProgram {
     type Response = InviteToProgramResponse;
 }
 
-impl crate::ResponseBody for InviteToProgramResponse {}
+impl crate::ResponseBody for InviteToProgramResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

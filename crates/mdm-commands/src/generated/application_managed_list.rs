@@ -39,4 +39,8 @@ impl crate::CommandPayload for ManagedApplicationList {
     type Response = ManagedApplicationListResponse;
 }
 
-impl crate::ResponseBody for ManagedApplicationListResponse {}
+impl crate::ResponseBody for ManagedApplicationListResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

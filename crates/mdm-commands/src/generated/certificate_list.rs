@@ -60,4 +60,8 @@ impl crate::CommandPayload for CertificateList {
     type Response = CertificateListResponse;
 }
 
-impl crate::ResponseBody for CertificateListResponse {}
+impl crate::ResponseBody for CertificateListResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

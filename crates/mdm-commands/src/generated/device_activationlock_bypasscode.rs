@@ -35,4 +35,8 @@ impl crate::CommandPayload for ActivationLockBypassCode {
     type Response = ActivationLockBypassCodeResponse;
 }
 
-impl crate::ResponseBody for ActivationLockBypassCodeResponse {}
+impl crate::ResponseBody for ActivationLockBypassCodeResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -47,4 +47,8 @@ impl crate::CommandPayload for DeviceLock {
     type Response = DeviceLockResponse;
 }
 
-impl crate::ResponseBody for DeviceLockResponse {}
+impl crate::ResponseBody for DeviceLockResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -63,4 +63,8 @@ impl crate::CommandPayload for DeviceLocation {
     type Response = DeviceLocationResponse;
 }
 
-impl crate::ResponseBody for DeviceLocationResponse {}
+impl crate::ResponseBody for DeviceLocationResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

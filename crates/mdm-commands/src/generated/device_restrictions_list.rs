@@ -68,4 +68,8 @@ impl crate::CommandPayload for Restrictions {
     type Response = RestrictionsResponse;
 }
 
-impl crate::ResponseBody for RestrictionsResponse {}
+impl crate::ResponseBody for RestrictionsResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -619,4 +619,8 @@ impl crate::CommandPayload for ContentCachingInformation {
     type Response = ContentCachingInformationResponse;
 }
 
-impl crate::ResponseBody for ContentCachingInformationResponse {}
+impl crate::ResponseBody for ContentCachingInformationResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -825,4 +825,8 @@ impl crate::CommandPayload for DeviceInformation {
     type Response = DeviceInformationResponse;
 }
 
-impl crate::ResponseBody for DeviceInformationResponse {}
+impl crate::ResponseBody for DeviceInformationResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

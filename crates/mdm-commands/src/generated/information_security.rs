@@ -329,4 +329,8 @@ impl crate::CommandPayload for SecurityInfo {
     type Response = SecurityInfoResponse;
 }
 
-impl crate::ResponseBody for SecurityInfoResponse {}
+impl crate::ResponseBody for SecurityInfoResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

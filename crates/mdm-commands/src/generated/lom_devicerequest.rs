@@ -107,4 +107,8 @@ impl crate::CommandPayload for LOMDeviceRequest {
     type Response = LOMDeviceRequestResponse;
 }
 
-impl crate::ResponseBody for LOMDeviceRequestResponse {}
+impl crate::ResponseBody for LOMDeviceRequestResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

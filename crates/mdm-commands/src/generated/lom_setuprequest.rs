@@ -43,4 +43,8 @@ impl crate::CommandPayload for LOMSetupRequest {
     type Response = LOMSetupRequestResponse;
 }
 
-impl crate::ResponseBody for LOMSetupRequestResponse {}
+impl crate::ResponseBody for LOMSetupRequestResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

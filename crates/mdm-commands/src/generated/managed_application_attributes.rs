@@ -109,4 +109,8 @@ impl crate::CommandPayload for ManagedApplicationAttributes {
     type Response = ManagedApplicationAttributesResponse;
 }
 
-impl crate::ResponseBody for ManagedApplicationAttributesResponse {}
+impl crate::ResponseBody for ManagedApplicationAttributesResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

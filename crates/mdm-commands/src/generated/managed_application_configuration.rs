@@ -56,4 +56,8 @@ impl crate::CommandPayload for ManagedApplicationConfiguration {
     type Response = ManagedApplicationConfigurationResponse;
 }
 
-impl crate::ResponseBody for ManagedApplicationConfigurationResponse {}
+impl crate::ResponseBody for ManagedApplicationConfigurationResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -60,4 +60,8 @@ impl crate::CommandPayload for ManagedApplicationFeedback {
     type Response = ManagedApplicationFeedbackResponse;
 }
 
-impl crate::ResponseBody for ManagedApplicationFeedbackResponse {}
+impl crate::ResponseBody for ManagedApplicationFeedbackResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -149,4 +149,8 @@ impl crate::CommandPayload for InstallMedia {
     type Response = InstallMediaResponse;
 }
 
-impl crate::ResponseBody for InstallMediaResponse {}
+impl crate::ResponseBody for InstallMediaResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -72,4 +72,8 @@ impl crate::CommandPayload for ManagedMediaList {
     type Response = ManagedMediaListResponse;
 }
 
-impl crate::ResponseBody for ManagedMediaListResponse {}
+impl crate::ResponseBody for ManagedMediaListResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -51,4 +51,8 @@ impl crate::CommandPayload for RequestMirroring {
     type Response = RequestMirroringResponse;
 }
 
-impl crate::ResponseBody for RequestMirroringResponse {}
+impl crate::ResponseBody for RequestMirroringResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

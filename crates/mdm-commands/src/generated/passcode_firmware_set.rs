@@ -60,4 +60,8 @@ impl crate::CommandPayload for SetFirmwarePassword {
     type Response = SetFirmwarePasswordResponse;
 }
 
-impl crate::ResponseBody for SetFirmwarePasswordResponse {}
+impl crate::ResponseBody for SetFirmwarePasswordResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

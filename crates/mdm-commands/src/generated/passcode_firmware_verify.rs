@@ -52,4 +52,8 @@ impl crate::CommandPayload for VerifyFirmwarePassword {
     type Response = VerifyFirmwarePasswordResponse;
 }
 
-impl crate::ResponseBody for VerifyFirmwarePasswordResponse {}
+impl crate::ResponseBody for VerifyFirmwarePasswordResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

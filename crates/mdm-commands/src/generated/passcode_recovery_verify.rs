@@ -39,4 +39,8 @@ impl crate::CommandPayload for VerifyRecoveryLock {
     type Response = VerifyRecoveryLockResponse;
 }
 
-impl crate::ResponseBody for VerifyRecoveryLockResponse {}
+impl crate::ResponseBody for VerifyRecoveryLockResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -35,4 +35,8 @@ impl crate::CommandPayload for RequestUnlockToken {
     type Response = RequestUnlockTokenResponse;
 }
 
-impl crate::ResponseBody for RequestUnlockTokenResponse {}
+impl crate::ResponseBody for RequestUnlockTokenResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

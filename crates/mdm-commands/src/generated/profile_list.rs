@@ -137,4 +137,8 @@ impl crate::CommandPayload for ProfileList {
     type Response = ProfileListResponse;
 }
 
-impl crate::ResponseBody for ProfileListResponse {}
+impl crate::ResponseBody for ProfileListResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -60,4 +60,8 @@ impl crate::CommandPayload for ProvisioningProfileList {
     type Response = ProvisioningProfileListResponse;
 }
 
-impl crate::ResponseBody for ProvisioningProfileListResponse {}
+impl crate::ResponseBody for ProvisioningProfileListResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -97,4 +97,8 @@ impl crate::CommandPayload for RotateFileVaultKey {
     type Response = RotateFileVaultKeyResponse;
 }
 
-impl crate::ResponseBody for RotateFileVaultKeyResponse {}
+impl crate::ResponseBody for RotateFileVaultKeyResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

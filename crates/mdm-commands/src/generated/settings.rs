@@ -714,4 +714,8 @@ impl crate::CommandPayload for Settings {
     type Response = SettingsResponse;
 }
 
-impl crate::ResponseBody for SettingsResponse {}
+impl crate::ResponseBody for SettingsResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -128,4 +128,8 @@ impl crate::CommandPayload for AvailableOSUpdates {
     type Response = AvailableOSUpdatesResponse;
 }
 
-impl crate::ResponseBody for AvailableOSUpdatesResponse {}
+impl crate::ResponseBody for AvailableOSUpdatesResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

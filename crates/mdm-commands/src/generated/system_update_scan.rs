@@ -39,4 +39,8 @@ impl crate::CommandPayload for ScheduleOSUpdateScan {
     type Response = ScheduleOSUpdateScanResponse;
 }
 
-impl crate::ResponseBody for ScheduleOSUpdateScanResponse {}
+impl crate::ResponseBody for ScheduleOSUpdateScanResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

@@ -184,4 +184,8 @@ impl crate::CommandPayload for ScheduleOSUpdate {
     type Response = ScheduleOSUpdateResponse;
 }
 
-impl crate::ResponseBody for ScheduleOSUpdateResponse {}
+impl crate::ResponseBody for ScheduleOSUpdateResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

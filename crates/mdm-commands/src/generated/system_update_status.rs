@@ -76,4 +76,8 @@ impl crate::CommandPayload for OSUpdateStatus {
     type Response = OSUpdateStatusResponse;
 }
 
-impl crate::ResponseBody for OSUpdateStatusResponse {}
+impl crate::ResponseBody for OSUpdateStatusResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}

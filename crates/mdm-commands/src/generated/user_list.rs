@@ -84,4 +84,8 @@ impl crate::CommandPayload for UserList {
     type Response = UserListResponse;
 }
 
-impl crate::ResponseBody for UserListResponse {}
+impl crate::ResponseBody for UserListResponse {
+    fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
+        &mut self.extra
+    }
+}
