@@ -4,11 +4,14 @@
 //! mdmctl push (--cert C --key K | --p12 F [--password P]) --token HEX --magic M
 //!             [--topic T] [--endpoint production|development|URL] [--alternate-port]
 //!             [--ca F] [--count N] [--concurrency N] [--timeout SECONDS] [--retries N]
+//!             [--ttl SECONDS]
 //! ```
 //!
 //! The topic comes from the certificate's UID; `--topic` (what the device reported in
 //! `TokenUpdate`) is checked against it. `--ca` trusts that PEM instead of the system roots
 //! (for a test server or a proxy). `--count N` sends the same push N times (a load test).
+//! `--ttl S` sets `apns-expiration` to now + S seconds (`0`: deliver now or never); without
+//! it APNs stores the push for an offline device as it sees fit.
 //! Prints one JSON line per result, then a summary line with `sent`, `ok`, `failed` and
 //! `pushes_per_s`; exits 1 when any push failed.
 
@@ -21,7 +24,7 @@ use mdm_apns::{
 use mdm_examples::{Args, CliError, read_input};
 
 /// Largest `--count` accepted.
-const MAX_COUNT: usize = 10_000_000;
+const MAX_COUNT: usize = 100_000;
 
 pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
     let identity = identity(&mut args)?;
@@ -53,6 +56,13 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
     let concurrency = number(&mut args, "--concurrency", 500)?;
     let timeout = number(&mut args, "--timeout", 30)?;
     let retries = number(&mut args, "--retries", 3)?;
+    let ttl = args
+        .value("--ttl")?
+        .map(|v| {
+            v.parse::<u32>()
+                .map_err(|_| CliError(format!("--ttl needs whole seconds, got {v:?}")))
+        })
+        .transpose()?;
     args.finish()?;
 
     let topic = identity.topic().clone();
@@ -74,7 +84,14 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
     let client = builder
         .build()
         .map_err(|e| CliError::context("client", e))?;
-    let push = Push::new(token, magic, topic);
+    let mut push = Push::new(token, magic, topic);
+    push = match ttl {
+        None => push,
+        Some(0) => push.expire_immediately(),
+        Some(s) => {
+            push.with_expiration(chrono::Utc::now() + chrono::Duration::seconds(i64::from(s)))
+        }
+    };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

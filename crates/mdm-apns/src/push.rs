@@ -49,7 +49,10 @@ pub struct Push {
     /// `apns-priority`; [`Priority::Immediate`] by default.
     pub priority: Priority,
     /// `apns-expiration`: until when APNs keeps trying an offline device. `None` (the
-    /// default) sends `0`: try once, keep nothing.
+    /// default) leaves the header out, so APNs stores the push for an offline device under
+    /// its own storage policy (the latest push per device and topic), which suits wake-ups.
+    /// A date at or before 1970 sends `0`: deliver now or never (see
+    /// [`Push::expire_immediately`]).
     pub expiration: Option<DateTime<Utc>>,
     /// `apns-id`, echoed back in the response. `None` (the default) lets APNs pick one.
     pub id: Option<Uuid>,
@@ -82,6 +85,12 @@ impl Push {
         self
     }
 
+    /// Sends `apns-expiration: 0`: APNs tries once and stores nothing.
+    #[must_use]
+    pub fn expire_immediately(self) -> Self {
+        self.with_expiration(DateTime::UNIX_EPOCH)
+    }
+
     /// Sets `apns-priority`.
     #[must_use]
     pub fn with_priority(mut self, priority: Priority) -> Self {
@@ -112,7 +121,7 @@ impl Push {
 ///
 /// `POST /3/device/<hex token>` with the body `{"mdm":"<push magic>"}` and the headers
 /// `content-type: application/json`, `content-length`, `apns-topic`, `apns-push-type: mdm`,
-/// `apns-priority`, `apns-expiration` and, when set, `apns-id`. The URI is the path only; a
+/// `apns-priority` and, when set, `apns-expiration` and `apns-id`. The URI is the path only; a
 /// client puts the endpoint's scheme and authority in front (see Apple's
 /// [Sending notification requests to APNs](https://developer.apple.com/documentation/usernotifications/sending-notification-requests-to-apns)).
 pub fn build_request(push: &Push) -> http::Request<Bytes> {
@@ -137,8 +146,9 @@ pub fn build_request(push: &Push) -> http::Request<Bytes> {
         APNS_PRIORITY,
         HeaderValue::from_static(push.priority.as_str()),
     );
-    let expiration = push.expiration.map_or(0, |at| at.timestamp().max(0));
-    headers.insert(APNS_EXPIRATION, HeaderValue::from(expiration));
+    if let Some(at) = push.expiration {
+        headers.insert(APNS_EXPIRATION, HeaderValue::from(at.timestamp().max(0)));
+    }
     if let Some(id) = push.id {
         let mut buf = Uuid::encode_buffer();
         let text = id.hyphenated().encode_lower(&mut buf);
@@ -223,8 +233,12 @@ mod tests {
 
     #[test]
     fn apns_expiration() {
+        assert_eq!(header(&build_request(&push()), "apns-expiration"), None);
         assert_eq!(
-            header(&build_request(&push()), "apns-expiration"),
+            header(
+                &build_request(&push().expire_immediately()),
+                "apns-expiration"
+            ),
             Some("0")
         );
         let at = Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap();
@@ -252,7 +266,7 @@ mod tests {
     #[test]
     fn no_other_headers() {
         let id = Uuid::from_u128(1);
-        let req = build_request(&push().with_id(id));
+        let req = build_request(&push().with_id(id).expire_immediately());
         let mut names: Vec<_> = req.headers().keys().map(|k| k.as_str()).collect();
         names.sort_unstable();
         assert_eq!(

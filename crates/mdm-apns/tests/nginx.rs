@@ -37,6 +37,7 @@ fn pushes(identity: &PushIdentity, n: usize) -> Vec<Push> {
                 identity.topic().clone(),
             )
             .with_id(Uuid::new_v4())
+            .with_expiration(chrono::DateTime::from_timestamp(2_000_000_000, 0).unwrap())
         })
         .collect()
 }
@@ -94,7 +95,7 @@ async fn pushes_arrive_with_exact_headers_over_one_connection() {
         assert_eq!(line["topic"], TOPIC);
         assert_eq!(line["push_type"], "mdm");
         assert_eq!(line["priority"], "10");
-        assert_eq!(line["expiration"], "0");
+        assert_eq!(line["expiration"], "2000000000");
         assert_eq!(line["content_type"], "application/json");
         assert_eq!(
             line["body"],
