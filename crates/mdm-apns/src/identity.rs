@@ -43,6 +43,9 @@ impl PushIdentity {
                     .to_owned(),
             ));
         }
+        if !contains(key_pem, b"PRIVATE KEY-----") {
+            return Err(Error::Identity("no PEM private key found".to_owned()));
+        }
         // An empty passphrase keeps OpenSSL from prompting on a terminal.
         let key = PKey::private_key_from_pem_passphrase(key_pem, b"")
             .map_err(|e| identity_error("cannot read the private key", &e))?;

@@ -88,6 +88,8 @@ fn garbage_and_encrypted_keys() {
         PushIdentity::from_pem(&pki.client_pem(), b"junk"),
         Err(Error::Identity(_))
     ));
+    let err = PushIdentity::from_pem(&pki.client_pem(), &pki.client_pem()).unwrap_err();
+    assert_eq!(err, Error::Identity("no PEM private key found".into()));
     let encrypted = pki
         .client_key
         .private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_128_cbc(), b"pw")
