@@ -459,3 +459,79 @@ async fn mixed_batch_keeps_order_and_classifies() {
         assert_eq!(&o.push, p);
     }
 }
+
+#[test]
+fn endpoints_and_bad_configuration() {
+    assert_eq!(
+        Endpoint::Production.base_url(false),
+        "https://api.push.apple.com"
+    );
+    assert_eq!(
+        Endpoint::Development.base_url(true),
+        "https://api.sandbox.push.apple.com:2197"
+    );
+    assert_eq!(
+        Endpoint::Custom("https://127.0.0.1:8443/".into()).base_url(true),
+        "https://127.0.0.1:8443"
+    );
+    let pki = Pki::shared();
+    let built = Client::builder(pki.identity())
+        .endpoint(Endpoint::Development)
+        .alternate_port(true)
+        .build()
+        .unwrap();
+    assert_eq!(built.base_url(), "https://api.sandbox.push.apple.com:2197");
+    for bad in [
+        "http://127.0.0.1:1",
+        "https://127.0.0.1:1/prefix",
+        "not a url",
+    ] {
+        let err = Client::builder(pki.identity())
+            .endpoint(Endpoint::Custom(bad.into()))
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{bad}: {err:?}");
+        assert!(err.is_permanent());
+    }
+    let err = Client::builder(pki.identity())
+        .root_certificates_pem(b"no pem here")
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_untrusted_server_is_a_permanent_error() {
+    let pki = Pki::shared();
+    let server = start(pki, None).await;
+    let other = Pki::new();
+    // Trusts another CA, so the server's certificate does not verify.
+    let c = Client::builder(pki.identity())
+        .endpoint(Endpoint::Custom(format!(
+            "https://localhost:{}",
+            server.addr.port()
+        )))
+        .root_certificates_pem(&other.ca_pem())
+        .retry(fast_retries(3))
+        .build()
+        .unwrap();
+    let err = c.push(&push(Scenario::Ok, 1)).await.unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(err.is_permanent());
+    assert_eq!(server.state.requests.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn nobody_listening_is_a_retryable_connection_error() {
+    let pki = Pki::shared();
+    let port = mdm_testsupport::free_port();
+    let c = Client::builder(pki.identity())
+        .endpoint(Endpoint::Custom(format!("https://127.0.0.1:{port}")))
+        .root_certificates_pem(&pki.ca_pem())
+        .retry(fast_retries(1))
+        .build()
+        .unwrap();
+    let err = c.push(&push(Scenario::Ok, 1)).await.unwrap_err();
+    assert!(matches!(err, Error::Connection(_)), "{err:?}");
+    assert!(err.is_retryable());
+}
