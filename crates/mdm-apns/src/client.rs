@@ -1,8 +1,8 @@
 //! The async HTTP/2 client (feature `client`): reqwest over rustls on tokio.
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -173,16 +173,21 @@ impl ClientBuilder {
         }
         Ok(Client {
             http,
-            next: AtomicUsize::new(0),
+            next: Arc::new(AtomicUsize::new(0)),
             base,
             retry: self.retry,
             concurrency: self.concurrency,
-            jitter: Mutex::new(Jitter::new(RandomState::new().hash_one(0x6d646d_u64))),
+            jitter: Arc::new(Mutex::new(Jitter::new(
+                RandomState::new().hash_one(0x6d646d_u64),
+            ))),
         })
     }
 }
 
 /// Sends MDM pushes over long-lived HTTP/2 connections, many streams at a time.
+///
+/// Cloning is cheap and clones share the connections: make one client per push
+/// certificate and hand clones to every task.
 ///
 /// Retryable failures (429, 5xx, timeouts, resets, connections closed by GOAWAY) are sent
 /// again with exponential backoff and jitter, on a new connection when the old one is gone;
@@ -202,14 +207,14 @@ impl ClientBuilder {
 /// client.push(&push).await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Client {
     http: Vec<reqwest::Client>,
-    next: AtomicUsize,
+    next: Arc<AtomicUsize>,
     base: String,
     retry: RetryPolicy,
     concurrency: usize,
-    jitter: Mutex<Jitter>,
+    jitter: Arc<Mutex<Jitter>>,
 }
 
 impl Client {
