@@ -110,7 +110,11 @@ impl<'a> Reader<'a> {
     }
 
     /// The next element if it has this tag; otherwise nothing is consumed.
-    pub(crate) fn optional(&mut self, tag: u8, what: &'static str) -> Result<Option<Tlv<'a>>, Error> {
+    pub(crate) fn optional(
+        &mut self,
+        tag: u8,
+        what: &'static str,
+    ) -> Result<Option<Tlv<'a>>, Error> {
         if self.rest.first() != Some(&tag) {
             return Ok(None);
         }

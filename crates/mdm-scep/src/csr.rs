@@ -75,7 +75,8 @@ impl CsrBuilder {
 
     /// Adds an organization (`O`). Default: none.
     pub fn organization(&mut self, o: &str) -> &mut Self {
-        self.subject.insert(0, (Nid::ORGANIZATIONNAME, o.to_owned()));
+        self.subject
+            .insert(0, (Nid::ORGANIZATIONNAME, o.to_owned()));
         self
     }
 
@@ -287,7 +288,9 @@ impl Csr {
             });
         }
         let req = X509Req::from_der(der).map_err(|_| Error::malformed("csr"))?;
-        let pkey = req.public_key().map_err(|_| Error::malformed("csr public key"))?;
+        let pkey = req
+            .public_key()
+            .map_err(|_| Error::malformed("csr public key"))?;
         if !req.verify(&pkey).unwrap_or(false) {
             return Err(Error::BadSignature);
         }
@@ -383,7 +386,8 @@ fn read_challenge(der: &[u8]) -> Result<Option<String>, Error> {
         }
         let set = ar.next(asn1::SET, W)?;
         if let Some(v) = set.reader().next_any(W)? {
-            let s = std::str::from_utf8(v.value).map_err(|_| Error::malformed("challengePassword"))?;
+            let s =
+                std::str::from_utf8(v.value).map_err(|_| Error::malformed("challengePassword"))?;
             return Ok(Some(s.to_owned()));
         }
     }
@@ -413,17 +417,18 @@ pub fn self_signed_for(csr: &Csr, key: &PrivateKey, digest: Digest) -> Result<Id
     let mut b = X509::builder().map_err(crypto)?;
     b.set_version(2).map_err(crypto)?;
     let serial = serial.to_asn1_integer().map_err(crypto)?;
-    b.set_serial_number(&serial)
-        .map_err(crypto)?;
+    b.set_serial_number(&serial).map_err(crypto)?;
     b.set_subject_name(csr.req.subject_name()).map_err(crypto)?;
     b.set_issuer_name(csr.req.subject_name()).map_err(crypto)?;
     b.set_pubkey(key.as_openssl()).map_err(crypto)?;
     let not_before = Asn1Time::from_unix(start).map_err(crypto)?;
-    b.set_not_before(&not_before)
-        .map_err(crypto)?;
+    b.set_not_before(&not_before).map_err(crypto)?;
     let not_after = Asn1Time::days_from_now(1).map_err(crypto)?;
-    b.set_not_after(&not_after)
-        .map_err(crypto)?;
+    b.set_not_after(&not_after).map_err(crypto)?;
     b.sign(key.as_openssl(), digest.openssl()).map_err(crypto)?;
-    Ok(Identity::new(Certificate::from(b.build()), key.clone(), Vec::new())?)
+    Ok(Identity::new(
+        Certificate::from(b.build()),
+        key.clone(),
+        Vec::new(),
+    )?)
 }

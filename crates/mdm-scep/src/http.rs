@@ -27,7 +27,13 @@ pub fn get_ca_caps(url: &str) -> Result<http::Request<Vec<u8>>, Error> {
 /// [`Error::Invalid`] for a URL `http` cannot carry.
 pub fn get_ca_cert(url: &str, message: Option<&str>) -> Result<http::Request<Vec<u8>>, Error> {
     match message {
-        Some(m) => get(url, &format!("operation=GetCACert&message={}", percent_encode(m.as_bytes()))),
+        Some(m) => get(
+            url,
+            &format!(
+                "operation=GetCACert&message={}",
+                percent_encode(m.as_bytes())
+            ),
+        ),
         None => get(url, "operation=GetCACert"),
     }
 }
@@ -47,7 +53,10 @@ pub fn pki_operation(url: &str, der: &[u8], post: bool) -> Result<http::Request<
         let b64 = STANDARD.encode(der);
         get(
             url,
-            &format!("operation=PKIOperation&message={}", percent_encode(b64.as_bytes())),
+            &format!(
+                "operation=PKIOperation&message={}",
+                percent_encode(b64.as_bytes())
+            ),
         )
     }
 }
@@ -170,7 +179,8 @@ pub fn respond(responder: &ScepResponder, req: &http::Request<Vec<u8>>) -> http:
 
 fn reply(status: u16, content_type: &str, body: Vec<u8>) -> http::Response<Vec<u8>> {
     let mut resp = http::Response::new(body);
-    *resp.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_REQUEST);
+    *resp.status_mut() =
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::BAD_REQUEST);
     if let Ok(v) = http::HeaderValue::from_str(content_type) {
         resp.headers_mut().insert(http::header::CONTENT_TYPE, v);
     }
@@ -184,7 +194,10 @@ mod tests {
     #[test]
     fn percent_round_trip() {
         let s = "ab+/=c d";
-        assert_eq!(percent_decode(&percent_encode(s.as_bytes()), false), s.as_bytes());
+        assert_eq!(
+            percent_decode(&percent_encode(s.as_bytes()), false),
+            s.as_bytes()
+        );
         assert_eq!(query_param("a=1&operation=X&b", "operation"), Some("X"));
         assert_eq!(percent_decode("%zz%4", false), b"%zz%4");
     }

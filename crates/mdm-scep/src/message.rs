@@ -158,9 +158,8 @@ impl TransactionId {
     pub fn new(s: &str) -> Result<Self, Error> {
         let ok = !s.is_empty()
             && s.len() <= 128
-            && s.bytes().all(|b| {
-                b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b)
-            });
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b));
         if !ok {
             return Err(Error::Invalid {
                 what: "transaction id",
@@ -177,7 +176,9 @@ impl TransactionId {
     pub fn for_key(key: &mdm_signing::PrivateKey) -> Result<Self, Error> {
         let spki = key.as_openssl().public_key_to_der().map_err(crypto)?;
         let d = Digest::Sha256.hash(&spki)?;
-        Ok(TransactionId(d.iter().map(|b| format!("{b:02X}")).collect()))
+        Ok(TransactionId(
+            d.iter().map(|b| format!("{b:02X}")).collect(),
+        ))
     }
 
     /// The text.
@@ -269,12 +270,13 @@ impl PkiMessage {
         }
         let envelope = match er.optional(asn1::CTX0, W)? {
             Some(explicit) => {
-                let inner = explicit
-                    .reader()
-                    .next_any(W)?
-                    .ok_or(Error::malformed(W))?;
+                let inner = explicit.reader().next_any(W)?.ok_or(Error::malformed(W))?;
                 let octets = inner.octets(W)?;
-                if octets.is_empty() { None } else { Some(octets) }
+                if octets.is_empty() {
+                    None
+                } else {
+                    Some(octets)
+                }
             }
             None => None,
         };
@@ -467,7 +469,8 @@ impl PkiMessage {
             .public_key()
             .map_err(|_| Error::BadSignature)?;
         let mut v = Verifier::new(md.openssl(), &pkey).map_err(|_| Error::BadSignature)?;
-        v.update(&self.signed_attrs).map_err(|_| Error::BadSignature)?;
+        v.update(&self.signed_attrs)
+            .map_err(|_| Error::BadSignature)?;
         match v.verify(&self.signature) {
             Ok(true) => Ok(cert.clone()),
             _ => Err(Error::BadSignature),
@@ -520,7 +523,9 @@ impl Attrs {
                 self.transaction_id = Some(TransactionId(t.to_owned()));
             }
             oids::SENDER_NONCE => {
-                let o = v.octets("senderNonce").map_err(|_| Error::BadAttribute("senderNonce"))?;
+                let o = v
+                    .octets("senderNonce")
+                    .map_err(|_| Error::BadAttribute("senderNonce"))?;
                 self.sender_nonce =
                     Some(Nonce::from_bytes(&o).map_err(|_| Error::BadAttribute("senderNonce"))?);
             }
@@ -528,9 +533,8 @@ impl Attrs {
                 let o = v
                     .octets("recipientNonce")
                     .map_err(|_| Error::BadAttribute("recipientNonce"))?;
-                self.recipient_nonce = Some(
-                    Nonce::from_bytes(&o).map_err(|_| Error::BadAttribute("recipientNonce"))?,
-                );
+                self.recipient_nonce =
+                    Some(Nonce::from_bytes(&o).map_err(|_| Error::BadAttribute("recipientNonce"))?);
             }
             oids::MESSAGE_DIGEST => {
                 self.message_digest = Some(
@@ -750,7 +754,10 @@ impl PkiMessageBuilder {
             attr(oids::CONTENT_TYPE, asn1::oid(oids::DATA)),
             attr(oids::MESSAGE_DIGEST, asn1::tlv(asn1::OCTET_STRING, &digest)),
             attr(oids::MESSAGE_TYPE, printable(self.message_type.as_str())),
-            attr(oids::TRANSACTION_ID, printable(self.transaction_id.as_str())),
+            attr(
+                oids::TRANSACTION_ID,
+                printable(self.transaction_id.as_str()),
+            ),
             attr(
                 oids::SENDER_NONCE,
                 asn1::tlv(asn1::OCTET_STRING, self.sender_nonce.as_bytes()),
@@ -797,7 +804,12 @@ impl PkiMessageBuilder {
         }
         let sid = asn1::seq(&[&issuer, &asn1::tlv(asn1::INTEGER, &serial_content)]);
         // signedAttrs travel with an IMPLICIT [0] tag in place of SET OF.
-        let attrs_implicit = asn1::tlv(asn1::CTX0, signed_attrs.get(header_len(&signed_attrs)..).unwrap_or_default());
+        let attrs_implicit = asn1::tlv(
+            asn1::CTX0,
+            signed_attrs
+                .get(header_len(&signed_attrs)..)
+                .unwrap_or_default(),
+        );
         let signer_info = asn1::seq(&[
             &asn1::small_int(1),
             &sid,

@@ -241,11 +241,7 @@ impl Transaction {
             .subject_name()
             .to_der()
             .map_err(crypto)?;
-        let subject = csr
-            .as_openssl()
-            .subject_name()
-            .to_der()
-            .map_err(crypto)?;
+        let subject = csr.as_openssl().subject_name().to_der().map_err(crypto)?;
         let data = asn1::seq(&[&issuer, &subject]);
         let mut b = PkiMessageBuilder::new(MessageType::CertPoll, self.id.clone())?;
         b.digest(self.options.digest)

@@ -117,19 +117,16 @@ impl SimpleCa {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let serial = BigNum::from_dec_str(&format!("{now}{n:06}")).map_err(crypto)?;
         let serial = serial.to_asn1_integer().map_err(crypto)?;
-    b.set_serial_number(&serial)
-            .map_err(crypto)?;
+        b.set_serial_number(&serial).map_err(crypto)?;
         b.set_subject_name(req.subject_name()).map_err(crypto)?;
         b.set_issuer_name(self.identity.certificate().as_openssl().subject_name())
             .map_err(crypto)?;
         b.set_pubkey(&pkey).map_err(crypto)?;
         let start = i64::try_from(now.saturating_sub(300)).unwrap_or(0);
         let not_before = Asn1Time::from_unix(start).map_err(crypto)?;
-    b.set_not_before(&not_before)
-            .map_err(crypto)?;
+        b.set_not_before(&not_before).map_err(crypto)?;
         let not_after = Asn1Time::days_from_now(self.days).map_err(crypto)?;
-    b.set_not_after(&not_after)
-            .map_err(crypto)?;
+        b.set_not_after(&not_after).map_err(crypto)?;
         b.append_extension(BasicConstraints::new().build().map_err(crypto)?)
             .map_err(crypto)?;
         b.append_extension(
@@ -174,8 +171,7 @@ impl CertificateAuthority for SimpleCa {
         issued
             .iter()
             .find(|c| {
-                crate::envelope::issuer_serial(c)
-                    .is_ok_and(|(i, s)| i == issuer && s == serial)
+                crate::envelope::issuer_serial(c).is_ok_and(|(i, s)| i == issuer && s == serial)
             })
             .cloned()
     }
@@ -285,7 +281,10 @@ impl ScepResponder {
     pub fn handle(&self, der: &[u8]) -> Result<Vec<u8>, Error> {
         let msg = PkiMessage::decode(der)?;
         let signer = msg.verify(&[])?;
-        let sender_nonce = msg.sender_nonce().cloned().ok_or(Error::MissingAttribute("senderNonce"))?;
+        let sender_nonce = msg
+            .sender_nonce()
+            .cloned()
+            .ok_or(Error::MissingAttribute("senderNonce"))?;
         let cipher = match msg.envelope_cipher() {
             Some(ContentCipher::DesCbc) if !self.allow_des => ContentCipher::Aes256Cbc,
             Some(c) => c,
@@ -333,7 +332,12 @@ impl ScepResponder {
                 if *msg.message_type() == MessageType::RenewalReq && !self.issued_here(signer) {
                     return Err(bad_check("renewal not signed by a certificate of this ca"));
                 }
-                self.decide_and_issue(msg.message_type().clone(), msg.transaction_id(), csr, signer.clone())
+                self.decide_and_issue(
+                    msg.message_type().clone(),
+                    msg.transaction_id(),
+                    csr,
+                    signer.clone(),
+                )
             }
             MessageType::CertPoll => {
                 let held = self
@@ -345,11 +349,16 @@ impl ScepResponder {
                 if held.signer != *signer {
                     return Err(bad_check("poll signed by another key"));
                 }
-                self.decide_and_issue(held.message_type, msg.transaction_id(), held.csr, held.signer)
+                self.decide_and_issue(
+                    held.message_type,
+                    msg.transaction_id(),
+                    held.csr,
+                    held.signer,
+                )
             }
             MessageType::GetCert => {
-                let (issuer, serial) = issuer_and_serial(&content)
-                    .ok_or(bad_check("bad issuerAndSerialNumber"))?;
+                let (issuer, serial) =
+                    issuer_and_serial(&content).ok_or(bad_check("bad issuerAndSerialNumber"))?;
                 self.ca
                     .certificate(&issuer, &serial)
                     .map(|c| Some(vec![c]))

@@ -1,1 +1,215 @@
+//! Interoperability with micromdm's SCEP (Debian package `scep`): our client against
+//! `scepserver`, and `scepclient` against our responder served over plain HTTP/1.1.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use mdm_scep::client::Client;
+use mdm_scep::{
+    AlgorithmPolicy, Capability, CsrBuilder, Decision, Error, FailInfo, ScepResponder, SimpleCa,
+};
+use mdm_signing::{Certificate, Identity, PrivateKey};
+
+use common::{ScepServer, serve_responder};
+
+const CHALLENGE: &str = "s3cret-challenge";
+
+fn des_policy() -> AlgorithmPolicy {
+    let mut p = AlgorithmPolicy::default();
+    p.allow_des = true;
+    p
+}
+
+fn chains_to(cert: &Certificate, ca: &Certificate) -> bool {
+    let key = ca.as_openssl().public_key().unwrap();
+    cert.as_openssl().verify(&key).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_against_scepserver() {
+    let Some(server) = ScepServer::start("our_client_against_scepserver", CHALLENGE) else {
+        return;
+    };
+    let ca_cert = server.ca_certificate();
+    let mut client = Client::new(&server.url()).unwrap();
+
+    let caps = client.caps().await.unwrap();
+    println!(
+        "scepserver caps: {:?}",
+        caps.iter().map(Capability::keyword).collect::<Vec<_>>()
+    );
+    assert!(caps.has(&Capability::PostPkiOperation));
+
+    let ca = client.ca_certificates().await.unwrap();
+    assert_eq!(ca.ca(), &ca_cert);
+
+    // Pinning: the right fingerprint passes, a wrong one is a typed error.
+    let fp = ca_cert
+        .as_openssl()
+        .digest(openssl::hash::MessageDigest::sha256())
+        .unwrap()
+        .to_vec();
+    client.pin_sha256(vec![0u8; 32]);
+    assert!(matches!(
+        client.ca_certificates().await,
+        Err(Error::CaCertificate(_))
+    ));
+    client.pin_sha256(fp);
+    client.policy(des_policy());
+
+    // Right challenge: issued, chains to the depot's CA.
+    let key = PrivateKey::generate_rsa(2048).unwrap();
+    let csr = CsrBuilder::new("interop-device")
+        .challenge_password(CHALLENGE)
+        .build(&key)
+        .unwrap();
+    let issued = client.enroll(csr, key.clone()).await.unwrap();
+    assert!(key.matches(&issued.certificate));
+    assert!(chains_to(&issued.certificate, &ca_cert));
+    assert_eq!(
+        issued.certificate.common_name().as_deref(),
+        Some("interop-device")
+    );
+
+    // The same over GET.
+    let mut get_client = client.clone();
+    get_client.force_get(true);
+    let key2 = PrivateKey::generate_rsa(2048).unwrap();
+    let csr2 = CsrBuilder::new("interop-get")
+        .challenge_password(CHALLENGE)
+        .build(&key2)
+        .unwrap();
+    let issued2 = get_client.enroll(csr2, key2).await.unwrap();
+    assert!(chains_to(&issued2.certificate, &ca_cert));
+
+    // Renewal signed with the identity we just got.
+    let identity = Identity::new(issued.certificate.clone(), key.clone(), Vec::new()).unwrap();
+    let new_key = PrivateKey::generate_rsa(2048).unwrap();
+    let csr = CsrBuilder::new("interop-device")
+        .challenge_password(CHALLENGE)
+        .build(&new_key)
+        .unwrap();
+    let renewed = client.renew(csr, new_key.clone(), identity).await.unwrap();
+    assert!(new_key.matches(&renewed.certificate));
+    assert!(chains_to(&renewed.certificate, &ca_cert));
+
+    // Wrong challenge: FAILURE with a failInfo, as a typed error.
+    let key = PrivateKey::generate_rsa(2048).unwrap();
+    let csr = CsrBuilder::new("intruder")
+        .challenge_password("wrong")
+        .build(&key)
+        .unwrap();
+    let err = client.enroll(csr, key).await.unwrap_err();
+    println!("wrong challenge: {err}");
+    assert!(matches!(err, Error::Rejected { .. }), "{err:?}");
+    assert!(err.fail_info().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scepserver_replies_in_des_and_default_policy_refuses() {
+    let Some(server) = ScepServer::start("scepserver_replies_in_des", CHALLENGE) else {
+        return;
+    };
+    let client = Client::new(&server.url()).unwrap();
+    let key = PrivateKey::generate_rsa(2048).unwrap();
+    let csr = CsrBuilder::new("des-check")
+        .challenge_password(CHALLENGE)
+        .build(&key)
+        .unwrap();
+    match client.enroll(csr, key).await {
+        // The peer encrypts its CertRep with single DES whatever the request used.
+        Err(Error::AlgorithmRefused(m)) => println!("refused as expected: {m}"),
+        // A later peer version may answer with the request's cipher.
+        Ok(_) => println!("peer replied without single DES"),
+        Err(e) => panic!("unexpected error {e:?}"),
+    }
+}
+
+#[test]
+fn scepclient_against_our_responder() {
+    let Some(scepclient) = mdm_testsupport::peer("scepclient_against_our_responder", "scepclient")
+    else {
+        return;
+    };
+    let ca = Identity::self_signed(
+        "mdm-scep test CA",
+        PrivateKey::generate_rsa(2048).unwrap(),
+        30,
+    )
+    .unwrap();
+    let mut responder = ScepResponder::new(ca.clone(), SimpleCa::new(ca.clone(), 30), |req| {
+        if req.challenge == Some(CHALLENGE) {
+            Decision::Issue
+        } else {
+            Decision::Reject(FailInfo::BadRequest)
+        }
+    });
+    // scepclient encrypts its requests with single DES.
+    responder.allow_des(true);
+    let server = serve_responder(responder);
+    let dir = tempfile::tempdir().unwrap();
+
+    // scepclient keeps its CSR as csr.pem in the working directory and reuses it, so each
+    // run gets a directory of its own.
+    let run = |challenge: &str, name: &str| {
+        let wd = dir.path().join(name);
+        std::fs::create_dir_all(&wd).unwrap();
+        let key = wd.join(format!("{name}.key"));
+        let cert = wd.join(format!("{name}.pem"));
+        let out = Command::new(&scepclient)
+            .args([
+                "-server-url",
+                &server.url(),
+                "-challenge",
+                challenge,
+                "-cn",
+                name,
+            ])
+            .arg("-private-key")
+            .arg(&key)
+            .arg("-certificate")
+            .arg(&cert)
+            .current_dir(&wd)
+            .output()
+            .unwrap();
+        (out, cert)
+    };
+
+    let (out, cert_path) = run(CHALLENGE, "scepclient-device");
+    println!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "scepclient failed");
+    let issued = read_cert(&cert_path);
+    assert!(chains_to(&issued, ca.certificate()));
+    assert_eq!(issued.common_name().as_deref(), Some("scepclient-device"));
+
+    // Wrong challenge: FAILURE, no certificate.
+    let (out, cert_path) = run("wrong", "scepclient-intruder");
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    println!(
+        "scepclient, wrong challenge: status {:?}, log {log}",
+        out.status.code()
+    );
+    assert!(!out.status.success());
+    assert!(!cert_path.exists());
+}
+
+fn read_cert(path: &Path) -> Certificate {
+    Certificate::from_pem_or_der(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn server_wait_helper_times_out_quickly_on_closed_port() {
+    let port = mdm_testsupport::free_port();
+    assert!(!common::wait_for_port(port, Duration::from_millis(200)));
+}
