@@ -165,3 +165,51 @@ fn golden_enrollments_resolve() {
         assert_eq!(msg.enrollment_id().unwrap(), id, "{name}");
     }
 }
+
+/// Decodes a response golden file as `T`, checks it re-encodes byte for byte, returns it.
+fn response<T>(name: &str, encode: impl Fn(&T) -> Vec<u8>) -> T
+where
+    T: serde::de::DeserializeOwned,
+{
+    let bytes = std::fs::read(data_dir().join("responses").join(name)).unwrap();
+    let value: T = mdm_plist::from_xml_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(
+        String::from_utf8(encode(&value)).unwrap(),
+        String::from_utf8(bytes).unwrap(),
+        "{name}"
+    );
+    value
+}
+
+#[test]
+fn response_goldens_round_trip() {
+    use mdm_checkin::{BootstrapTokenResponse, GetTokenResponse, UserAuthenticateResponse};
+
+    let accept: UserAuthenticateResponse = response(
+        "userauthenticate-accept.plist",
+        |r: &UserAuthenticateResponse| r.to_xml().unwrap(),
+    );
+    assert_eq!(accept, UserAuthenticateResponse::accept());
+    let challenge: UserAuthenticateResponse = response(
+        "userauthenticate-challenge.plist",
+        |r: &UserAuthenticateResponse| r.to_xml().unwrap(),
+    );
+    assert_eq!(
+        challenge.digest_challenge,
+        "Digest realm=\"mdm\", nonce=\"4a1f\""
+    );
+    let token: BootstrapTokenResponse =
+        response("bootstraptoken.plist", |r: &BootstrapTokenResponse| {
+            r.to_xml().unwrap()
+        });
+    assert_eq!(
+        token,
+        BootstrapTokenResponse::new(Some(b"bootstrap-token-bytes-0123456789".to_vec()))
+    );
+    let get: GetTokenResponse =
+        response("gettoken.plist", |r: &GetTokenResponse| r.to_xml().unwrap());
+    assert_eq!(
+        get,
+        GetTokenResponse::new("eyJhbGciOiJFUzI1NiJ9.example-token")
+    );
+}
