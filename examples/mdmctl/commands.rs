@@ -18,9 +18,15 @@ pub(crate) fn inspect_command(mut args: Args) -> Result<(), CliError> {
         .to_dictionary()
         .map_err(|e| CliError::context("command", e))?;
     let mut out = Map::new();
-    out.insert("RequestType".into(), Json::String(cmd.request_type.to_string()));
+    out.insert(
+        "RequestType".into(),
+        Json::String(cmd.request_type.to_string()),
+    );
     out.insert("Known".into(), Json::Bool(cmd.request_type.is_known()));
-    out.insert("CommandUUID".into(), Json::String(cmd.command_uuid.to_string()));
+    out.insert(
+        "CommandUUID".into(),
+        Json::String(cmd.command_uuid.to_string()),
+    );
     out.insert("Command".into(), plist_to_json(&Value::Dictionary(fields)));
     if !cmd.extra.is_empty() {
         out.insert("Extra".into(), plist_to_json(&Value::Dictionary(cmd.extra)));
@@ -37,8 +43,7 @@ pub(crate) fn inspect_response(mut args: Args) -> Result<(), CliError> {
         .ok_or("usage: mdmctl inspect response FILE [--request-type T]")?;
     args.finish()?;
     let bytes = read_input(&path)?;
-    let response =
-        CommandResponse::decode(&bytes).map_err(|e| CliError::context("response", e))?;
+    let response = CommandResponse::decode(&bytes).map_err(|e| CliError::context("response", e))?;
     let mut out = Map::new();
     out.insert("Status".into(), Json::String(response.status.to_string()));
     if let Some(uuid) = &response.command_uuid {
