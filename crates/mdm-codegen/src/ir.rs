@@ -1,8 +1,8 @@
 //! The schema model (IR): what Apple's YAML says, with no Rust in it.
 //!
-//! [`crate::load`] builds these types from the YAML files; the emitters
-//! ([`crate::emit`]) turn them into Rust. Nothing here knows about Rust names, so the same
-//! model serves commands (`mdm/commands`), check-in messages (`mdm/checkin`), profile payloads
+//! [`crate::load`] builds these types from the YAML files; the emitters ([`crate::rust`] and
+//! the family emitters such as [`crate::commands`]) turn them into Rust. Nothing here knows
+//! about Rust names, so the same model serves commands (`mdm/commands`), check-in messages (`mdm/checkin`), profile payloads
 //! (`mdm/profiles`) and declarations (`declarative/`).
 //!
 //! Facts only: the model keeps key names, types, presence, ranges, defaults, allowed values and
