@@ -349,3 +349,15 @@ fn changed_signature_value_is_a_bad_signature() {
         assert_eq!(err.failed_check(), Some("signature"));
     }
 }
+
+#[test]
+fn shared_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Signer>();
+    check::<Identity>();
+    check::<Certificate>();
+    check::<PrivateKey>();
+    check::<TrustPolicy>();
+    check::<mdm_signing::Verified>();
+    check::<Error>();
+}
