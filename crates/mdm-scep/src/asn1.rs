@@ -194,8 +194,8 @@ pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
         let bytes = len.to_be_bytes();
         let skip = bytes.iter().take_while(|&&b| b == 0).count();
         let significant = bytes.get(skip..).unwrap_or_default();
-        // At most 8 length octets: 0x80 | n fits.
-        out.push(0x80 | (significant.len() as u8 & 0x7f));
+        // At most 8 length octets (a usize), so 0x80 | n is one octet.
+        out.push(0x80 | u8::try_from(significant.len()).unwrap_or(8));
         out.extend(significant);
     }
     out.extend(content);

@@ -129,11 +129,6 @@ impl Capabilities {
         ))
     }
 
-    /// A set from keywords.
-    pub fn from_iter(caps: impl IntoIterator<Item = Capability>) -> Self {
-        Capabilities(caps.into_iter().collect())
-    }
-
     /// Whether the server announced `cap` (`SCEPStandard` implies AES, SHA-256 and
     /// POSTPKIOperation).
     pub fn has(&self, cap: &Capability) -> bool {
@@ -203,6 +198,12 @@ impl Capabilities {
                 "the server offers no digest stronger than sha-1".to_owned(),
             ))
         }
+    }
+}
+
+impl FromIterator<Capability> for Capabilities {
+    fn from_iter<I: IntoIterator<Item = Capability>>(caps: I) -> Self {
+        Capabilities(caps.into_iter().collect())
     }
 }
 

@@ -294,6 +294,39 @@ impl PkiMessage {
         Self::from_signer_info(info, certificates, envelope)
     }
 
+    /// Decodes a CertRep and checks that its fields fit together: a pkiStatus, a failInfo
+    /// on FAILURE, an envelope on SUCCESS, a recipientNonce; then checks the signature
+    /// against the included (or `known`) signer certificate. What the requester checks
+    /// before it looks at its own transaction.
+    ///
+    /// # Errors
+    /// As [`PkiMessage::decode`] and [`PkiMessage::verify`], plus
+    /// [`Error::UnexpectedMessageType`] and [`Error::MissingAttribute`].
+    pub fn decode_cert_rep(der: &[u8], known: &[Certificate]) -> Result<Self, Error> {
+        let msg = Self::decode(der)?;
+        if msg.message_type != MessageType::CertRep {
+            return Err(Error::UnexpectedMessageType {
+                expected: "CertRep",
+                found: msg.message_type,
+            });
+        }
+        match msg.pki_status {
+            None => return Err(Error::MissingAttribute("pkiStatus")),
+            Some(PkiStatus::Failure) if msg.fail_info.is_none() => {
+                return Err(Error::MissingAttribute("failInfo"));
+            }
+            Some(PkiStatus::Success) if msg.envelope.is_none() => {
+                return Err(Error::MissingAttribute("pkcsPKIEnvelope"));
+            }
+            _ => {}
+        }
+        if msg.recipient_nonce.is_none() {
+            return Err(Error::MissingAttribute("recipientNonce"));
+        }
+        msg.verify(known)?;
+        Ok(msg)
+    }
+
     fn from_signer_info(
         info: Tlv<'_>,
         certificates: Vec<Certificate>,

@@ -213,3 +213,72 @@ fn server_wait_helper_times_out_quickly_on_closed_port() {
     let port = mdm_testsupport::free_port();
     assert!(!common::wait_for_port(port, Duration::from_millis(200)));
 }
+
+/// Enrollments per second against one `scepserver`: our client (one process, keys made
+/// beforehand) versus Debian's `scepclient` (one process per enrollment, key made
+/// beforehand). Run with `cargo test -p mdm-scep --features client --release --test interop
+/// -- --ignored --nocapture enrollment_rate`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "measurement, not a test"]
+async fn enrollment_rate_vs_scepclient() {
+    const N: usize = 20;
+    let Some(server) = ScepServer::start("enrollment_rate", CHALLENGE) else {
+        return;
+    };
+    let scepclient = mdm_testsupport::peer("enrollment_rate", "scepclient").unwrap();
+    let mut client = Client::new(&server.url()).unwrap();
+    client.policy(des_policy());
+    let keys: Vec<PrivateKey> = (0..N)
+        .map(|_| PrivateKey::generate_rsa(2048).unwrap())
+        .collect();
+    let start = std::time::Instant::now();
+    for (i, key) in keys.iter().enumerate() {
+        let csr = CsrBuilder::new(&format!("rate-{i}"))
+            .challenge_password(CHALLENGE)
+            .build(key)
+            .unwrap();
+        client.enroll(csr, key.clone()).await.unwrap();
+    }
+    let ours = N as f64 / start.elapsed().as_secs_f64();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut dirs = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let wd = dir.path().join(format!("c{i}"));
+        std::fs::create_dir_all(&wd).unwrap();
+        let pem = key
+            .as_openssl()
+            .rsa()
+            .unwrap()
+            .private_key_to_pem()
+            .unwrap();
+        std::fs::write(wd.join("key.pem"), pem).unwrap();
+        dirs.push(wd);
+    }
+    let start = std::time::Instant::now();
+    for (i, wd) in dirs.iter().enumerate() {
+        let out = Command::new(&scepclient)
+            .args([
+                "-server-url",
+                &server.url(),
+                "-challenge",
+                CHALLENGE,
+                "-cn",
+                &format!("peer-{i}"),
+            ])
+            .args(["-private-key", "key.pem", "-certificate", "cert.pem"])
+            .current_dir(wd)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let theirs = N as f64 / start.elapsed().as_secs_f64();
+    println!(
+        "enrollments/s against scepserver, {N} each: mdm-scep {ours:.1}, scepclient {theirs:.1}, ratio {:.2}",
+        ours / theirs
+    );
+}

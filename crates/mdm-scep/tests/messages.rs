@@ -5,7 +5,8 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    clippy::print_stdout
+    clippy::print_stdout,
+    clippy::cast_possible_truncation
 )]
 
 use std::sync::Arc;
@@ -692,4 +693,33 @@ fn sample_message() -> Vec<u8> {
         enroll_request(&ca, CHALLENGE, RequestOptions::default()).1
     })
     .clone()
+}
+
+/// Writes the fuzz seeds (`cargo test -p mdm-scep --test messages -- --ignored write_fuzz_seeds`):
+/// a PKCSReq, a CertPoll, and CertReps for SUCCESS, FAILURE and PENDING, all made here.
+#[test]
+#[ignore = "writes files under fuzz/corpus"]
+fn write_fuzz_seeds() {
+    let root = mdm_testsupport::workspace_root().join("fuzz/corpus");
+    let ca = ca();
+    let r = responder(&ca);
+    let (mut tx, req, _) = enroll_request(&ca, CHALLENGE, RequestOptions::default());
+    let ok = r.handle(&req).unwrap();
+    let (_, bad_req, _) = enroll_request(&ca, "wrong", RequestOptions::default());
+    let fail = r.handle(&bad_req).unwrap();
+    let poll = tx.poll().unwrap();
+    let pending = ScepResponder::new(ca.clone(), SimpleCa::new(ca.clone(), 1), |_| {
+        Decision::Pending
+    })
+    .handle(&req)
+    .unwrap();
+    let p = root.join("scep_pkimessage_parse");
+    std::fs::create_dir_all(&p).unwrap();
+    std::fs::write(p.join("pkcsreq.der"), &req).unwrap();
+    std::fs::write(p.join("certpoll.der"), &poll).unwrap();
+    let c = root.join("scep_certrep_parse");
+    std::fs::create_dir_all(&c).unwrap();
+    std::fs::write(c.join("success.der"), &ok).unwrap();
+    std::fs::write(c.join("failure.der"), &fail).unwrap();
+    std::fs::write(c.join("pending.der"), &pending).unwrap();
 }
