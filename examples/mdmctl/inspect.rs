@@ -10,6 +10,8 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
         "checkin" => crate::checkin::run(args),
         "command" => crate::commands::inspect_command(args),
         "response" => crate::commands::inspect_response(args),
+        "profile" => crate::profile_inspect::run(args),
+        "scep" => crate::scep::inspect(args),
         other => Err(CliError(format!("unknown artifact kind {other:?}"))),
     }
 }

@@ -7,6 +7,12 @@ use std::path::Path;
 type Entry = fn(&[u8]);
 
 const TARGETS: &[(&str, Entry)] = &[
+    ("scep_pkimessage_parse", |d| {
+        let _ = mdm_scep::PkiMessage::decode(d).map(|m| m.verify(&[]));
+    }),
+    ("scep_certrep_parse", |d| {
+        let _ = mdm_scep::PkiMessage::decode_cert_rep(d, &[]);
+    }),
     ("command_decode", |d| {
         let _ = mdm_commands::AnyCommand::from_xml_bytes(d);
     }),
@@ -18,6 +24,9 @@ const TARGETS: &[(&str, Entry)] = &[
     }),
     ("checkin_decode", |d| {
         let _ = mdm_checkin::CheckinMessage::decode(d);
+    }),
+    ("profile_decode", |d| {
+        let _ = mdm_profiles::decode(d).map(|d| d.problems(None));
     }),
     ("plist_decode", |d| {
         let _ = mdm_plist::value_from_xml_bytes(d, &mdm_plist::Limits::default());
