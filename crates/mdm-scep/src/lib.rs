@@ -68,7 +68,7 @@ pub use crate::error::Error;
 pub use crate::message::{
     FailInfo, MAX_CERTIFICATES, MAX_MESSAGE_BYTES, MessageType, Nonce, PkiMessage,
     PkiMessageBuilder, PkiStatus, SignerId, TransactionId, certificates_from_degenerate,
-    degenerate,
+    degenerate, degenerate_crl,
 };
 pub use crate::requester::{Issued, Outcome, RequestOptions, Transaction};
 pub use crate::responder::{

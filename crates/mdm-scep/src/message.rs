@@ -670,6 +670,20 @@ pub fn degenerate(certs: &[Certificate]) -> Result<Vec<u8>, Error> {
     ]))
 }
 
+/// Builds a degenerate SignedData holding one DER CRL (`crls [1]`), the content of a
+/// CertRep that answers GetCRL.
+pub fn degenerate_crl(crl: &[u8]) -> Vec<u8> {
+    let eci = asn1::seq(&[&asn1::oid(oids::DATA)]);
+    let sd = asn1::seq(&[
+        &asn1::small_int(1),
+        &asn1::tlv(asn1::SET, &[]),
+        &eci,
+        &asn1::tlv(asn1::CTX1, crl),
+        &asn1::tlv(asn1::SET, &[]),
+    ]);
+    asn1::seq(&[&asn1::oid(oids::SIGNED_DATA), &asn1::tlv(asn1::CTX0, &sd)])
+}
+
 /// The fields of a PKIMessage to build. The `messageData` is encrypted to `recipient`
 /// with `cipher` when both are present.
 #[derive(Debug, Clone)]

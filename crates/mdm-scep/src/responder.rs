@@ -22,6 +22,7 @@ use crate::envelope::ContentCipher;
 use crate::error::{Error, crypto};
 use crate::message::{
     FailInfo, MessageType, PkiMessage, PkiMessageBuilder, PkiStatus, TransactionId, degenerate,
+    degenerate_crl,
 };
 
 /// Most enrollments held PENDING at once; older ones are forgotten first.
@@ -188,6 +189,13 @@ impl std::fmt::Debug for SimpleCa {
 
 type DecideFn = dyn Fn(&EnrollmentRequest<'_>) -> Decision + Send + Sync;
 
+/// The content of a CertRep to send.
+enum Reply {
+    Certificates(Vec<Certificate>),
+    Crl(Vec<u8>),
+    Pending,
+}
+
 struct Held {
     csr: Csr,
     signer: Certificate,
@@ -297,12 +305,17 @@ impl ScepResponder {
             .cipher(cipher);
         let outcome = self.answer(&msg, &signer);
         match outcome {
-            Ok(Some(certs)) => {
+            Ok(Reply::Certificates(certs)) => {
                 reply
                     .pki_status(PkiStatus::Success)
                     .message_data(degenerate(&certs)?, signer);
             }
-            Ok(None) => {
+            Ok(Reply::Crl(crl)) => {
+                reply
+                    .pki_status(PkiStatus::Success)
+                    .message_data(degenerate_crl(&crl), signer);
+            }
+            Ok(Reply::Pending) => {
                 reply.pki_status(PkiStatus::Pending);
             }
             Err((fail, text)) => {
@@ -312,13 +325,12 @@ impl ScepResponder {
         reply.build(&self.identity)
     }
 
-    /// `Ok(Some(certs))` to issue, `Ok(None)` for pending, `Err` for failure.
-    #[allow(clippy::type_complexity)]
+    /// What to answer, or the failInfo and an optional failInfoText.
     fn answer(
         &self,
         msg: &PkiMessage,
         signer: &Certificate,
-    ) -> Result<Option<Vec<Certificate>>, (FailInfo, Option<&'static str>)> {
+    ) -> Result<Reply, (FailInfo, Option<&'static str>)> {
         let bad_check = |t: &'static str| (FailInfo::BadMessageCheck, Some(t));
         let content = msg
             .decrypt(&self.identity, self.allow_des)
@@ -361,10 +373,17 @@ impl ScepResponder {
                     issuer_and_serial(&content).ok_or(bad_check("bad issuerAndSerialNumber"))?;
                 self.ca
                     .certificate(&issuer, &serial)
-                    .map(|c| Some(vec![c]))
+                    .map(|c| Reply::Certificates(vec![c]))
                     .ok_or((FailInfo::BadCertId, Some("no such certificate")))
             }
-            MessageType::GetCrl => Err((FailInfo::BadRequest, Some("no crl here"))),
+            MessageType::GetCrl => {
+                let (issuer, _) =
+                    issuer_and_serial(&content).ok_or(bad_check("bad issuerAndSerialNumber"))?;
+                self.ca
+                    .crl(&issuer)
+                    .map(Reply::Crl)
+                    .ok_or((FailInfo::BadCertId, Some("no crl for this issuer")))
+            }
             MessageType::CertRep | MessageType::Other(_) => {
                 Err((FailInfo::BadRequest, Some("unsupported message type")))
             }
@@ -377,7 +396,7 @@ impl ScepResponder {
         id: &TransactionId,
         csr: Csr,
         signer: Certificate,
-    ) -> Result<Option<Vec<Certificate>>, (FailInfo, Option<&'static str>)> {
+    ) -> Result<Reply, (FailInfo, Option<&'static str>)> {
         let request = EnrollmentRequest {
             message_type: &message_type,
             transaction_id: id,
@@ -386,7 +405,11 @@ impl ScepResponder {
             signer: &signer,
         };
         match (self.decide)(&request) {
-            Decision::Issue => self.ca.issue(&request).map(Some).map_err(|f| (f, None)),
+            Decision::Issue => self
+                .ca
+                .issue(&request)
+                .map(Reply::Certificates)
+                .map_err(|f| (f, None)),
             Decision::Reject(f) => Err((f, None)),
             Decision::Pending => {
                 if let Ok(mut p) = self.pending.lock() {
@@ -402,7 +425,7 @@ impl ScepResponder {
                         },
                     );
                 }
-                Ok(None)
+                Ok(Reply::Pending)
             }
         }
     }

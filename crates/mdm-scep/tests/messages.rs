@@ -723,3 +723,39 @@ fn write_fuzz_seeds() {
     std::fs::write(c.join("failure.der"), &fail).unwrap();
     std::fs::write(c.join("pending.der"), &pending).unwrap();
 }
+
+/// A CA that issues nothing but has a CRL.
+struct CrlOnly(Vec<u8>);
+
+impl mdm_scep::CertificateAuthority for CrlOnly {
+    fn issue(&self, _: &mdm_scep::EnrollmentRequest<'_>) -> Result<Vec<Certificate>, FailInfo> {
+        Err(FailInfo::BadRequest)
+    }
+
+    fn crl(&self, _issuer: &[u8]) -> Option<Vec<u8>> {
+        Some(self.0.clone())
+    }
+}
+
+#[test]
+fn get_crl_returns_the_cas_crl() {
+    let ca = ca();
+    // A stand-in CRL: the requester hands back the first SEQUENCE of crls [1] as it is.
+    let crl = vec![0x30, 0x03, 0x02, 0x01, 0x05];
+    let r = ScepResponder::new(ca.clone(), CrlOnly(crl.clone()), |_| Decision::Issue);
+    let (mut tx, der) = Transaction::get_crl(
+        ca.certificate(),
+        ca.clone(),
+        cas(&ca),
+        RequestOptions::default(),
+    )
+    .unwrap();
+    match tx.handle_response(&r.handle(&der).unwrap()).unwrap() {
+        Outcome::Crl(got) => assert_eq!(got, crl),
+        other => panic!("{other:?}"),
+    }
+    // Enrollment against that CA is rejected with the CA's failInfo.
+    let (mut tx, der, _) = enroll_request(&ca, CHALLENGE, RequestOptions::default());
+    let err = tx.handle_response(&r.handle(&der).unwrap()).unwrap_err();
+    assert_eq!(err.fail_info(), Some(&FailInfo::BadRequest));
+}
