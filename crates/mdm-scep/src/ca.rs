@@ -339,3 +339,21 @@ pub(crate) fn fingerprint(c: &Certificate) -> Option<Vec<u8>> {
         .ok()
         .map(|d| d.to_vec())
 }
+
+/// Reads a GetNextCACert body: a SignedData signed by the current CA whose content is a
+/// degenerate PKCS#7 of the rollover certificates (RFC 8894, section 4.7). The signature
+/// and the signer's chain are checked against `current_ca` (validity at the current time,
+/// no purpose check).
+///
+/// # Errors
+/// [`Error::Signing`] when the signature or chain does not verify, [`Error::Malformed`]
+/// and [`Error::TooManyCertificates`] for the content.
+pub fn next_ca_certificates(
+    body: &[u8],
+    current_ca: &Certificate,
+) -> Result<Vec<Certificate>, Error> {
+    let mut policy = mdm_signing::TrustPolicy::with_anchors([current_ca.clone()]);
+    policy.check_purpose(false);
+    let verified = mdm_signing::verify(body, &policy)?;
+    certificates_from_degenerate(verified.content())
+}

@@ -107,6 +107,18 @@ impl Client {
         CaCertificates::from_body(&body, self.pin.as_deref())
     }
 
+    /// GetNextCACert: the rollover CA certificates, signed by the current CA.
+    ///
+    /// # Errors
+    /// [`Error::Http`], and as [`crate::next_ca_certificates`].
+    pub async fn next_ca_certificates(
+        &self,
+        current_ca: &mdm_signing::Certificate,
+    ) -> Result<Vec<mdm_signing::Certificate>, Error> {
+        let body = self.send(crate::http::get_next_ca_cert(&self.url)?).await?;
+        crate::ca::next_ca_certificates(&body, current_ca)
+    }
+
     /// Sends one PKIOperation and returns the reply DER.
     ///
     /// # Errors

@@ -38,6 +38,14 @@ pub fn get_ca_cert(url: &str, message: Option<&str>) -> Result<http::Request<Vec
     }
 }
 
+/// `GET url?operation=GetNextCACert`.
+///
+/// # Errors
+/// [`Error::Invalid`] for a URL `http` cannot carry.
+pub fn get_next_ca_cert(url: &str) -> Result<http::Request<Vec<u8>>, Error> {
+    get(url, "operation=GetNextCACert")
+}
+
 /// A PKIOperation: `POST url?operation=PKIOperation` with the DER body when `post`,
 /// otherwise `GET url?operation=PKIOperation&message=` with the base64, percent-encoded.
 ///

@@ -61,7 +61,9 @@ mod responder;
 #[cfg(feature = "client")]
 pub mod client;
 
-pub use crate::ca::{AlgorithmPolicy, CaCertificates, Capabilities, Capability, MAX_CAPS_BYTES};
+pub use crate::ca::{
+    AlgorithmPolicy, CaCertificates, Capabilities, Capability, MAX_CAPS_BYTES, next_ca_certificates,
+};
 pub use crate::csr::{Csr, CsrBuilder, KeyUsageRequest, MAX_CSR_BYTES, self_signed_for};
 pub use crate::envelope::{ContentCipher, Digest, EnvelopeInfo, MAX_ENVELOPE_BYTES};
 pub use crate::error::Error;

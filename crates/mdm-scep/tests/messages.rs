@@ -759,3 +759,18 @@ fn get_crl_returns_the_cas_crl() {
     let err = tx.handle_response(&r.handle(&der).unwrap()).unwrap_err();
     assert_eq!(err.fail_info(), Some(&FailInfo::BadRequest));
 }
+
+#[test]
+fn get_next_ca_cert_is_verified_against_the_current_ca() {
+    let current = ca();
+    let next = ca_with_name("Next CA");
+    let body = degenerate(&[next.certificate().clone()]).unwrap();
+    let signed =
+        mdm_signing::sign(&body, &mdm_signing::Signer::new(current.clone()).unwrap()).unwrap();
+    let got = mdm_scep::next_ca_certificates(&signed, current.certificate()).unwrap();
+    assert_eq!(got, vec![next.certificate().clone()]);
+    // Signed by someone else: refused.
+    let forged =
+        mdm_signing::sign(&body, &mdm_signing::Signer::new(next.clone()).unwrap()).unwrap();
+    assert!(mdm_scep::next_ca_certificates(&forged, current.certificate()).is_err());
+}
