@@ -44,6 +44,18 @@
 //! # }
 //! ```
 //!
+//! ## Algorithms
+//!
+//! Content encryption: AES-128-CBC, AES-256-CBC, triple DES, and single DES only where the
+//! caller allows it ([`AlgorithmPolicy::allow_des`], [`ScepResponder::allow_des`]); digests
+//! SHA-1, SHA-256, SHA-512. [`Capabilities`] picks the strongest pair both sides accept.
+//! Requester keys may be RSA or ECDSA P-256 (the reply is then encrypted by key agreement);
+//! the CA or RA certificate requests are encrypted to must be RSA, since SCEP transports the
+//! content key with RSA and the deployed servers know nothing else.
+//!
+//! micromdm's `scepserver` 2.1.0 answers in single DES whatever the request used, and its
+//! `scepclient` sends single DES: talking to either needs DES allowed.
+//!
 //! [RFC 8894]: https://www.rfc-editor.org/rfc/rfc8894
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
