@@ -71,14 +71,20 @@ fn groups(schema: &Schema) -> Vec<Group<'_>> {
 const FRIENDLY_NAMES: &[(&str, &str)] = &[
     ("com.apple.mobiledevice.passwordpolicy", "Passcode"),
     ("com.apple.applicationaccess", "Restrictions"),
-    ("com.apple.applicationaccess.new", "ParentalApplicationRestrictions"),
+    (
+        "com.apple.applicationaccess.new",
+        "ParentalApplicationRestrictions",
+    ),
     ("com.apple.security.scep", "Scep"),
     ("com.apple.security.acme", "Acme"),
     ("com.apple.security.pkcs12", "Pkcs12Certificate"),
     ("com.apple.security.pkcs1", "Pkcs1Certificate"),
     ("com.apple.security.root", "RootCertificate"),
     ("com.apple.security.pem", "PemCertificate"),
-    ("com.apple.TCC.configuration-profile-policy", "PrivacyPreferencesPolicyControl"),
+    (
+        "com.apple.TCC.configuration-profile-policy",
+        "PrivacyPreferencesPolicyControl",
+    ),
     ("com.apple.ManagedClient.preferences", "ManagedPreferences"),
 ];
 
@@ -203,7 +209,11 @@ pub fn emit(schema: &Schema) -> (Vec<OutputFile>, Vec<PayloadInfo>) {
             schema_link: &link,
             role: "payload",
         };
-        let os = &g.files.first().map(|f| f.payload.supported_os.clone()).unwrap_or_default();
+        let os = &g
+            .files
+            .first()
+            .map(|f| f.payload.supported_os.clone())
+            .unwrap_or_default();
         let avail = availability_phrase(os);
         builder.root_struct(
             &ctx,
@@ -216,7 +226,11 @@ pub fn emit(schema: &Schema) -> (Vec<OutputFile>, Vec<PayloadInfo>) {
                 String::new(),
                 format!(
                     "Put it in a profile as [`crate::Payload::{type_name}`]. Available on {}.",
-                    if avail.is_empty() { "no platform" } else { &avail }
+                    if avail.is_empty() {
+                        "no platform"
+                    } else {
+                        &avail
+                    }
                 ),
             ],
             &keys,
@@ -317,9 +331,15 @@ fn mod_rs(schema: &Schema, infos: &[PayloadInfo]) -> String {
     t.push_str("impl Payload {\n");
     t.push_str("    /// The `PayloadType` string.\n    pub fn payload_type(&self) -> &str {\n        match self {\n");
     for i in infos {
-        let _ = writeln!(t, "            Self::{}(_) => {:?},", i.type_name, i.payload_type);
+        let _ = writeln!(
+            t,
+            "            Self::{}(_) => {:?},",
+            i.type_name, i.payload_type
+        );
     }
-    t.push_str("            Self::Unknown { payload_type, .. } => payload_type,\n        }\n    }\n\n");
+    t.push_str(
+        "            Self::Unknown { payload_type, .. } => payload_type,\n        }\n    }\n\n",
+    );
 
     t.push_str("    /// Decodes the keys of a payload dictionary (without `PayloadType`) as `payload_type`;\n    /// a type the schema does not define becomes [`Payload::Unknown`]. Top-level keys whose\n    /// values do not fit their field are kept in `extra`; their names come back too.\n    ///\n    /// # Errors\n    /// When `payload_type` is known but the keys do not fit its schema even so.\n    pub(crate) fn typed(payload_type: &str, body: &mdm_plist::Dictionary) -> Result<(Self, Vec<String>), crate::Error> {\n        Ok(match payload_type {\n");
     for i in infos {
@@ -512,14 +532,11 @@ impl SpecWriter {
     }
 }
 
-fn spec_rs(
-    schema: &Schema,
-    groups: &[Group<'_>],
-    infos: &[PayloadInfo],
-    common: &[Key],
-) -> String {
+fn spec_rs(schema: &Schema, groups: &[Group<'_>], infos: &[PayloadInfo], common: &[Key]) -> String {
     let mut t = header(schema, "mdm/profiles/*.yaml");
-    t.push_str("\n//! Schema facts for validation: every payload type's keys, and the top level.\n\n");
+    t.push_str(
+        "\n//! Schema facts for validation: every payload type's keys, and the top level.\n\n",
+    );
     t.push_str("#![allow(unused_imports, clippy::too_many_lines, clippy::unreadable_literal)]\n\n");
     t.push_str("use crate::spec::{ANY_NAME, KeySpec, Kind, Lit, OsSpec, PayloadSpec, Platform, RECURSIVE, REQUIRED};\n\n");
     let mut w = SpecWriter {

@@ -31,7 +31,8 @@ pub enum UuidMode {
 ///     .build()?;
 /// let wifi = &profile.payload_content[0];
 /// assert_eq!(wifi.identifier(), Some("com.example.wifi.com.apple.wifi.managed"));
-/// assert!(mdm_profiles::validate(&profile, None).iter().all(|p| p.path.ends_with("EncryptionType") || p.severity != mdm_profiles::Severity::Error) || true);
+/// assert_eq!(wifi.uuid(), profile.payload_content[0].uuid());
+/// assert_eq!(profile.payload_uuid.as_deref().map(str::len), Some(36));
 /// # Ok::<(), mdm_profiles::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -126,13 +127,15 @@ impl ProfileBuilder {
         if root.is_empty() || root.chars().any(char::is_whitespace) {
             return Err(Error::InvalidIdentifier(root));
         }
-        let make_uuid = |name: &str| match self.uuids {
-            UuidMode::Random => Uuid::new_v4(),
-            UuidMode::Deterministic => Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes()),
-        }
-        .hyphenated()
-        .to_string()
-        .to_ascii_uppercase();
+        let make_uuid = |name: &str| {
+            match self.uuids {
+                UuidMode::Random => Uuid::new_v4(),
+                UuidMode::Deterministic => Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes()),
+            }
+            .hyphenated()
+            .to_string()
+            .to_ascii_uppercase()
+        };
         let mut ids = BTreeSet::from([root.clone()]);
         let mut uuids = BTreeSet::new();
         if profile.payload_uuid.is_none() {

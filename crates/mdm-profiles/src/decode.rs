@@ -28,7 +28,10 @@ pub enum Wrapping {
 /// Says whether `bytes` are a CMS-signed profile (an ASN.1 `SEQUENCE` with definite long
 /// length `0x30 0x82` or BER indefinite length `0x30 0x80`) rather than a plain plist.
 pub fn wrapping(bytes: &[u8]) -> Wrapping {
-    if bytes.starts_with(&[0x30, 0x80]) || bytes.starts_with(&[0x30, 0x82]) || bytes.starts_with(&[0x30, 0x83]) {
+    if bytes.starts_with(&[0x30, 0x80])
+        || bytes.starts_with(&[0x30, 0x82])
+        || bytes.starts_with(&[0x30, 0x83])
+    {
         Wrapping::Signed
     } else {
         Wrapping::Plain
@@ -47,7 +50,10 @@ pub struct Decoded {
 
 impl Decoded {
     /// The leniencies followed by [`crate::validate`]'s findings.
-    pub fn problems(&self, target: Option<(crate::spec::Platform, crate::spec::Version)>) -> Vec<Problem> {
+    pub fn problems(
+        &self,
+        target: Option<(crate::spec::Platform, crate::spec::Version)>,
+    ) -> Vec<Problem> {
         let mut out = self.leniencies.clone();
         out.extend(crate::validate(&self.profile, target));
         out
@@ -176,10 +182,11 @@ fn from_root(mut root: Dictionary, mut leniencies: Vec<Problem>) -> Result<Decod
                 reason: "not a dictionary".into(),
             });
         };
-        let (payload, why) = Payload::from_dictionary_checked(&dict).map_err(|_| Error::BadPayload {
-            index,
-            reason: "no PayloadType string".into(),
-        })?;
+        let (payload, why) =
+            Payload::from_dictionary_checked(&dict).map_err(|_| Error::BadPayload {
+                index,
+                reason: "no PayloadType string".into(),
+            })?;
         let path = format!("PayloadContent[{index}] ({})", payload.payload_type());
         match &why {
             Err(why) => leniencies.push(warn(

@@ -229,7 +229,9 @@ pub(crate) fn payload_spec(payload_type: &str) -> Option<&'static PayloadSpec> {
 
 /// Every payload type the schema defines, sorted.
 pub fn schema_payload_types() -> impl Iterator<Item = &'static str> {
-    crate::generated::spec::PAYLOADS.iter().map(|p| p.payload_type)
+    crate::generated::spec::PAYLOADS
+        .iter()
+        .map(|p| p.payload_type)
 }
 
 /// The schema file(s) a payload type comes from, relative to the schema root.

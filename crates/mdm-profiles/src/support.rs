@@ -9,12 +9,14 @@ use crate::Error;
 
 /// Decodes a dictionary (already bounded: it came through `mdm_plist`) as `T`.
 pub(crate) fn typed_from_dictionary<T: DeserializeOwned>(dict: &Dictionary) -> Result<T, Error> {
-    Ok(mdm_plist::plist::from_value(&Value::Dictionary(dict.clone())).map_err(|e| {
-        mdm_plist::Error::Type {
-            path: String::new(),
-            message: e.to_string(),
-        }
-    })?)
+    Ok(
+        mdm_plist::plist::from_value(&Value::Dictionary(dict.clone())).map_err(|e| {
+            mdm_plist::Error::Type {
+                path: String::new(),
+                message: e.to_string(),
+            }
+        })?,
+    )
 }
 
 /// Decodes `dict` as `T`; when that fails, moves out (one at a time, at most

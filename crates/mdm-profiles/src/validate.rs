@@ -65,8 +65,18 @@ pub fn validate(profile: &Profile, target: Option<(Platform, Version)>) -> Vec<P
         }
         Ok(_) | Err(_) => v.error("", "profile cannot be encoded as a dictionary"),
     }
-    if profile.payload_type.as_deref().is_some_and(|t| t != "Configuration") {
-        v.error("PayloadType", format!("{:?} is not \"Configuration\"", profile.payload_type.as_deref().unwrap_or_default()));
+    if profile
+        .payload_type
+        .as_deref()
+        .is_some_and(|t| t != "Configuration")
+    {
+        v.error(
+            "PayloadType",
+            format!(
+                "{:?} is not \"Configuration\"",
+                profile.payload_type.as_deref().unwrap_or_default()
+            ),
+        );
     }
     if profile.payload_version.is_some_and(|n| n != 1) {
         v.error("PayloadVersion", "must be 1");
@@ -85,14 +95,20 @@ pub fn validate(profile: &Profile, target: Option<(Platform, Version)>) -> Vec<P
         let common = payload.common();
         if let Some(u) = common.uuid {
             if let Some(first) = uuids.get(u) {
-                v.error(format!("{path}.PayloadUUID"), format!("{u:?} is also used by {first}"));
+                v.error(
+                    format!("{path}.PayloadUUID"),
+                    format!("{u:?} is also used by {first}"),
+                );
             } else {
                 uuids.insert(u.to_owned(), path.clone());
             }
         }
         if let Some(i) = common.identifier {
             if let Some(first) = ids.get(i) {
-                v.error(format!("{path}.PayloadIdentifier"), format!("{i:?} is also used by {first}"));
+                v.error(
+                    format!("{path}.PayloadIdentifier"),
+                    format!("{i:?} is also used by {first}"),
+                );
             } else {
                 ids.insert(i.to_owned(), path.clone());
             }
@@ -226,7 +242,12 @@ impl Validator {
         if !ok {
             self.error(
                 path,
-                format!("is {} {}, the schema says {}", article(kind(value)), kind(value), spec.kind.name()),
+                format!(
+                    "is {} {}, the schema says {}",
+                    article(kind(value)),
+                    kind(value),
+                    spec.kind.name()
+                ),
             );
             return;
         }

@@ -1,9 +1,13 @@
 //! Builder and validation behaviour: duplicates, deterministic UUIDs, problem paths.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use mdm_profiles::{
-    Error, Payload, Platform, Profile, Restrictions, Severity, UuidMode, Wifi,
-    WifiEncryptionType,
+    Error, Payload, Platform, Profile, Restrictions, Severity, UuidMode, Wifi, WifiEncryptionType,
 };
 
 fn wifi(ssid: &str) -> Wifi {
@@ -26,10 +30,20 @@ fn deterministic_uuids_are_stable_and_random_ones_are_not() {
     assert_eq!(make(UuidMode::Deterministic), make(UuidMode::Deterministic));
     assert_ne!(make(UuidMode::Random), make(UuidMode::Random));
     let p = make(UuidMode::Deterministic);
-    assert_eq!(p.payload_content[0].identifier(), Some("com.example.p.com.apple.wifi.managed"));
-    assert_eq!(p.payload_content[1].identifier(), Some("com.example.p.com.apple.wifi.managed.2"));
+    assert_eq!(
+        p.payload_content[0].identifier(),
+        Some("com.example.p.com.apple.wifi.managed")
+    );
+    assert_eq!(
+        p.payload_content[1].identifier(),
+        Some("com.example.p.com.apple.wifi.managed.2")
+    );
     assert_ne!(p.payload_content[0].uuid(), p.payload_content[1].uuid());
-    assert!(mdm_profiles::validate(&p, None).iter().all(|x| x.severity != Severity::Error));
+    assert!(
+        mdm_profiles::validate(&p, None)
+            .iter()
+            .all(|x| x.severity != Severity::Error)
+    );
 }
 
 #[test]
@@ -38,19 +52,50 @@ fn builder_refuses_duplicates() {
     a.payload_identifier = Some("same".into());
     let mut b = wifi("b");
     b.payload_identifier = Some("same".into());
-    let err = Profile::builder("com.example.p").payload(a).payload(b).build().unwrap_err();
-    assert!(matches!(err, Error::Duplicate { key: "PayloadIdentifier", .. }), "{err}");
+    let err = Profile::builder("com.example.p")
+        .payload(a)
+        .payload(b)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Duplicate {
+                key: "PayloadIdentifier",
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     let mut a = wifi("a");
     a.payload_uuid = Some("U".into());
     let mut b = wifi("b");
     b.payload_uuid = Some("U".into());
-    let err = Profile::builder("com.example.p").payload(a).payload(b).build().unwrap_err();
-    assert!(matches!(err, Error::Duplicate { key: "PayloadUUID", .. }), "{err}");
+    let err = Profile::builder("com.example.p")
+        .payload(a)
+        .payload(b)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Duplicate {
+                key: "PayloadUUID",
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     let mut a = wifi("a");
     a.payload_identifier = Some("com.example.p".into());
-    assert!(Profile::builder("com.example.p").payload(a).build().is_err());
+    assert!(
+        Profile::builder("com.example.p")
+            .payload(a)
+            .build()
+            .is_err()
+    );
     assert!(Profile::builder("").build().is_err());
 }
 
@@ -82,10 +127,27 @@ fn problems_name_the_key() {
         w.payload_identifier = None;
     }
     p.payload_version = Some(2);
-    let text: Vec<String> = mdm_profiles::validate(&p, None).iter().map(ToString::to_string).collect();
-    assert!(text.iter().any(|t| t.contains("PayloadContent[1] (com.apple.wifi.managed).PayloadUUID") && t.contains("also used by PayloadContent[0]")), "{text:#?}");
-    assert!(text.iter().any(|t| t.contains("PayloadContent[1] (com.apple.wifi.managed).PayloadIdentifier: required key is missing")), "{text:#?}");
-    assert!(text.iter().any(|t| t.contains("PayloadVersion: must be 1")), "{text:#?}");
+    let text: Vec<String> = mdm_profiles::validate(&p, None)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        text.iter().any(
+            |t| t.contains("PayloadContent[1] (com.apple.wifi.managed).PayloadUUID")
+                && t.contains("also used by PayloadContent[0]")
+        ),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter().any(|t| t.contains(
+            "PayloadContent[1] (com.apple.wifi.managed).PayloadIdentifier: required key is missing"
+        )),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter().any(|t| t.contains("PayloadVersion: must be 1")),
+        "{text:#?}"
+    );
 }
 
 #[test]
@@ -100,16 +162,30 @@ fn target_availability() {
         .unwrap();
     // The Dock payload is macOS only.
     let on_ios = mdm_profiles::validate(&p, Some((Platform::IOS, "17.0".parse().unwrap())));
-    assert!(on_ios.iter().any(|x| x.severity == Severity::Error && x.path == "PayloadContent[0] (com.apple.dock)" && x.message.contains("not available on iOS")), "{on_ios:#?}");
+    assert!(
+        on_ios.iter().any(|x| x.severity == Severity::Error
+            && x.path == "PayloadContent[0] (com.apple.dock)"
+            && x.message.contains("not available on iOS")),
+        "{on_ios:#?}"
+    );
     let on_mac = mdm_profiles::validate(&p, Some((Platform::MacOS, "14.0".parse().unwrap())));
-    assert!(on_mac.iter().all(|x| x.severity != Severity::Error), "{on_mac:#?}");
+    assert!(
+        on_mac.iter().all(|x| x.severity != Severity::Error),
+        "{on_mac:#?}"
+    );
     // Too old a macOS for a key introduced later.
     let wifi_new = Profile::builder("com.example.q")
-        .payload(Wifi { encryption_type: Some(WifiEncryptionType::WPA3), ..wifi("x") })
+        .payload(Wifi {
+            encryption_type: Some(WifiEncryptionType::WPA3),
+            ..wifi("x")
+        })
         .build()
         .unwrap();
     let old = mdm_profiles::validate(&wifi_new, Some((Platform::MacOS, "10.6".parse().unwrap())));
-    assert!(old.iter().any(|x| x.message.contains("needs macOS")), "{old:#?}");
+    assert!(
+        old.iter().any(|x| x.message.contains("needs macOS")),
+        "{old:#?}"
+    );
 }
 
 #[test]
@@ -140,13 +216,39 @@ fn leniencies_are_recorded() {
     let d = mdm_profiles::decode(xml).unwrap();
     let text: Vec<String> = d.leniencies.iter().map(ToString::to_string).collect();
     assert_eq!(d.profile.payload_identifier.as_deref(), Some("b"));
-    assert!(text.iter().any(|t| t.contains("before the XML declaration")), "{text:#?}");
-    assert!(text.iter().any(|t| t.contains("PayloadIdentifier: key appears more than once")), "{text:#?}");
-    assert!(text.iter().any(|t| t.contains("DurationUntilRemoval: integer where the schema says real")), "{text:#?}");
-    assert!(text.iter().any(|t| t.contains("PayloadContent[0] (com.apple.wifi.managed).AutoJoin: value does not fit")), "{text:#?}");
+    assert!(
+        text.iter()
+            .any(|t| t.contains("before the XML declaration")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains("PayloadIdentifier: key appears more than once")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains("DurationUntilRemoval: integer where the schema says real")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter().any(|t| t
+            .contains("PayloadContent[0] (com.apple.wifi.managed).AutoJoin: value does not fit")),
+        "{text:#?}"
+    );
     // The misfit value is kept as received, and validation names it.
-    let Payload::Wifi(w) = &d.profile.payload_content[0] else { panic!("not typed") };
-    assert_eq!(w.extra.get("AutoJoin"), Some(&mdm_plist::Value::String("yes".into())));
+    let Payload::Wifi(w) = &d.profile.payload_content[0] else {
+        panic!("not typed")
+    };
+    assert_eq!(
+        w.extra.get("AutoJoin"),
+        Some(&mdm_plist::Value::String("yes".into()))
+    );
     let problems = d.problems(None);
-    assert!(problems.iter().any(|p| p.to_string().contains("AutoJoin: is a string, the schema says boolean")), "{problems:#?}");
+    assert!(
+        problems.iter().any(|p| p
+            .to_string()
+            .contains("AutoJoin: is a string, the schema says boolean")),
+        "{problems:#?}"
+    );
 }

@@ -1,7 +1,12 @@
 //! Fidelity on real profiles: every unsigned, unencrypted profile in the corpus
 //! (`profiles/INDEX.tsv`) is decoded, re-encoded and compared with the original at the
 //! `plist::Value` level (dictionary key order aside).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::print_stdout
+)]
 
 use std::collections::BTreeMap;
 
@@ -11,7 +16,10 @@ use mdm_plist::Value;
 /// Every entry is refused by the plist layer (`mdm-plist`), and all but one by Python's
 /// `plistlib` as well.
 const KNOWN: &[(&str, &str)] = &[
-    ("crypt.mobileconfig", "text after </plist>; plistlib refuses too (ExpatError)"),
+    (
+        "crypt.mobileconfig",
+        "text after </plist>; plistlib refuses too (ExpatError)",
+    ),
     (
         "TestTCCProfileSigned-Broken.mobileconfig",
         "a deliberately broken test file: text after </plist>; plistlib refuses too",
@@ -82,14 +90,21 @@ fn corpus_profiles_round_trip() {
             normalised += 1;
             continue;
         };
-        let again: Value = mdm_plist::value_from_xml_bytes(&xml, &mdm_plist::Limits {
-            max_bytes: mdm_profiles::MAX_PROFILE_BYTES,
-            max_depth: mdm_profiles::MAX_PROFILE_DEPTH,
-        })
+        let again: Value = mdm_plist::value_from_xml_bytes(
+            &xml,
+            &mdm_plist::Limits {
+                max_bytes: mdm_profiles::MAX_PROFILE_BYTES,
+                max_depth: mdm_profiles::MAX_PROFILE_DEPTH,
+            },
+        )
         .unwrap();
         if again == original {
             exact += 1;
-        } else if d.leniencies.iter().any(|l| l.message.contains("re-encoded as")) {
+        } else if d
+            .leniencies
+            .iter()
+            .any(|l| l.message.contains("re-encoded as"))
+        {
             normalised += 1;
         } else {
             failures.push(format!(
@@ -115,7 +130,10 @@ fn corpus_profiles_round_trip() {
         .iter()
         .filter(|f| !KNOWN.iter().any(|(k, _)| f.contains(k)))
         .collect();
-    assert!(unexpected.is_empty(), "unexplained failures: {unexpected:#?}");
+    assert!(
+        unexpected.is_empty(),
+        "unexplained failures: {unexpected:#?}"
+    );
 }
 
 fn first_difference(a: &Value, b: &Value, path: String) -> String {

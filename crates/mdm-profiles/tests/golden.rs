@@ -1,6 +1,11 @@
 //! Golden profiles: each is built with the builder and compared with a hand-written file in
 //! `tests/data/` (see its README), then the file is decoded, validated and re-encoded.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use mdm_plist::{Data, Dictionary, Value};
 use mdm_profiles::{
@@ -10,7 +15,10 @@ use mdm_profiles::{
 };
 
 fn data_file(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/data/{name}.mobileconfig", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/data/{name}.mobileconfig",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -38,22 +46,34 @@ fn cert() -> Vec<u8> {
 fn check(name: &str, built: &Profile) {
     let bytes = data_file(name);
     let expected = mdm_plist::value_from_xml_bytes(&bytes, &mdm_plist::Limits::default()).unwrap();
-    assert_eq!(built.to_value().unwrap(), expected, "{name}: built profile differs from the file");
+    assert_eq!(
+        built.to_value().unwrap(),
+        expected,
+        "{name}: built profile differs from the file"
+    );
 
     let decoded = mdm_profiles::decode(&bytes).unwrap();
-    assert!(decoded.leniencies.is_empty(), "{name}: {:?}", decoded.leniencies);
+    assert!(
+        decoded.leniencies.is_empty(),
+        "{name}: {:?}",
+        decoded.leniencies
+    );
     assert_eq!(&decoded.profile, built, "{name}: decoded profile differs");
     let errors: Vec<_> = mdm_profiles::validate(&decoded.profile, None)
         .into_iter()
         .filter(|p| p.severity == Severity::Error)
         .collect();
     assert!(errors.is_empty(), "{name}: {errors:?}");
-    let again = mdm_plist::value_from_xml_bytes(&decoded.profile.to_xml().unwrap(), &Default::default()).unwrap();
+    let again =
+        mdm_plist::value_from_xml_bytes(&decoded.profile.to_xml().unwrap(), &Default::default())
+            .unwrap();
     assert_eq!(again, expected, "{name}: re-encoding differs");
 }
 
 fn builder(id: &str, name: &str) -> mdm_profiles::ProfileBuilder {
-    Profile::builder(id).display_name(name).uuids(UuidMode::Deterministic)
+    Profile::builder(id)
+        .display_name(name)
+        .uuids(UuidMode::Deterministic)
 }
 
 #[test]
@@ -79,10 +99,20 @@ fn vpn() {
         ("LocalIdentifier", s("client.example.com")),
         ("RemoteIdentifier", s("vpn.example.com")),
         ("AuthenticationMethod", s("Certificate")),
-        ("PayloadCertificateUUID", s("11111111-2222-3333-4444-555555555555")),
+        (
+            "PayloadCertificateUUID",
+            s("11111111-2222-3333-4444-555555555555"),
+        ),
     ]));
-    let vpn: Vpn = typed(&[("VPNType", s("IKEv2")), ("UserDefinedName", s("Corp")), ("IKEv2", ikev2)]);
-    let p = builder("com.example.vpn", "Corporate VPN").payload(vpn).build().unwrap();
+    let vpn: Vpn = typed(&[
+        ("VPNType", s("IKEv2")),
+        ("UserDefinedName", s("Corp")),
+        ("IKEv2", ikev2),
+    ]);
+    let p = builder("com.example.vpn", "Corporate VPN")
+        .payload(vpn)
+        .build()
+        .unwrap();
     check("vpn", &p);
 }
 
@@ -116,7 +146,10 @@ fn root_certificate() {
         ("PayloadCertificateFileName", s("example-root.cer")),
         ("PayloadContent", Value::Data(cert())),
     ]);
-    let p = builder("com.example.root", "Example root CA").payload(root).build().unwrap();
+    let p = builder("com.example.root", "Example root CA")
+        .payload(root)
+        .build()
+        .unwrap();
     check("root-certificate", &p);
 }
 
@@ -125,7 +158,10 @@ fn pkcs12_certificate() {
     let mut p12: Pkcs12Certificate = typed(&[("PayloadContent", Value::Data(cert()))]);
     p12.payload_certificate_file_name = Some("client.p12".into());
     p12.password = Some("changeit".into());
-    let p = builder("com.example.pkcs12", "Client identity").payload(p12).build().unwrap();
+    let p = builder("com.example.pkcs12", "Client identity")
+        .payload(p12)
+        .build()
+        .unwrap();
     check("pkcs12-certificate", &p);
 }
 
@@ -140,7 +176,10 @@ fn mdm() {
         },
         ..Default::default()
     };
-    let first = builder("com.example.mdm", "MDM enrollment").payload(scep.clone()).build().unwrap();
+    let first = builder("com.example.mdm", "MDM enrollment")
+        .payload(scep.clone())
+        .build()
+        .unwrap();
     let identity = first.payload_content[0].uuid().unwrap().to_owned();
     let p = builder("com.example.mdm", "MDM enrollment")
         .removal_disallowed(false)
@@ -193,7 +232,10 @@ fn font() {
     let mut font: Font = typed(&[("Font", Value::Data(bytes.clone()))]);
     font.name = Some("Example Sans".into());
     assert_eq!(font.font, Data::new(bytes));
-    let p = builder("com.example.font", "Corporate font").payload(font).build().unwrap();
+    let p = builder("com.example.font", "Corporate font")
+        .payload(font)
+        .build()
+        .unwrap();
     check("font", &p);
 }
 
@@ -252,5 +294,8 @@ fn enterprise_wifi_with_two_networks_and_a_ca() {
     check("enterprise-wifi", &p);
     // And the target check: Wi-Fi and certificates exist everywhere Apple ships.
     let problems = mdm_profiles::validate(&p, Some((Platform::IOS, "17.0".parse().unwrap())));
-    assert!(problems.iter().all(|p| p.severity != Severity::Error), "{problems:?}");
+    assert!(
+        problems.iter().all(|p| p.severity != Severity::Error),
+        "{problems:?}"
+    );
 }

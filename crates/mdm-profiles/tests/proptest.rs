@@ -1,6 +1,11 @@
 //! Property tests: built profiles round-trip through XML unchanged, and `decode` never
 //! panics on arbitrary or damaged input.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use mdm_plist::{Dictionary, Value};
 use mdm_profiles::{Passcode, Payload, Profile, Restrictions, UuidMode, Wifi, WifiEncryptionType};
@@ -24,8 +29,13 @@ fn scalar() -> impl Strategy<Value = Value> {
 
 fn payload() -> impl Strategy<Value = Payload> {
     prop_oneof![
-        (text(), any::<bool>(), proptest::option::of(text()), 0usize..6).prop_map(
-            |(ssid, auto, pw, enc)| {
+        (
+            text(),
+            any::<bool>(),
+            proptest::option::of(text()),
+            0usize..6
+        )
+            .prop_map(|(ssid, auto, pw, enc)| {
                 let types = ["WEP", "WPA", "WPA2", "WPA3", "Any", "None"];
                 Payload::from(Wifi {
                     ssid_str: Some(ssid),
@@ -34,8 +44,7 @@ fn payload() -> impl Strategy<Value = Payload> {
                     encryption_type: Some(WifiEncryptionType::from(types[enc])),
                     ..Default::default()
                 })
-            }
-        ),
+            }),
         (0i64..17, any::<bool>()).prop_map(|(n, alpha)| Payload::from(Passcode {
             min_length: Some(n),
             require_alphanumeric: Some(alpha),
@@ -45,7 +54,10 @@ fn payload() -> impl Strategy<Value = Payload> {
             allow_camera: Some(b),
             ..Default::default()
         })),
-        ("[a-z]{1,8}", proptest::collection::btree_map("[A-Za-z]{1,10}", scalar(), 0..6))
+        (
+            "[a-z]{1,8}",
+            proptest::collection::btree_map("[A-Za-z]{1,10}", scalar(), 0..6)
+        )
             .prop_map(|(domain, map)| {
                 let mut d = Dictionary::new();
                 for (k, v) in map {
