@@ -103,7 +103,10 @@ impl Args {
 
     /// Removes and returns the next positional argument.
     pub fn positional(&mut self) -> Option<String> {
-        let idx = self.rest.iter().position(|a| !a.starts_with("--") || a == "-")?;
+        let idx = self
+            .rest
+            .iter()
+            .position(|a| !a.starts_with("--") || a == "-")?;
         Some(self.rest.remove(idx))
     }
 

@@ -26,7 +26,10 @@ pub fn workspace_root() -> PathBuf {
 }
 
 fn env_flag(name: &str) -> bool {
-    matches!(std::env::var(name).as_deref(), Ok("1") | Ok("true") | Ok("yes"))
+    matches!(
+        std::env::var(name).as_deref(),
+        Ok("1") | Ok("true") | Ok("yes")
+    )
 }
 
 /// The corpus folder, or `None` (after printing a skip line) when it is absent.
