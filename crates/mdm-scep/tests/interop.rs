@@ -282,3 +282,74 @@ async fn enrollment_rate_vs_scepclient() {
         ours / theirs
     );
 }
+
+/// Our client against our responder over HTTP: PENDING is answered by CertPoll at the
+/// caller's interval until issued, or until the deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_polls_pending_until_issued_or_deadline() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let ca = Identity::self_signed("poll CA", PrivateKey::generate_rsa(2048).unwrap(), 30).unwrap();
+    let asked = Arc::new(AtomicUsize::new(0));
+    let a = asked.clone();
+    let responder = ScepResponder::new(ca.clone(), SimpleCa::new(ca.clone(), 30), move |req| {
+        if req.csr.common_name().as_deref() == Some("never") {
+            return Decision::Pending;
+        }
+        if a.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 2 {
+            Decision::Pending
+        } else {
+            Decision::Issue
+        }
+    });
+    let server = serve_responder(responder);
+    let mut client = Client::new(&server.url()).unwrap();
+    client.polling(Duration::from_millis(50), Duration::from_secs(10));
+
+    let key = PrivateKey::generate_rsa(2048).unwrap();
+    let csr = CsrBuilder::new("patient").build(&key).unwrap();
+    let issued = client.enroll(csr, key.clone()).await.unwrap();
+    assert!(key.matches(&issued.certificate));
+    assert!(chains_to(&issued.certificate, ca.certificate()));
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        3,
+        "one PKCSReq and two CertPolls"
+    );
+
+    // Over GET too.
+    let mut get = client.clone();
+    get.force_get(true);
+    let key = PrivateKey::generate_rsa(2048).unwrap();
+    let csr = CsrBuilder::new("patient-get").build(&key).unwrap();
+    assert!(get.enroll(csr, key).await.is_ok());
+
+    client.polling(Duration::from_millis(50), Duration::from_millis(300));
+    let key = PrivateKey::generate_rsa(2048).unwrap();
+    let csr = CsrBuilder::new("never").build(&key).unwrap();
+    let err = client.enroll(csr, key).await.unwrap_err();
+    assert!(matches!(err, Error::PendingTimeout));
+    assert!(err.is_retryable());
+
+    // Caps and CA certificate as our responder serves them.
+    let caps = client.caps().await.unwrap();
+    assert!(caps.has(&Capability::Aes) && caps.post());
+    assert_eq!(
+        client.ca_certificates().await.unwrap().ca(),
+        ca.certificate()
+    );
+
+    // A server that is gone is a retryable HTTP error.
+    drop(server);
+    let dead = Client::new(&format!(
+        "http://127.0.0.1:{}/scep",
+        mdm_testsupport::free_port()
+    ))
+    .unwrap();
+    let err = dead.caps().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Http { .. }) && err.is_retryable(),
+        "{err:?}"
+    );
+}
