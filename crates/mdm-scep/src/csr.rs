@@ -207,6 +207,8 @@ impl CsrBuilder {
             .map_err(e("signature"))?;
         let der = b.build().to_der().map_err(crypto)?;
         let der = match &self.challenge {
+            // OpenSSL cannot encode an unsigned request, so the one it signed is the
+            // template, signed again once the challenge is in.
             Some(c) => add_challenge(&der, c, key, self.digest)?,
             None => der,
         };
