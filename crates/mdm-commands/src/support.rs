@@ -1,25 +1,20 @@
-//! Conversions the generated code calls (see `mdm_codegen::rust` for the contract).
+//! Conversions the generated code calls (see `mdm_codegen::rust` for the contract). The
+//! mechanisms live in [`mdm_plist::tagged`]; these wrap them in this crate's error type.
 
-use mdm_plist::{Dictionary, Value};
+use mdm_plist::Dictionary;
 use serde::de::{DeserializeOwned, Error as _};
-use serde::ser::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserializer, Serialize, Serializer};
 
 use crate::Error;
 
 /// Decodes a dictionary (already bounded: it came through `mdm_plist`) as `T`.
 pub(crate) fn from_dictionary_typed<T: DeserializeOwned>(dict: Dictionary) -> Result<T, Error> {
-    Ok(mdm_plist::from_value(&Value::Dictionary(dict))?)
+    Ok(mdm_plist::tagged::from_dictionary(dict)?)
 }
 
 /// Encodes `value` (a `plist_dict!` type) as a dictionary.
 pub(crate) fn to_dictionary_typed<T: Serialize>(value: &T) -> Result<Dictionary, Error> {
-    match mdm_plist::to_value(value)? {
-        Value::Dictionary(d) => Ok(d),
-        _ => Err(Error::Plist(mdm_plist::Error::Encode {
-            message: "value did not encode as a dictionary".into(),
-        })),
-    }
+    Ok(mdm_plist::tagged::to_dictionary(value)?)
 }
 
 /// Serializes `value` as a dictionary with `tag_key = tag` first.
@@ -29,15 +24,7 @@ pub(crate) fn encode_tagged<T: Serialize, S: Serializer>(
     value: &T,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    let inner = to_dictionary_typed(value).map_err(S::Error::custom)?;
-    let mut out = Dictionary::new();
-    out.insert(tag_key.to_owned(), Value::String(tag.to_owned()));
-    for (k, v) in inner {
-        if k != tag_key {
-            out.insert(k, v);
-        }
-    }
-    out.serialize(serializer)
+    mdm_plist::tagged::encode_tagged(tag_key, tag, value, serializer)
 }
 
 /// Deserializes a dictionary and takes its `tag_key` string out.
@@ -45,17 +32,7 @@ pub(crate) fn decode_tagged<'de, D: Deserializer<'de>>(
     tag_key: &str,
     deserializer: D,
 ) -> Result<(Option<String>, Dictionary), D::Error> {
-    let mut dict = Dictionary::deserialize(deserializer)?;
-    let tag = match dict.remove(tag_key) {
-        Some(Value::String(s)) => Some(s),
-        Some(other) => {
-            // Not a string: keep it where it was so the item survives as `Other`.
-            dict.insert(tag_key.to_owned(), other);
-            None
-        }
-        None => None,
-    };
-    Ok((tag, dict))
+    mdm_plist::tagged::decode_tagged(tag_key, deserializer)
 }
 
 /// Decodes a tagged item's remaining keys as `T`, as a deserializer error.
@@ -67,13 +44,5 @@ pub(crate) fn from_dictionary<'de, T: DeserializeOwned, D: Deserializer<'de>>(
 
 /// Puts a tag back at the front of an item kept whole.
 pub(crate) fn with_tag(tag_key: &str, tag: Option<String>, dict: Dictionary) -> Dictionary {
-    let Some(tag) = tag else {
-        return dict;
-    };
-    let mut out = Dictionary::new();
-    out.insert(tag_key.to_owned(), Value::String(tag));
-    for (k, v) in dict {
-        out.insert(k, v);
-    }
-    out
+    mdm_plist::tagged::with_tag(tag_key, tag, dict)
 }

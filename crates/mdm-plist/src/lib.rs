@@ -52,6 +52,7 @@ pub mod __private;
 mod error;
 mod guard;
 mod macros;
+pub mod tagged;
 
 use std::io::Cursor;
 
