@@ -35,7 +35,10 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
     for p in &decoded.profile.payload_content {
         let mut entry = Map::new();
         let common = p.common();
-        entry.insert("PayloadType".into(), Json::String(p.payload_type().to_owned()));
+        entry.insert(
+            "PayloadType".into(),
+            Json::String(p.payload_type().to_owned()),
+        );
         entry.insert(
             "Typed".into(),
             Json::Bool(!matches!(p, mdm_profiles::Payload::Unknown { .. })),
