@@ -594,3 +594,60 @@ fn spec_rs(schema: &Schema, groups: &[Group<'_>], infos: &[PayloadInfo], common:
     );
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_names() {
+        assert_eq!(type_name_for("com.apple.wifi.managed"), "Wifi");
+        assert_eq!(
+            type_name_for("com.apple.mobiledevice.passwordpolicy"),
+            "Passcode"
+        );
+        assert_eq!(
+            type_name_for("com.apple.vpn.managed.applayer"),
+            "VpnManagedApplayer"
+        );
+        assert_eq!(type_name_for(".GlobalPreferences"), "GlobalPreferences");
+        assert_eq!(module_for("com.apple.wifi.managed"), "wifi_managed");
+        assert_eq!(module_for(".GlobalPreferences"), "globalpreferences");
+    }
+
+    #[test]
+    fn shared_payload_types_merge_and_keys_keep_common_ones_first() {
+        let yaml = |t: &str, k: &str| {
+            format!(
+                "title: T\npayload:\n  payloadtype: {t}\npayloadkeys:\n- key: {k}\n  type: <string>\n"
+            )
+        };
+        let common = "title: C\npayload:\n  payloadtype: CommonPayloadKeys\npayloadkeys:\n- key: PayloadType\n  type: <string>\n  presence: required\n- key: PayloadIdentifier\n  type: <string>\n  presence: required\n- key: PayloadUUID\n  type: <string>\n- key: PayloadVersion\n  type: <integer>\n- key: PayloadDescription\n  type: <string>\n- key: PayloadDisplayName\n  type: <string>\n- key: PayloadOrganization\n  type: <string>\n";
+        let files = vec![
+            crate::load::parse_file(COMMON_KEYS_FILE, common)
+                .unwrap()
+                .unwrap(),
+            crate::load::parse_file("mdm/profiles/a(1).yaml", &yaml("com.apple.MCX", "A"))
+                .unwrap()
+                .unwrap(),
+            crate::load::parse_file("mdm/profiles/a(2).yaml", &yaml("com.apple.MCX", "B"))
+                .unwrap()
+                .unwrap(),
+        ];
+        let schema = Schema {
+            commit: None,
+            files,
+        };
+        let (out, infos) = emit(&schema);
+        assert_eq!(infos.len(), 1);
+        assert_eq!(infos[0].schema_paths.len(), 2);
+        let module = out.iter().find(|f| f.path == "mcx.rs").unwrap();
+        let ident = module.text.find("\"PayloadIdentifier\" =>").unwrap();
+        let a = module.text.find("\"A\" =>").unwrap();
+        let b = module.text.find("\"B\" =>").unwrap();
+        assert!(ident < a && a < b);
+        assert!(!module.text.contains("\"PayloadType\" =>"));
+        let spec = out.iter().find(|f| f.path == "spec.rs").unwrap();
+        assert!(spec.text.contains("payload_type: \"com.apple.MCX\""));
+    }
+}
