@@ -338,8 +338,17 @@ pub fn to_value<T: Serialize>(value: &T) -> Result<Value, Error> {
 /// # Errors
 /// [`Error::Type`] when the value does not have the shape `T` expects.
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, Error> {
-    plist::from_value(value).map_err(|e| Error::Type {
-        path: String::new(),
-        message: error::plist_message(&e),
+    plist::from_value(value).map_err(|e| {
+        // Cold path: convert once more with path tracking to say where it failed.
+        let events = value.events().map(Ok);
+        let mut de = plist::Deserializer::new(events);
+        let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(e) => e.path().to_string(),
+            Ok(_) => String::new(),
+        };
+        Error::Type {
+            path: if path == "." { String::new() } else { path },
+            message: error::plist_message(&e),
+        }
     })
 }

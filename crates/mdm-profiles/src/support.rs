@@ -1,72 +1,51 @@
 //! Conversions the generated code calls (see `mdm_codegen::rust` for the contract).
 
-use mdm_plist::{Dictionary, Value};
+use mdm_plist::Dictionary;
 use serde::de::{DeserializeOwned, Error as _};
-use serde::ser::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserializer, Serialize, Serializer};
 
 use crate::Error;
 
 /// Decodes a dictionary (already bounded: it came through `mdm_plist`) as `T`.
 pub(crate) fn typed_from_dictionary<T: DeserializeOwned>(dict: &Dictionary) -> Result<T, Error> {
-    Ok(
-        mdm_plist::plist::from_value(&Value::Dictionary(dict.clone())).map_err(|e| {
-            mdm_plist::Error::Type {
-                path: String::new(),
-                message: e.to_string(),
-            }
-        })?,
-    )
+    Ok(mdm_plist::tagged::from_dictionary(dict.clone())?)
 }
 
-/// Decodes `dict` as `T`; when that fails, moves out (one at a time, at most
-/// [`MAX_MOVED`]) the keys whose values do not fit, so the rest still decodes. Returns the
-/// moved keys for the caller to keep in `extra`.
+/// Decodes `dict` as `T`; when a key's value does not fit, moves that key out (at most
+/// [`MAX_MOVED`] keys, each found from the error's key path, so the work is bounded by
+/// `MAX_MOVED + 1` decodes whatever the input) and tries again. Returns the moved keys for
+/// the caller to keep in `extra`.
 pub(crate) fn lenient<T: DeserializeOwned>(dict: &Dictionary) -> Result<(T, Dictionary), Error> {
     let mut rest = dict.clone();
     let mut moved = Dictionary::new();
-    let mut last_err = match typed_from_dictionary(&rest) {
-        Ok(v) => return Ok((v, moved)),
-        Err(e) => e,
-    };
-    for _ in 0..MAX_MOVED {
-        let mut found = None;
-        for key in rest.keys() {
-            let mut candidate = rest.clone();
-            candidate.remove(key);
-            if let Ok(v) = typed_from_dictionary::<T>(&candidate) {
-                found = Some((key.clone(), Some(v)));
-                break;
-            }
-        }
-        if found.is_none() {
-            // Several bad keys: move the first whose removal changes the error.
-            for key in rest.keys() {
-                let mut candidate = rest.clone();
-                candidate.remove(key);
-                if let Err(e) = typed_from_dictionary::<T>(&candidate)
-                    && e.to_string() != last_err.to_string()
-                    && !e.to_string().contains("missing")
-                {
-                    found = Some((key.clone(), None));
-                    last_err = e;
-                    break;
-                }
-            }
-        }
-        match found {
-            Some((key, done)) => {
-                if let Some(value) = rest.remove(&key) {
-                    moved.insert(key, value);
-                }
-                if let Some(v) = done {
-                    return Ok((v, moved));
-                }
-            }
-            None => break,
+    for _ in 0..=MAX_MOVED {
+        let err = match typed_from_dictionary::<T>(&rest) {
+            Ok(v) => return Ok((v, moved)),
+            Err(e) => e,
+        };
+        let Some(key) = misfit_key(&rest, &err) else {
+            return Err(err);
+        };
+        if let Some(value) = rest.remove(&key) {
+            moved.insert(key, value);
         }
     }
-    Err(last_err)
+    typed_from_dictionary::<T>(&rest).map(|v| (v, moved))
+}
+
+/// The top-level key an error's path starts with, when it names one of `dict`'s keys
+/// (the longest match, since keys may contain `.`).
+fn misfit_key(dict: &Dictionary, err: &Error) -> Option<String> {
+    let Error::Plist(mdm_plist::Error::Type { path, .. }) = err else {
+        return None;
+    };
+    dict.keys()
+        .filter(|k| {
+            path.strip_prefix(k.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+        .max_by_key(|k| k.len())
+        .cloned()
 }
 
 /// How many misfit keys [`lenient`] moves aside before giving up.
@@ -84,12 +63,7 @@ pub(crate) fn keep_extra(extra: &mut Dictionary, moved: Dictionary) -> Vec<Strin
 
 /// Encodes `value` (a `plist_dict!` type) as a dictionary.
 pub(crate) fn typed_to_dictionary<T: Serialize>(value: &T) -> Result<Dictionary, Error> {
-    match mdm_plist::to_value(value)? {
-        Value::Dictionary(d) => Ok(d),
-        _ => Err(Error::Plist(mdm_plist::Error::Encode {
-            message: "value did not encode as a dictionary".into(),
-        })),
-    }
+    Ok(mdm_plist::tagged::to_dictionary(value)?)
 }
 
 /// Serializes `value` as a dictionary with `tag_key = tag` first.
@@ -100,15 +74,7 @@ pub(crate) fn encode_tagged<T: Serialize, S: Serializer>(
     value: &T,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    let inner = typed_to_dictionary(value).map_err(S::Error::custom)?;
-    let mut out = Dictionary::new();
-    out.insert(tag_key.to_owned(), Value::String(tag.to_owned()));
-    for (k, v) in inner {
-        if k != tag_key {
-            out.insert(k, v);
-        }
-    }
-    out.serialize(serializer)
+    mdm_plist::tagged::encode_tagged(tag_key, tag, value, serializer)
 }
 
 /// Deserializes a dictionary and takes its `tag_key` string out.
@@ -117,16 +83,7 @@ pub(crate) fn decode_tagged<'de, D: Deserializer<'de>>(
     tag_key: &str,
     deserializer: D,
 ) -> Result<(Option<String>, Dictionary), D::Error> {
-    let mut dict = Dictionary::deserialize(deserializer)?;
-    let tag = match dict.remove(tag_key) {
-        Some(Value::String(s)) => Some(s),
-        Some(other) => {
-            dict.insert(tag_key.to_owned(), other);
-            None
-        }
-        None => None,
-    };
-    Ok((tag, dict))
+    mdm_plist::tagged::decode_tagged(tag_key, deserializer)
 }
 
 /// Decodes a tagged item's remaining keys as `T`, as a deserializer error.
@@ -140,13 +97,5 @@ pub(crate) fn from_dictionary<'de, T: DeserializeOwned, D: Deserializer<'de>>(
 /// Puts a tag back at the front of an item kept whole.
 #[allow(dead_code)] // for tagged unions, should a payload schema grow one
 pub(crate) fn with_tag(tag_key: &str, tag: Option<String>, dict: Dictionary) -> Dictionary {
-    let Some(tag) = tag else {
-        return dict;
-    };
-    let mut out = Dictionary::new();
-    out.insert(tag_key.to_owned(), Value::String(tag));
-    for (k, v) in dict {
-        out.insert(k, v);
-    }
-    out
+    mdm_plist::tagged::with_tag(tag_key, tag, dict)
 }
