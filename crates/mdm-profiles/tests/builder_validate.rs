@@ -278,7 +278,8 @@ fn lenient_decode_of_a_wide_payload_is_bounded() {
 <key>PayloadVersion</key><integer>1</integer>
 </dict></plist>"#
     );
-    // With a search that tried each key in turn this took minutes; now it is 2 conversions.
+    // A search that removed each key in turn would need ~20,000 whole-payload conversions
+    // here; reading the misfit key from the error path needs 2.
     let decoded = mdm_profiles::decode(xml.as_bytes()).unwrap();
     assert_eq!(decoded.profile.payload_content.len(), 1);
     assert!(
