@@ -9,6 +9,9 @@
 use std::fmt;
 use std::io::Read;
 
+pub mod server;
+pub mod sim;
+
 /// Largest input file or stdin body an example reads (64 MiB); the crates apply their own,
 /// smaller limits on top.
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;

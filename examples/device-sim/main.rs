@@ -1,0 +1,2 @@
+//! `device-sim`: a simulated Apple device (work in progress).
+fn main() {}

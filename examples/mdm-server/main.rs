@@ -1,0 +1,2 @@
+//! `mdm-server`: a working MDM server (work in progress).
+fn main() {}
