@@ -1,0 +1,436 @@
+//! The JSON API, under `/api/v1`, for operators: list devices, queue any command, read
+//! results, push. Every call needs `Authorization: Bearer <api_key>`.
+//!
+//! | call | does |
+//! | --- | --- |
+//! | `GET /devices` | every enrollment |
+//! | `GET /devices/{id}` | one enrollment |
+//! | `GET /devices/{id}/commands` | its last 100 commands and their state |
+//! | `GET /devices/{id}/checkins` | its last 100 check-ins |
+//! | `POST /commands` | queue a command (see [`EnqueueRequest`]) and push |
+//! | `GET /commands/{uuid}` | a command's state and answers on every device |
+//! | `POST /push` | push to devices (`{"devices": [...]}`) |
+//!
+//! In command payloads, plist types JSON lacks are written `{"$data": "<base64>"}` and
+//! `{"$date": "<RFC 3339>"}`.
+
+// Handlers return early with a finished `Response` as their error; boxing it would only
+// move the allocation.
+#![allow(clippy::result_large_err)]
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use mdm_commands::{AnyCommand, AnyRequest, CommandUuid, RequestType};
+use mdm_plist::{Dictionary, Value};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::http::AppState;
+use super::store::{Delivery, NewCommand, Store, StoreError};
+
+/// Most devices one API call may name.
+pub const MAX_DEVICES_PER_CALL: usize = 100_000;
+
+/// Rows returned by the per-device listings.
+pub const LIST_LIMIT: u32 = 100;
+
+/// The routes (nested under `/api/v1` by the caller).
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/devices", get(devices))
+        .route("/devices/{id}", get(device))
+        .route("/devices/{id}/commands", get(device_commands))
+        .route("/devices/{id}/checkins", get(device_checkins))
+        .route("/commands", post(enqueue))
+        .route("/commands/{uuid}", get(command))
+        .route("/push", post(push))
+}
+
+/// A JSON error body with a status.
+fn fail(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+fn storage(e: StoreError) -> Response {
+    tracing::warn!(error = %e, "storage failed");
+    fail(StatusCode::INTERNAL_SERVER_ERROR, "storage failed")
+}
+
+/// Compares without an early exit, so the key cannot be guessed byte by byte from timing.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match given {
+        Some(k) if same(k.as_bytes(), state.api_key.as_bytes()) => Ok(()),
+        _ => Err(fail(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong API key (Authorization: Bearer <api_key from config.json>)",
+        )),
+    }
+}
+
+/// Runs a store call on the blocking pool.
+async fn with_store<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    let store = state.service.store().clone();
+    match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
+        Ok(r) => r.map_err(storage),
+        Err(_) => Err(fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error")),
+    }
+}
+
+async fn devices(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    match with_store(&state, |s| s.devices()).await {
+        Ok(list) => Json(json!({ "devices": list })).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn device(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    match with_store(&state, move |s| s.device(&id)).await {
+        Ok(Some(d)) => Json(d).into_response(),
+        Ok(None) => fail(StatusCode::NOT_FOUND, "no such device"),
+        Err(r) => r,
+    }
+}
+
+async fn device_commands(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    match with_store(&state, move |s| s.device_commands(&id, LIST_LIMIT)).await {
+        Ok(list) => {
+            let list: Vec<_> = list.iter().map(delivery_json).collect();
+            Json(json!({ "commands": list })).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+async fn device_checkins(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    match with_store(&state, move |s| s.checkins(&id, LIST_LIMIT)).await {
+        Ok(list) => {
+            let list: Vec<_> = list
+                .into_iter()
+                .map(|(message_type, at)| json!({ "message_type": message_type, "at": at }))
+                .collect();
+            Json(json!({ "checkins": list })).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+/// A delivery as JSON, with the device's answer decoded from its raw plist.
+fn delivery_json(d: &Delivery) -> serde_json::Value {
+    let mut v = json!({
+        "enrollment_id": d.enrollment_id,
+        "command_uuid": d.command_uuid,
+        "request_type": d.request_type,
+        "status": d.status,
+        "delivered_at": d.delivered_at,
+        "answered_at": d.answered_at,
+        "deliveries": d.deliveries,
+        "typed_error": d.typed_error,
+    });
+    if let (Some(raw), Some(obj)) = (&d.raw, v.as_object_mut()) {
+        let response = mdm_plist::value_from_xml_bytes(raw, &mdm_plist::Limits::default())
+            .map(|value| crate::plist_to_json(&value))
+            .unwrap_or(serde_json::Value::Null);
+        obj.insert("response".into(), response);
+        obj.insert(
+            "raw".into(),
+            serde_json::Value::String(String::from_utf8_lossy(raw).into_owned()),
+        );
+    }
+    v
+}
+
+async fn command(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(uuid): Path<String>,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    match with_store(&state, move |s| s.command(&uuid)).await {
+        Ok(Some(c)) => {
+            let results: Vec<_> = c.deliveries.iter().map(delivery_json).collect();
+            Json(json!({
+                "command_uuid": c.command_uuid,
+                "request_type": c.request_type,
+                "created_at": c.created_at,
+                "results": results,
+            }))
+            .into_response()
+        }
+        Ok(None) => fail(StatusCode::NOT_FOUND, "no such command"),
+        Err(r) => r,
+    }
+}
+
+/// `POST /commands`: what to queue and for whom.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnqueueRequest {
+    /// Enrollment ids to queue for.
+    #[serde(default)]
+    pub devices: Vec<String>,
+    /// Queue for every enrollment instead.
+    #[serde(default)]
+    pub all: bool,
+    /// `RequestType`, with `payload` holding the other keys of the `Command` dictionary.
+    #[serde(default)]
+    pub request_type: Option<String>,
+    /// The keys of the `Command` dictionary besides `RequestType`.
+    #[serde(default)]
+    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Instead of `request_type` and `payload`: a whole command plist (XML).
+    #[serde(default)]
+    pub plist: Option<String>,
+    /// `CommandUUID`; a random one when absent.
+    #[serde(default)]
+    pub command_uuid: Option<String>,
+    /// Push to the devices after queueing. Default: true.
+    #[serde(default = "yes")]
+    pub push: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Converts JSON to a plist value: `{"$data": base64}` and `{"$date": RFC 3339}` stand for
+/// the plist types JSON lacks; integers stay integers.
+///
+/// # Errors
+/// On `null`, numbers out of range, and malformed `$data` / `$date`.
+pub fn json_to_plist(v: &serde_json::Value) -> Result<Value, String> {
+    use serde_json::Value as J;
+    Ok(match v {
+        J::Null => return Err("null has no plist form".into()),
+        J::Bool(b) => Value::Boolean(*b),
+        J::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Integer(i.into())
+            } else if let Some(u) = n.as_u64() {
+                Value::Integer(u.into())
+            } else {
+                Value::Real(n.as_f64().ok_or("number out of range")?)
+            }
+        }
+        J::String(s) => Value::String(s.clone()),
+        J::Array(a) => Value::Array(a.iter().map(json_to_plist).collect::<Result<_, _>>()?),
+        J::Object(o) => {
+            if o.len() == 1 {
+                if let Some(J::String(b)) = o.get("$data") {
+                    let data = base64::engine::general_purpose::STANDARD
+                        .decode(b.trim())
+                        .map_err(|e| format!("$data: {e}"))?;
+                    return Ok(Value::Data(data));
+                }
+                if let Some(J::String(d)) = o.get("$date") {
+                    let date = mdm_plist::plist::Date::from_xml_format(d)
+                        .map_err(|e| format!("$date: {e}"))?;
+                    return Ok(Value::Date(date));
+                }
+            }
+            let mut dict = Dictionary::new();
+            for (k, v) in o {
+                dict.insert(
+                    k.clone(),
+                    json_to_plist(v).map_err(|e| format!("{k}: {e}"))?,
+                );
+            }
+            Value::Dictionary(dict)
+        }
+    })
+}
+
+/// Builds the command an [`EnqueueRequest`] asks for.
+///
+/// # Errors
+/// A message for the caller: missing fields, unknown keys for a known request type, bad
+/// values.
+pub fn build_command(req: &EnqueueRequest) -> Result<AnyCommand, String> {
+    let command = if let Some(xml) = &req.plist {
+        if req.request_type.is_some() || req.payload.is_some() {
+            return Err("give either plist or request_type/payload, not both".into());
+        }
+        AnyCommand::from_xml_bytes(xml.as_bytes()).map_err(|e| format!("plist: {e}"))?
+    } else {
+        let request_type = req
+            .request_type
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .ok_or("request_type is required")?;
+        let mut dict = Dictionary::new();
+        if let Some(payload) = &req.payload {
+            for (k, v) in payload {
+                if k == "RequestType" {
+                    return Err("payload must not repeat RequestType".into());
+                }
+                dict.insert(
+                    k.clone(),
+                    json_to_plist(v).map_err(|e| format!("payload.{k}: {e}"))?,
+                );
+            }
+        }
+        let request_type = RequestType::from(request_type);
+        let payload = AnyRequest::from_dictionary(&request_type, dict)
+            .map_err(|e| format!("payload for {}: {e}", request_type.as_str()))?;
+        AnyCommand {
+            command_uuid: CommandUuid::random(),
+            request_type,
+            payload,
+            extra: Dictionary::new(),
+        }
+    };
+    let mut command = command;
+    if let Some(uuid) = &req.command_uuid {
+        command.command_uuid =
+            CommandUuid::new(uuid.clone()).map_err(|e| format!("command_uuid: {e}"))?;
+    }
+    Ok(command)
+}
+
+async fn enqueue(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    let req: EnqueueRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, format!("request: {e}")),
+    };
+    if req.devices.len() > MAX_DEVICES_PER_CALL {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            format!("at most {MAX_DEVICES_PER_CALL} devices per call"),
+        );
+    }
+    if req.devices.is_empty() && !req.all {
+        return fail(StatusCode::BAD_REQUEST, "name devices, or set all: true");
+    }
+    let command = match build_command(&req) {
+        Ok(c) => c,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, e),
+    };
+    let body = match command.to_xml_bytes() {
+        Ok(b) => b,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, format!("command: {e}")),
+    };
+    let new = NewCommand {
+        command_uuid: command.command_uuid.as_str().to_owned(),
+        request_type: command.request_type.as_str().to_owned(),
+        body,
+    };
+    let (all, named) = (req.all, req.devices.clone());
+    let queued = with_store(&state, move |s| {
+        let ids = if all {
+            s.devices()?.into_iter().map(|d| d.id).collect()
+        } else {
+            named
+        };
+        let n = s.enqueue(&ids, &new)?;
+        Ok((n, ids))
+    })
+    .await;
+    let (queued, ids) = match queued {
+        Ok(q) => q,
+        Err(r) => return r,
+    };
+    let pushes = if req.push && state.pusher.is_on() {
+        let targets = match with_store(&state, move |s| s.push_info(&ids)).await {
+            Ok(t) => t,
+            Err(r) => return r,
+        };
+        Some(state.pusher.push(targets).await)
+    } else {
+        None
+    };
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "command_uuid": command.command_uuid.as_str(),
+            "request_type": command.request_type.as_str(),
+            "queued": queued,
+            "pushes": pushes,
+            "push": if state.pusher.is_on() { "on" } else { "off: no push certificate configured" },
+        })),
+    )
+        .into_response()
+}
+
+/// `POST /push`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushRequest {
+    devices: Vec<String>,
+}
+
+async fn push(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    let req: PushRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, format!("request: {e}")),
+    };
+    if req.devices.len() > MAX_DEVICES_PER_CALL {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            format!("at most {MAX_DEVICES_PER_CALL} devices per call"),
+        );
+    }
+    if !state.pusher.is_on() {
+        return fail(
+            StatusCode::CONFLICT,
+            "pushes are off: no push certificate configured",
+        );
+    }
+    let ids = req.devices;
+    let targets = match with_store(&state, move |s| s.push_info(&ids)).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let results = state.pusher.push(targets).await;
+    Json(json!({ "pushes": results })).into_response()
+}

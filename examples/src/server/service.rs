@@ -1,0 +1,395 @@
+//! The MDM service: what to do with a check-in or a command report, over a [`Store`].
+//!
+//! Plain synchronous functions from request bytes to a [`Reply`], so they can be tested
+//! without HTTP; the handlers run them on tokio's blocking pool.
+//!
+//! Identity errors are answered with 400, never 401: a device that gets 401 removes its
+//! enrollment.
+
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use mdm_checkin::{
+    BootstrapTokenResponse, CheckinMessage, Endpoint, Enrollment, EnrollmentId, Message,
+    ResolvedEnrollment, Udid,
+};
+use mdm_commands::{CommandResponse, RequestType, Status};
+use mdm_plist::Limits;
+use tracing::{debug, info, warn};
+
+use super::certauth::{CertAuth, DeviceIdentity};
+use super::now;
+use super::store::{BoundIdentity, CommandReport, DeviceFacts, PushInfo, Store};
+
+/// Content type of a command sent to a device.
+pub const COMMAND_CONTENT_TYPE: &str = "application/xml";
+
+/// An HTTP answer: status, content type and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`, when there is a body.
+    pub content_type: Option<&'static str>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// 200 with no body: accepted, nothing more to say (or no command queued).
+    pub fn empty() -> Self {
+        Reply {
+            status: 200,
+            content_type: None,
+            body: Vec::new(),
+        }
+    }
+
+    /// 200 with a body.
+    pub fn ok(content_type: &'static str, body: Vec<u8>) -> Self {
+        Reply {
+            status: 200,
+            content_type: Some(content_type),
+            body,
+        }
+    }
+
+    /// An error status with a one-line plain-text reason.
+    pub fn error(status: u16, reason: impl Into<String>) -> Self {
+        let mut body = reason.into().into_bytes();
+        body.push(b'\n');
+        Reply {
+            status,
+            content_type: Some("text/plain; charset=utf-8"),
+            body,
+        }
+    }
+}
+
+/// The check-in and command endpoints' logic.
+pub struct Service {
+    store: Arc<dyn Store>,
+    auth: CertAuth,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("auth", &self.auth).finish()
+    }
+}
+
+fn store_failed(e: impl std::fmt::Display) -> Reply {
+    warn!(error = %e, "storage failed");
+    Reply::error(500, "storage failed")
+}
+
+/// The device channel id that identity bindings are kept under.
+fn device_channel(resolved: &ResolvedEnrollment) -> &str {
+    resolved.device_channel_id.as_str()
+}
+
+impl Service {
+    /// A service over `store`, authenticating with `auth`, decoding within `max_bytes`.
+    pub fn new(store: Arc<dyn Store>, auth: CertAuth, max_bytes: usize) -> Self {
+        let limits = Limits {
+            max_bytes,
+            ..Limits::default()
+        };
+        Service {
+            store,
+            auth,
+            limits,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Checks the request's certificate against the one bound to the enrollment.
+    fn check_bound(
+        &self,
+        resolved: &ResolvedEnrollment,
+        identity: &DeviceIdentity,
+    ) -> Result<(), Reply> {
+        let channel = device_channel(resolved);
+        match self.store.identity(channel).map_err(store_failed)? {
+            Some(bound) if bound.fingerprint == identity.fingerprint => Ok(()),
+            Some(_) => {
+                warn!(
+                    enrollment = channel,
+                    "certificate does not match the enrollment"
+                );
+                Err(Reply::error(
+                    400,
+                    "certificate does not match the enrollment",
+                ))
+            }
+            None => {
+                warn!(enrollment = channel, "no enrollment for this device");
+                Err(Reply::error(
+                    400,
+                    "unknown enrollment: send Authenticate first",
+                ))
+            }
+        }
+    }
+
+    /// Handles a check-in body (`PUT` to the `CheckInURL`).
+    pub fn checkin(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+        let msg = match CheckinMessage::decode_with(body, &self.limits) {
+            Ok(m) => m,
+            Err(e) => return Reply::error(400, format!("check-in: {e}")),
+        };
+        if let Message::Unknown { message_type, .. } = msg.message() {
+            return Reply::error(400, format!("unknown MessageType {message_type:?}"));
+        }
+        let resolved = match msg.enrollment().resolve() {
+            Ok(r) => r,
+            Err(e) => return Reply::error(400, format!("check-in: {e}")),
+        };
+        let identity = match self.auth.identify(headers, body) {
+            Ok(i) => i,
+            Err(e) => {
+                warn!(enrollment = %resolved.id(), error = %e, "check-in refused");
+                return Reply::error(400, e);
+            }
+        };
+        let id = resolved.id();
+        let message_type = msg.message_type();
+        let at = now();
+        if !matches!(msg.message(), Message::Authenticate(_))
+            && let Err(reply) = self.check_bound(&resolved, &identity)
+        {
+            return reply;
+        }
+        info!(enrollment = %id, message_type = %message_type.as_str(), "check-in");
+        let reply = match self.handle_checkin(msg.message(), &resolved, &identity, at) {
+            Ok(r) => r,
+            Err(r) => return r,
+        };
+        if let Err(e) = self
+            .store
+            .log_checkin(&id, message_type.as_str(), msg.raw(), at)
+        {
+            return store_failed(e);
+        }
+        reply
+    }
+
+    fn handle_checkin(
+        &self,
+        message: &Message,
+        resolved: &ResolvedEnrollment,
+        identity: &DeviceIdentity,
+        at: i64,
+    ) -> Result<Reply, Reply> {
+        let id = resolved.id();
+        let parent = resolved.parent_id();
+        match message {
+            Message::Authenticate(m) => {
+                if parent.is_some() {
+                    return Err(Reply::error(400, "Authenticate on a user channel"));
+                }
+                let facts = DeviceFacts {
+                    udid: m.udid.as_ref().map(|u| u.as_str().to_owned()),
+                    serial_number: m.serial_number.clone(),
+                    model: m.model.clone().or_else(|| m.model_name.clone()),
+                    product_name: m.product_name.clone(),
+                    os_version: m.os_version.clone(),
+                    device_name: m.device_name.clone(),
+                    topic: Some(m.topic.as_str().to_owned()),
+                };
+                self.store
+                    .authenticate(&id, None, &facts, at)
+                    .map_err(store_failed)?;
+                let bound = BoundIdentity {
+                    fingerprint: identity.fingerprint.clone(),
+                    subject: identity.certificate.subject(),
+                };
+                self.store
+                    .bind_identity(&id, &bound)
+                    .map_err(store_failed)?;
+                Ok(Reply::empty())
+            }
+            Message::TokenUpdate(m) => {
+                let push = PushInfo {
+                    token: m.token.as_bytes().to_vec(),
+                    push_magic: m.push_magic.as_str().to_owned(),
+                    topic: m.topic.as_str().to_owned(),
+                };
+                let unlock = m.unlock_token.as_ref().map(|d| d.as_ref());
+                self.store
+                    .token_update(&id, parent, &push, unlock, at)
+                    .map_err(store_failed)?;
+                Ok(Reply::empty())
+            }
+            Message::CheckOut(_) => {
+                self.store.check_out(&id, at).map_err(store_failed)?;
+                Ok(Reply::empty())
+            }
+            // This server does not run user channels: 410 tells the device not to create one.
+            Message::UserAuthenticate(_) => Ok(Reply::error(410, "user channels are not served")),
+            Message::SetBootstrapToken(m) => {
+                let token = if m.clears_token() {
+                    None
+                } else {
+                    m.bootstrap_token.as_ref().map(|d| d.as_ref())
+                };
+                self.store
+                    .set_bootstrap_token(device_channel(resolved), token)
+                    .map_err(store_failed)?;
+                Ok(Reply::empty())
+            }
+            Message::GetBootstrapToken(_) => {
+                let token = self
+                    .store
+                    .bootstrap_token(device_channel(resolved))
+                    .map_err(store_failed)?;
+                let body = BootstrapTokenResponse::new(token)
+                    .to_xml()
+                    .map_err(|e| Reply::error(500, e.to_string()))?;
+                Ok(Reply::ok(COMMAND_CONTENT_TYPE, body))
+            }
+            Message::DeclarativeManagement(m) => Ok(declarative(&m.endpoint)),
+            Message::GetToken(_) => Ok(Reply::error(404, "no token service is configured")),
+            // Refused before this point; kept for completeness of the match.
+            _ => Ok(Reply::error(400, "unsupported check-in message")),
+        }
+    }
+
+    /// Handles a command report (`PUT` to the `ServerURL`): records the answer and sends
+    /// the next command, or an empty 200 when the queue is empty.
+    pub fn report(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+        let resp = match CommandResponse::decode_with(body, &self.limits) {
+            Ok(r) => r,
+            Err(e) => return Reply::error(400, format!("command report: {e}")),
+        };
+        let resolved = match response_enrollment(&resp)
+            .and_then(|e| e.resolve().map_err(|e| format!("command report: {e}")))
+        {
+            Ok(r) => r,
+            Err(e) => return Reply::error(400, e),
+        };
+        let identity = match self.auth.identify(headers, body) {
+            Ok(i) => i,
+            Err(e) => {
+                warn!(enrollment = %resolved.id(), error = %e, "command report refused");
+                return Reply::error(400, e);
+            }
+        };
+        if let Err(reply) = self.check_bound(&resolved, &identity) {
+            return reply;
+        }
+        let id = resolved.id();
+        let at = now();
+        match self.store.exists(&id) {
+            Ok(true) => {}
+            Ok(false) => return Reply::error(400, "unknown enrollment channel"),
+            Err(e) => return store_failed(e),
+        }
+        if resp.status != Status::Idle {
+            let Some(uuid) = resp.command_uuid.as_ref() else {
+                return Reply::error(400, "command report without CommandUUID");
+            };
+            let typed_error = self.typed_error(&resp, uuid.as_str());
+            let report = CommandReport {
+                enrollment_id: &id,
+                command_uuid: uuid.as_str(),
+                status: resp.status.as_str(),
+                raw: body,
+                typed_error,
+                at,
+            };
+            match self.store.record_report(&report) {
+                Ok(true) => {
+                    info!(enrollment = %id, command = uuid.as_str(), status = resp.status.as_str(), "command answered");
+                }
+                Ok(false) => {
+                    warn!(enrollment = %id, command = uuid.as_str(), "answer to a command not queued for this device");
+                }
+                Err(e) => return store_failed(e),
+            }
+        } else {
+            debug!(enrollment = %id, "idle");
+        }
+        if let Err(e) = self.store.seen(&id, at) {
+            return store_failed(e);
+        }
+        let skip_not_now = resp.status == Status::NotNow;
+        match self.store.next_command(&id, skip_not_now, at) {
+            Ok(Some(cmd)) => {
+                debug!(enrollment = %id, command = %cmd.command_uuid, request_type = %cmd.request_type, "command sent");
+                Reply::ok(COMMAND_CONTENT_TYPE, cmd.body)
+            }
+            Ok(None) => Reply::empty(),
+            Err(e) => store_failed(e),
+        }
+    }
+
+    /// Why an answer's body does not fit the command's typed response, if it does not.
+    fn typed_error(&self, resp: &CommandResponse, uuid: &str) -> Option<String> {
+        if resp.status != Status::Acknowledged {
+            return None;
+        }
+        let request_type = match self.store.command(uuid) {
+            Ok(Some(c)) => RequestType::from(c.request_type.as_str()),
+            _ => return None,
+        };
+        resp.body_for(&request_type).err().map(|e| e.to_string())
+    }
+}
+
+/// The enrollment keys of a command report.
+fn response_enrollment(resp: &CommandResponse) -> Result<Enrollment, String> {
+    let bad = |what: &str, e: mdm_checkin::Error| format!("command report: {what}: {e}");
+    Ok(Enrollment {
+        udid: resp
+            .udid
+            .clone()
+            .map(Udid::new)
+            .transpose()
+            .map_err(|e| bad("UDID", e))?,
+        enrollment_id: resp
+            .enrollment_id
+            .clone()
+            .map(EnrollmentId::new)
+            .transpose()
+            .map_err(|e| bad("EnrollmentID", e))?,
+        enrollment_user_id: resp
+            .enrollment_user_id
+            .clone()
+            .map(EnrollmentId::new)
+            .transpose()
+            .map_err(|e| bad("EnrollmentUserID", e))?,
+        user_id: resp.user_id.clone(),
+        user_short_name: resp.user_short_name.clone(),
+        user_long_name: resp.user_long_name.clone(),
+    })
+}
+
+/// The declarative-management endpoints of a server that manages no declarations: empty
+/// tokens and an empty manifest, so a device that asks gets a valid, empty answer.
+fn declarative(endpoint: &Endpoint) -> Reply {
+    const TOKEN: &str = "mdm-server-empty";
+    match endpoint {
+        Endpoint::Tokens => Reply::ok(
+            "application/json",
+            format!(
+                r#"{{"SyncTokens":{{"DeclarationsToken":"{TOKEN}","Timestamp":"2026-01-01T00:00:00Z"}}}}"#
+            )
+            .into_bytes(),
+        ),
+        Endpoint::DeclarationItems => Reply::ok(
+            "application/json",
+            format!(
+                r#"{{"Declarations":{{"Activations":[],"Assets":[],"Configurations":[],"Management":[]}},"DeclarationsToken":"{TOKEN}"}}"#
+            )
+            .into_bytes(),
+        ),
+        Endpoint::Status => Reply::empty(),
+        _ => Reply::error(404, "no such declaration"),
+    }
+}

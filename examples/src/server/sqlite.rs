@@ -1,0 +1,668 @@
+//! The embedded default [`Store`]: one SQLite file in WAL mode, one connection behind a
+//! mutex (SQLite serialises writers anyway; reads are short).
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::store::{
+    BoundIdentity, CommandRecord, CommandReport, Delivery, DeviceFacts, DeviceRecord, NewCommand,
+    PushInfo, QueuedCommand, Store, StoreError,
+};
+
+/// Check-ins kept per enrollment in the log; older ones are dropped.
+pub const MAX_CHECKIN_LOG: i64 = 100;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS enrollments (
+    id              TEXT PRIMARY KEY,
+    parent_id       TEXT,
+    udid            TEXT,
+    serial_number   TEXT,
+    model           TEXT,
+    product_name    TEXT,
+    os_version      TEXT,
+    device_name     TEXT,
+    topic           TEXT,
+    push_token      BLOB,
+    push_magic      TEXT,
+    unlock_token    BLOB,
+    bootstrap_token BLOB,
+    enrolled        INTEGER NOT NULL DEFAULT 0,
+    cert_sha256     TEXT,
+    cert_subject    TEXT,
+    created_at      INTEGER NOT NULL,
+    last_seen_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS checkins (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    enrollment_id   TEXT NOT NULL,
+    message_type    TEXT NOT NULL,
+    raw             BLOB NOT NULL,
+    at              INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS checkins_by_enrollment ON checkins (enrollment_id, seq);
+CREATE TABLE IF NOT EXISTS commands (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    command_uuid    TEXT NOT NULL UNIQUE,
+    request_type    TEXT NOT NULL,
+    body            BLOB NOT NULL,
+    created_at      INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS queue (
+    enrollment_id   TEXT NOT NULL,
+    command_seq     INTEGER NOT NULL REFERENCES commands (seq),
+    status          TEXT,
+    delivered_at    INTEGER,
+    deliveries      INTEGER NOT NULL DEFAULT 0,
+    answered_at     INTEGER,
+    raw             BLOB,
+    typed_error     TEXT,
+    PRIMARY KEY (enrollment_id, command_seq)
+) WITHOUT ROWID;
+";
+
+/// A SQLite-backed [`Store`].
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}
+
+fn err(e: rusqlite::Error) -> StoreError {
+    StoreError(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`.
+    ///
+    /// # Errors
+    /// When the file cannot be opened or the schema cannot be created.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(err)?;
+        Self::init(conn)
+    }
+
+    /// An in-memory database (tests).
+    ///
+    /// # Errors
+    /// When the schema cannot be created.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(err)?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(err)?;
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        self.conn
+            .lock()
+            .map_err(|_| StoreError("connection mutex poisoned".into()))
+    }
+}
+
+fn row_to_device(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
+    Ok(DeviceRecord {
+        id: row.get(0)?,
+        parent_id: row.get(1)?,
+        udid: row.get(2)?,
+        serial_number: row.get(3)?,
+        model: row.get(4)?,
+        product_name: row.get(5)?,
+        os_version: row.get(6)?,
+        device_name: row.get(7)?,
+        topic: row.get(8)?,
+        enrolled: row.get::<_, i64>(9)? != 0,
+        has_push_token: row.get::<_, i64>(10)? != 0,
+        identity_subject: row.get(11)?,
+        identity_sha256: row.get(12)?,
+        pending_commands: u64::try_from(row.get::<_, i64>(13)?).unwrap_or(0),
+        created_at: row.get(14)?,
+        last_seen_at: row.get(15)?,
+    })
+}
+
+const DEVICE_SELECT: &str = "
+SELECT e.id, e.parent_id, e.udid, e.serial_number, e.model, e.product_name, e.os_version,
+       e.device_name, e.topic, e.enrolled, e.push_token IS NOT NULL, e.cert_subject,
+       e.cert_sha256,
+       (SELECT COUNT(*) FROM queue q WHERE q.enrollment_id = e.id
+            AND (q.status IS NULL OR q.status = 'NotNow')),
+       e.created_at, e.last_seen_at
+FROM enrollments e";
+
+fn row_to_delivery(row: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
+    Ok(Delivery {
+        enrollment_id: row.get(0)?,
+        command_uuid: row.get(1)?,
+        request_type: row.get(2)?,
+        status: row.get(3)?,
+        delivered_at: row.get(4)?,
+        answered_at: row.get(5)?,
+        deliveries: u32::try_from(row.get::<_, i64>(6)?).unwrap_or(u32::MAX),
+        raw: row.get(7)?,
+        typed_error: row.get(8)?,
+    })
+}
+
+const DELIVERY_SELECT: &str = "
+SELECT q.enrollment_id, c.command_uuid, c.request_type, q.status, q.delivered_at,
+       q.answered_at, q.deliveries, q.raw, q.typed_error
+FROM queue q JOIN commands c ON c.seq = q.command_seq";
+
+impl Store for SqliteStore {
+    fn log_checkin(
+        &self,
+        enrollment_id: &str,
+        message_type: &str,
+        raw: &[u8],
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            "INSERT INTO checkins (enrollment_id, message_type, raw, at) VALUES (?1, ?2, ?3, ?4)",
+            params![enrollment_id, message_type, raw, at],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "DELETE FROM checkins WHERE enrollment_id = ?1 AND seq <= (
+                 SELECT seq FROM checkins WHERE enrollment_id = ?1
+                 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+            params![enrollment_id, MAX_CHECKIN_LOG],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    fn authenticate(
+        &self,
+        enrollment_id: &str,
+        parent_id: Option<&str>,
+        facts: &DeviceFacts,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.conn()?
+            .execute(
+                "INSERT INTO enrollments (id, parent_id, udid, serial_number, model, product_name,
+                     os_version, device_name, topic, enrolled, created_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?10)
+                 ON CONFLICT (id) DO UPDATE SET
+                     parent_id = excluded.parent_id,
+                     udid = excluded.udid,
+                     serial_number = excluded.serial_number,
+                     model = excluded.model,
+                     product_name = excluded.product_name,
+                     os_version = excluded.os_version,
+                     device_name = excluded.device_name,
+                     topic = excluded.topic,
+                     enrolled = 0,
+                     push_token = NULL,
+                     push_magic = NULL,
+                     last_seen_at = excluded.last_seen_at",
+                params![
+                    enrollment_id,
+                    parent_id,
+                    facts.udid,
+                    facts.serial_number,
+                    facts.model,
+                    facts.product_name,
+                    facts.os_version,
+                    facts.device_name,
+                    facts.topic,
+                    at
+                ],
+            )
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn token_update(
+        &self,
+        enrollment_id: &str,
+        parent_id: Option<&str>,
+        push: &PushInfo,
+        unlock_token: Option<&[u8]>,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.conn()?
+            .execute(
+                "INSERT INTO enrollments (id, parent_id, topic, push_token, push_magic,
+                     unlock_token, enrolled, created_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?7)
+                 ON CONFLICT (id) DO UPDATE SET
+                     topic = excluded.topic,
+                     push_token = excluded.push_token,
+                     push_magic = excluded.push_magic,
+                     unlock_token = COALESCE(excluded.unlock_token, unlock_token),
+                     enrolled = 1,
+                     last_seen_at = excluded.last_seen_at",
+                params![
+                    enrollment_id,
+                    parent_id,
+                    push.topic,
+                    push.token,
+                    push.push_magic,
+                    unlock_token,
+                    at
+                ],
+            )
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn check_out(&self, enrollment_id: &str, at: i64) -> Result<(), StoreError> {
+        self.conn()?
+            .execute(
+                "UPDATE enrollments SET enrolled = 0, push_token = NULL, last_seen_at = ?2
+                 WHERE id = ?1 OR parent_id = ?1",
+                params![enrollment_id, at],
+            )
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn set_bootstrap_token(
+        &self,
+        enrollment_id: &str,
+        token: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        self.conn()?
+            .execute(
+                "UPDATE enrollments SET bootstrap_token = ?2 WHERE id = ?1",
+                params![enrollment_id, token],
+            )
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn bootstrap_token(&self, enrollment_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let token: Option<Option<Vec<u8>>> = self
+            .conn()?
+            .query_row(
+                "SELECT bootstrap_token FROM enrollments WHERE id = ?1",
+                params![enrollment_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        Ok(token.flatten())
+    }
+
+    fn bind_identity(
+        &self,
+        enrollment_id: &str,
+        identity: &BoundIdentity,
+    ) -> Result<(), StoreError> {
+        self.conn()?
+            .execute(
+                "UPDATE enrollments SET cert_sha256 = ?2, cert_subject = ?3 WHERE id = ?1",
+                params![enrollment_id, identity.fingerprint, identity.subject],
+            )
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn identity(&self, enrollment_id: &str) -> Result<Option<BoundIdentity>, StoreError> {
+        let row: Option<(Option<String>, Option<String>)> = self
+            .conn()?
+            .query_row(
+                "SELECT cert_sha256, cert_subject FROM enrollments WHERE id = ?1",
+                params![enrollment_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(err)?;
+        Ok(match row {
+            Some((Some(fingerprint), subject)) => Some(BoundIdentity {
+                fingerprint,
+                subject: subject.unwrap_or_default(),
+            }),
+            _ => None,
+        })
+    }
+
+    fn exists(&self, enrollment_id: &str) -> Result<bool, StoreError> {
+        let n: i64 = self
+            .conn()?
+            .query_row(
+                "SELECT COUNT(*) FROM enrollments WHERE id = ?1",
+                params![enrollment_id],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        Ok(n > 0)
+    }
+
+    fn enqueue(
+        &self,
+        enrollment_ids: &[String],
+        command: &NewCommand,
+    ) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(err)?;
+        let now = super::now();
+        tx.execute(
+            "INSERT INTO commands (command_uuid, request_type, body, created_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                command.command_uuid,
+                command.request_type,
+                command.body,
+                now
+            ],
+        )
+        .map_err(err)?;
+        let seq = tx.last_insert_rowid();
+        let mut queued = 0;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT OR IGNORE INTO queue (enrollment_id, command_seq)
+                     SELECT id, ?2 FROM enrollments WHERE id = ?1",
+                )
+                .map_err(err)?;
+            for id in enrollment_ids {
+                queued += stmt.execute(params![id, seq]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(queued)
+    }
+
+    fn next_command(
+        &self,
+        enrollment_id: &str,
+        skip_not_now: bool,
+        at: i64,
+    ) -> Result<Option<QueuedCommand>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(err)?;
+        let next: Option<(i64, String, String, Vec<u8>)> = tx
+            .query_row(
+                "SELECT c.seq, c.command_uuid, c.request_type, c.body
+                 FROM queue q JOIN commands c ON c.seq = q.command_seq
+                 WHERE q.enrollment_id = ?1
+                   AND (q.status IS NULL OR (q.status = 'NotNow' AND NOT ?2))
+                 ORDER BY c.seq LIMIT 1",
+                params![enrollment_id, skip_not_now],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(err)?;
+        let Some((seq, command_uuid, request_type, body)) = next else {
+            return Ok(None);
+        };
+        tx.execute(
+            "UPDATE queue SET delivered_at = ?3, deliveries = deliveries + 1
+             WHERE enrollment_id = ?1 AND command_seq = ?2",
+            params![enrollment_id, seq, at],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(Some(QueuedCommand {
+            command_uuid,
+            request_type,
+            body,
+        }))
+    }
+
+    fn record_report(&self, report: &CommandReport<'_>) -> Result<bool, StoreError> {
+        let n = self
+            .conn()?
+            .execute(
+                "UPDATE queue SET status = ?3, answered_at = ?4, raw = ?5, typed_error = ?6
+                 WHERE enrollment_id = ?1
+                   AND command_seq = (SELECT seq FROM commands WHERE command_uuid = ?2)",
+                params![
+                    report.enrollment_id,
+                    report.command_uuid,
+                    report.status,
+                    report.at,
+                    report.raw,
+                    report.typed_error
+                ],
+            )
+            .map_err(err)?;
+        Ok(n > 0)
+    }
+
+    fn seen(&self, enrollment_id: &str, at: i64) -> Result<(), StoreError> {
+        self.conn()?
+            .execute(
+                "UPDATE enrollments SET last_seen_at = ?2 WHERE id = ?1",
+                params![enrollment_id, at],
+            )
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn devices(&self) -> Result<Vec<DeviceRecord>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare(&format!("{DEVICE_SELECT} ORDER BY e.created_at, e.id"))
+            .map_err(err)?;
+        let rows = stmt.query_map([], row_to_device).map_err(err)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(err)
+    }
+
+    fn device(&self, enrollment_id: &str) -> Result<Option<DeviceRecord>, StoreError> {
+        self.conn()?
+            .query_row(
+                &format!("{DEVICE_SELECT} WHERE e.id = ?1"),
+                params![enrollment_id],
+                row_to_device,
+            )
+            .optional()
+            .map_err(err)
+    }
+
+    fn command(&self, command_uuid: &str) -> Result<Option<CommandRecord>, StoreError> {
+        let conn = self.conn()?;
+        let head: Option<(String, String, i64)> = conn
+            .query_row(
+                "SELECT command_uuid, request_type, created_at FROM commands
+                 WHERE command_uuid = ?1",
+                params![command_uuid],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(err)?;
+        let Some((command_uuid, request_type, created_at)) = head else {
+            return Ok(None);
+        };
+        let mut stmt = conn
+            .prepare(&format!(
+                "{DELIVERY_SELECT} WHERE c.command_uuid = ?1 ORDER BY q.enrollment_id"
+            ))
+            .map_err(err)?;
+        let deliveries = stmt
+            .query_map(params![command_uuid], row_to_delivery)
+            .map_err(err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        Ok(Some(CommandRecord {
+            command_uuid,
+            request_type,
+            created_at,
+            deliveries,
+        }))
+    }
+
+    fn device_commands(
+        &self,
+        enrollment_id: &str,
+        limit: u32,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare(&format!(
+                "{DELIVERY_SELECT} WHERE q.enrollment_id = ?1 ORDER BY c.seq DESC LIMIT ?2"
+            ))
+            .map_err(err)?;
+        stmt.query_map(params![enrollment_id, limit], row_to_delivery)
+            .map_err(err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)
+    }
+
+    fn push_info(&self, enrollment_ids: &[String]) -> Result<Vec<(String, PushInfo)>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT push_token, push_magic, topic FROM enrollments
+                 WHERE id = ?1 AND enrolled = 1 AND push_token IS NOT NULL
+                   AND push_magic IS NOT NULL AND topic IS NOT NULL",
+            )
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for id in enrollment_ids {
+            let row = stmt
+                .query_row(params![id], |r| {
+                    Ok(PushInfo {
+                        token: r.get(0)?,
+                        push_magic: r.get(1)?,
+                        topic: r.get(2)?,
+                    })
+                })
+                .optional()
+                .map_err(err)?;
+            if let Some(info) = row {
+                out.push((id.clone(), info));
+            }
+        }
+        Ok(out)
+    }
+
+    fn checkins(&self, enrollment_id: &str, limit: u32) -> Result<Vec<(String, i64)>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT message_type, at FROM checkins WHERE enrollment_id = ?1
+                 ORDER BY seq DESC LIMIT ?2",
+            )
+            .map_err(err)?;
+        stmt.query_map(params![enrollment_id, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .map_err(err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> DeviceFacts {
+        DeviceFacts {
+            udid: Some("UDID-1".into()),
+            topic: Some("com.apple.mgmt.External.test".into()),
+            ..DeviceFacts::default()
+        }
+    }
+
+    fn push() -> PushInfo {
+        PushInfo {
+            token: vec![1; 32],
+            push_magic: "magic".into(),
+            topic: "com.apple.mgmt.External.test".into(),
+        }
+    }
+
+    fn cmd(uuid: &str) -> NewCommand {
+        NewCommand {
+            command_uuid: uuid.into(),
+            request_type: "DeviceInformation".into(),
+            body: b"<plist/>".to_vec(),
+        }
+    }
+
+    fn report<'a>(uuid: &'a str, status: &'a str) -> CommandReport<'a> {
+        CommandReport {
+            enrollment_id: "UDID-1",
+            command_uuid: uuid,
+            status,
+            raw: b"<plist/>",
+            typed_error: None,
+            at: 5,
+        }
+    }
+
+    #[test]
+    fn queue_order_and_not_now() {
+        let s = SqliteStore::in_memory().unwrap();
+        s.authenticate("UDID-1", None, &facts(), 1).unwrap();
+        s.token_update("UDID-1", None, &push(), None, 2).unwrap();
+        let ids = vec!["UDID-1".to_owned(), "nobody".to_owned()];
+        assert_eq!(s.enqueue(&ids, &cmd("A")).unwrap(), 1);
+        assert_eq!(s.enqueue(&ids, &cmd("B")).unwrap(), 1);
+        assert!(
+            s.enqueue(&ids, &cmd("A")).is_err(),
+            "a CommandUUID is used once"
+        );
+
+        let next = s.next_command("UDID-1", false, 3).unwrap().unwrap();
+        assert_eq!(next.command_uuid, "A");
+        assert!(s.record_report(&report("A", "NotNow")).unwrap());
+        // Right after NotNow the device gets the next command, not the same one again.
+        let next = s.next_command("UDID-1", true, 4).unwrap().unwrap();
+        assert_eq!(next.command_uuid, "B");
+        assert!(s.record_report(&report("B", "Acknowledged")).unwrap());
+        assert!(s.next_command("UDID-1", true, 4).unwrap().is_none());
+        // On the next Idle the NotNow command is delivered again.
+        let again = s.next_command("UDID-1", false, 6).unwrap().unwrap();
+        assert_eq!(again.command_uuid, "A");
+        assert!(s.record_report(&report("A", "Acknowledged")).unwrap());
+        assert!(s.next_command("UDID-1", false, 7).unwrap().is_none());
+
+        let rec = s.command("A").unwrap().unwrap();
+        assert_eq!(rec.deliveries.len(), 1);
+        assert_eq!(rec.deliveries[0].deliveries, 2);
+        assert_eq!(rec.deliveries[0].status.as_deref(), Some("Acknowledged"));
+        assert!(!s.record_report(&report("nope", "Acknowledged")).unwrap());
+    }
+
+    #[test]
+    fn enrollment_lifecycle() {
+        let s = SqliteStore::in_memory().unwrap();
+        s.authenticate("UDID-1", None, &facts(), 1).unwrap();
+        let d = s.device("UDID-1").unwrap().unwrap();
+        assert!(!d.enrolled);
+        assert!(s.push_info(&["UDID-1".into()]).unwrap().is_empty());
+        s.token_update("UDID-1", None, &push(), Some(b"unlock"), 2)
+            .unwrap();
+        assert_eq!(s.push_info(&["UDID-1".into()]).unwrap().len(), 1);
+        s.token_update("UDID-1:user", Some("UDID-1"), &push(), None, 2)
+            .unwrap();
+        s.check_out("UDID-1", 3).unwrap();
+        assert!(s.devices().unwrap().iter().all(|d| !d.enrolled));
+        s.set_bootstrap_token("UDID-1", Some(b"tok")).unwrap();
+        assert_eq!(
+            s.bootstrap_token("UDID-1").unwrap().as_deref(),
+            Some(&b"tok"[..])
+        );
+        for n in 0..(MAX_CHECKIN_LOG + 20) {
+            s.log_checkin("UDID-1", "TokenUpdate", b"x", n).unwrap();
+        }
+        assert_eq!(s.checkins("UDID-1", 1000).unwrap().len(), 100);
+    }
+}

@@ -1,0 +1,330 @@
+//! What the server remembers, behind one small trait so another database can replace the
+//! embedded SQLite store without touching the service or the HTTP handlers.
+//!
+//! The methods are synchronous: the service calls them on tokio's blocking pool.
+
+use std::fmt;
+
+/// A storage failure. The HTTP layer answers it with 500 and logs the text.
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "storage: {}", self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// What an `Authenticate` check-in tells about a device.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceFacts {
+    /// `UDID`, when the enrollment has one.
+    pub udid: Option<String>,
+    /// `SerialNumber`.
+    pub serial_number: Option<String>,
+    /// `Model`.
+    pub model: Option<String>,
+    /// `ProductName`.
+    pub product_name: Option<String>,
+    /// `OSVersion`.
+    pub os_version: Option<String>,
+    /// `DeviceName`.
+    pub device_name: Option<String>,
+    /// `Topic`.
+    pub topic: Option<String>,
+}
+
+/// What a `TokenUpdate` carries for push.
+#[derive(Debug, Clone)]
+pub struct PushInfo {
+    /// The APNs device token.
+    pub token: Vec<u8>,
+    /// `PushMagic`, sent back in every push.
+    pub push_magic: String,
+    /// The APNs topic the device listens on.
+    pub topic: String,
+}
+
+/// The certificate an enrollment is bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundIdentity {
+    /// SHA-256 fingerprint, lower-case hex.
+    pub fingerprint: String,
+    /// The certificate's subject, for display.
+    pub subject: String,
+}
+
+/// An enrollment (a device channel or a user channel) as listed by the API.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeviceRecord {
+    /// The enrollment id (`UDID`, `EnrollmentID`, or `<device>:<user>` for a user channel).
+    pub id: String,
+    /// The device channel this user channel belongs to.
+    pub parent_id: Option<String>,
+    /// `UDID`.
+    pub udid: Option<String>,
+    /// `SerialNumber`.
+    pub serial_number: Option<String>,
+    /// `Model`.
+    pub model: Option<String>,
+    /// `ProductName`.
+    pub product_name: Option<String>,
+    /// `OSVersion`.
+    pub os_version: Option<String>,
+    /// `DeviceName`.
+    pub device_name: Option<String>,
+    /// `Topic`.
+    pub topic: Option<String>,
+    /// Enrolled: a `TokenUpdate` arrived and no `CheckOut` since.
+    pub enrolled: bool,
+    /// Whether the server can wake it (it sent a push token).
+    pub has_push_token: bool,
+    /// Subject of the bound identity certificate.
+    pub identity_subject: Option<String>,
+    /// SHA-256 of the bound identity certificate.
+    pub identity_sha256: Option<String>,
+    /// Commands not yet answered, or answered `NotNow`.
+    pub pending_commands: u64,
+    /// Unix seconds of the first `Authenticate`.
+    pub created_at: i64,
+    /// Unix seconds of the last check-in or command report.
+    pub last_seen_at: i64,
+}
+
+/// A command to queue.
+#[derive(Debug, Clone)]
+pub struct NewCommand {
+    /// `CommandUUID`.
+    pub command_uuid: String,
+    /// `RequestType`.
+    pub request_type: String,
+    /// The whole command plist, as it will be sent.
+    pub body: Vec<u8>,
+}
+
+/// A command the device should run next.
+#[derive(Debug, Clone)]
+pub struct QueuedCommand {
+    /// `CommandUUID`.
+    pub command_uuid: String,
+    /// `RequestType`.
+    pub request_type: String,
+    /// The command plist.
+    pub body: Vec<u8>,
+}
+
+/// A device's answer to a command, to record.
+#[derive(Debug, Clone)]
+pub struct CommandReport<'a> {
+    /// The enrollment that answered.
+    pub enrollment_id: &'a str,
+    /// `CommandUUID`.
+    pub command_uuid: &'a str,
+    /// `Status` (`Acknowledged`, `Error`, `CommandFormatError`, `NotNow`, ...).
+    pub status: &'a str,
+    /// The response plist as received.
+    pub raw: &'a [u8],
+    /// Why the body did not decode as the command's typed response, if it did not.
+    pub typed_error: Option<String>,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// One command as the API shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CommandRecord {
+    /// `CommandUUID`.
+    pub command_uuid: String,
+    /// `RequestType`.
+    pub request_type: String,
+    /// Unix seconds when it was queued.
+    pub created_at: i64,
+    /// One entry per enrollment it was queued for.
+    pub deliveries: Vec<Delivery>,
+}
+
+/// A command's state for one enrollment.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Delivery {
+    /// The enrollment.
+    pub enrollment_id: String,
+    /// `CommandUUID`.
+    pub command_uuid: String,
+    /// `RequestType`.
+    pub request_type: String,
+    /// The last `Status` the device answered, or `None` while not answered.
+    pub status: Option<String>,
+    /// Unix seconds of the last delivery to the device.
+    pub delivered_at: Option<i64>,
+    /// Unix seconds of the last answer.
+    pub answered_at: Option<i64>,
+    /// How many times the device was sent the command.
+    pub deliveries: u32,
+    /// The last answer, as received.
+    #[serde(skip)]
+    pub raw: Option<Vec<u8>>,
+    /// Why the answer did not decode as the typed response, if it did not.
+    pub typed_error: Option<String>,
+}
+
+/// Storage of enrollments, check-ins and the command queue.
+///
+/// Every method is one transaction; implementations must be safe to call from many
+/// threads at once.
+pub trait Store: Send + Sync + 'static {
+    /// Records any check-in message, as received (a bounded log per enrollment).
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn log_checkin(
+        &self,
+        enrollment_id: &str,
+        message_type: &str,
+        raw: &[u8],
+        at: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Creates or refreshes an enrollment from `Authenticate`: it is not enrolled (and
+    /// cannot be pushed) until its next `TokenUpdate`.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn authenticate(
+        &self,
+        enrollment_id: &str,
+        parent_id: Option<&str>,
+        facts: &DeviceFacts,
+        at: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Stores push details from `TokenUpdate` and marks the enrollment enrolled. A user
+    /// channel seen first here is created.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn token_update(
+        &self,
+        enrollment_id: &str,
+        parent_id: Option<&str>,
+        push: &PushInfo,
+        unlock_token: Option<&[u8]>,
+        at: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Marks the enrollment (and its user channels) no longer enrolled.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn check_out(&self, enrollment_id: &str, at: i64) -> Result<(), StoreError>;
+
+    /// Stores (or, with `None`, clears) the bootstrap token of a device.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn set_bootstrap_token(
+        &self,
+        enrollment_id: &str,
+        token: Option<&[u8]>,
+    ) -> Result<(), StoreError>;
+
+    /// The bootstrap token of a device, if any.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn bootstrap_token(&self, enrollment_id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Binds an enrollment to the certificate it authenticated with.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn bind_identity(
+        &self,
+        enrollment_id: &str,
+        identity: &BoundIdentity,
+    ) -> Result<(), StoreError>;
+
+    /// The certificate an enrollment is bound to.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn identity(&self, enrollment_id: &str) -> Result<Option<BoundIdentity>, StoreError>;
+
+    /// Whether the enrollment exists.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn exists(&self, enrollment_id: &str) -> Result<bool, StoreError>;
+
+    /// Queues a command for each enrollment; returns how many were queued (unknown
+    /// enrollments are skipped).
+    ///
+    /// # Errors
+    /// On storage failure, or a `CommandUUID` already used.
+    fn enqueue(&self, enrollment_ids: &[String], command: &NewCommand)
+    -> Result<usize, StoreError>;
+
+    /// The oldest command the enrollment has not answered. With `skip_not_now`, commands it
+    /// answered `NotNow` are passed over (the device just said it cannot run them now);
+    /// otherwise they are sent again.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn next_command(
+        &self,
+        enrollment_id: &str,
+        skip_not_now: bool,
+        at: i64,
+    ) -> Result<Option<QueuedCommand>, StoreError>;
+
+    /// Records an answer; returns false when no such command was queued for the enrollment
+    /// (nothing is stored then).
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn record_report(&self, report: &CommandReport<'_>) -> Result<bool, StoreError>;
+
+    /// Touches the enrollment's last-seen time.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn seen(&self, enrollment_id: &str, at: i64) -> Result<(), StoreError>;
+
+    /// Every enrollment.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn devices(&self) -> Result<Vec<DeviceRecord>, StoreError>;
+
+    /// One enrollment.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn device(&self, enrollment_id: &str) -> Result<Option<DeviceRecord>, StoreError>;
+
+    /// One command and its state on every enrollment it was queued for.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn command(&self, command_uuid: &str) -> Result<Option<CommandRecord>, StoreError>;
+
+    /// The commands queued for an enrollment, newest first (at most `limit`).
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn device_commands(&self, enrollment_id: &str, limit: u32)
+    -> Result<Vec<Delivery>, StoreError>;
+
+    /// Push details of the given enrollments that are enrolled and have a token.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn push_info(&self, enrollment_ids: &[String]) -> Result<Vec<(String, PushInfo)>, StoreError>;
+
+    /// The check-in log of an enrollment, newest first: message type, unix seconds.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn checkins(&self, enrollment_id: &str, limit: u32) -> Result<Vec<(String, i64)>, StoreError>;
+}
