@@ -29,8 +29,8 @@ use std::time::Instant;
 
 use mdm_apns::{Client, DeviceToken, Endpoint, Push, PushMagic};
 
-use common::Pki;
 use common::nginx::{Mode, Nginx};
+use common::{Pki, PkiExt};
 
 fn status_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")

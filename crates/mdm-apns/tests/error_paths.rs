@@ -35,7 +35,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use common::{Pki, TOPIC};
+use common::{Pki, PkiExt, TOPIC};
 
 #[derive(Clone, Copy, Debug)]
 #[repr(u8)]

@@ -14,7 +14,7 @@ mod common;
 use mdm_apns::{Error, PushIdentity, Topic};
 use openssl::pkcs12::Pkcs12;
 
-use common::{Pki, TOPIC, client_cert, rsa_key};
+use common::{Pki, PkiExt, TOPIC, client_cert, rsa_key};
 
 #[test]
 fn pem_with_pkcs8_and_pkcs1_keys() {

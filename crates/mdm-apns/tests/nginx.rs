@@ -19,7 +19,7 @@ use mdm_apns::{Client, Endpoint, Error, Push, PushIdentity, PushMagic, RetryPoli
 use uuid::Uuid;
 
 use common::nginx::{Mode, Nginx};
-use common::{Pki, TOPIC, client_cert, rsa_key};
+use common::{Pki, PkiExt, TOPIC, client_cert, rsa_key};
 
 fn nginx(test: &str) -> Option<PathBuf> {
     common::nginx::find(test)

@@ -15,6 +15,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod apns;
+
 /// The workspace root (the folder holding the top-level `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {
     // crates/mdm-testsupport -> crates -> root

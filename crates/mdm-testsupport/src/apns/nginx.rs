@@ -21,7 +21,7 @@ pub fn find(test: &str) -> Option<PathBuf> {
     let sbin = Path::new("/usr/sbin/nginx");
     on_path
         .or_else(|| sbin.is_file().then(|| sbin.to_path_buf()))
-        .or_else(|| mdm_testsupport::peer(test, "nginx"))
+        .or_else(|| crate::peer(test, "nginx"))
 }
 
 /// How the `/3/device/` location answers.
@@ -49,8 +49,8 @@ impl Nginx {
         std::fs::write(d.join("server.pem"), pki.server_chain_pem()).unwrap();
         std::fs::write(d.join("server.key"), pki.server_key_pem()).unwrap();
         std::fs::write(d.join("ca.pem"), pki.ca_pem()).unwrap();
-        let port = mdm_testsupport::free_port();
-        let upstream = mdm_testsupport::free_port();
+        let port = crate::free_port();
+        let upstream = crate::free_port();
         let dirs = d.display();
         let location = match mode {
             Mode::LogBodies => format!(
