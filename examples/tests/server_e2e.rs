@@ -216,7 +216,28 @@ async fn devices_enroll_run_commands_and_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(status, 400);
+    // Nor may it take over device 0's enrollment with an Authenticate of its own.
+    let auth_for_0 = mdm_checkin::CheckinMessage::from_message(mdm_checkin::Message::Authenticate(
+        devices[0].authenticate_message().unwrap(),
+    ))
+    .unwrap()
+    .to_xml()
+    .unwrap();
+    let (status, _) = devices[1]
+        .put_signed(
+            &http,
+            devices[0].checkin_url(),
+            CHECKIN_CONTENT_TYPE,
+            &auth_for_0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 400);
     let pending = api.get(&format!("devices/{}", devices[0].udid())).await;
+    assert_eq!(
+        pending["identity_sha256"],
+        devices[0].certificate().sha256_fingerprint().unwrap()
+    );
     assert_eq!(pending["pending_commands"], all.len());
 
     // Each device polls until its queue is empty (the NotNow device needs a second poll).

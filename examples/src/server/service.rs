@@ -193,6 +193,22 @@ impl Service {
                 if parent.is_some() {
                     return Err(Reply::error(400, "Authenticate on a user channel"));
                 }
+                // One certificate, one enrollment: a device may re-enroll with a new
+                // certificate, but not claim another device's enrollment with its own.
+                match self
+                    .store
+                    .enrollment_for_identity(&identity.fingerprint)
+                    .map_err(store_failed)?
+                {
+                    Some(other) if other != id => {
+                        warn!(enrollment = %id, bound_to = %other, "certificate already bound to another enrollment");
+                        return Err(Reply::error(
+                            400,
+                            "certificate already bound to another enrollment",
+                        ));
+                    }
+                    _ => {}
+                }
                 let facts = DeviceFacts {
                     udid: m.udid.as_ref().map(|u| u.as_str().to_owned()),
                     serial_number: m.serial_number.clone(),
@@ -334,8 +350,8 @@ impl Service {
         if resp.status != Status::Acknowledged {
             return None;
         }
-        let request_type = match self.store.command(uuid) {
-            Ok(Some(c)) => RequestType::from(c.request_type.as_str()),
+        let request_type = match self.store.request_type(uuid) {
+            Ok(Some(t)) => RequestType::from(t.as_str()),
             _ => return None,
         };
         resp.body_for(&request_type).err().map(|e| e.to_string())

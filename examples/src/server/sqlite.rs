@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS checkins (
     raw             BLOB NOT NULL,
     at              INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS enrollments_by_cert ON enrollments (cert_sha256);
 CREATE INDEX IF NOT EXISTS checkins_by_enrollment ON checkins (enrollment_id, seq);
 CREATE TABLE IF NOT EXISTS commands (
     seq             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -337,6 +338,28 @@ impl Store for SqliteStore {
             }),
             _ => None,
         })
+    }
+
+    fn enrollment_for_identity(&self, fingerprint: &str) -> Result<Option<String>, StoreError> {
+        self.conn()?
+            .query_row(
+                "SELECT id FROM enrollments WHERE cert_sha256 = ?1 LIMIT 1",
+                params![fingerprint],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)
+    }
+
+    fn request_type(&self, command_uuid: &str) -> Result<Option<String>, StoreError> {
+        self.conn()?
+            .query_row(
+                "SELECT request_type FROM commands WHERE command_uuid = ?1",
+                params![command_uuid],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)
     }
 
     fn exists(&self, enrollment_id: &str) -> Result<bool, StoreError> {

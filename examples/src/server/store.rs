@@ -251,6 +251,18 @@ pub trait Store: Send + Sync + 'static {
     /// On storage failure.
     fn identity(&self, enrollment_id: &str) -> Result<Option<BoundIdentity>, StoreError>;
 
+    /// The enrollment a certificate (SHA-256, lower-case hex) is bound to, if any.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn enrollment_for_identity(&self, fingerprint: &str) -> Result<Option<String>, StoreError>;
+
+    /// The `RequestType` of a queued command.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn request_type(&self, command_uuid: &str) -> Result<Option<String>, StoreError>;
+
     /// Whether the enrollment exists.
     ///
     /// # Errors
