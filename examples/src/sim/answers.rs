@@ -16,7 +16,7 @@ use mdm_signing::{Certificate, Identity};
 
 use super::error::SimError;
 use super::facts::DeviceFacts;
-use super::profile::{InstalledProfile, read_installable};
+use super::profile::{InstalledProfile, Refusal, read_installable};
 
 /// Error domain of MDM-level refusals in the simulator's error chains.
 pub const MDM_ERROR_DOMAIN: &str = "MCMDMErrorDomain";
@@ -189,8 +189,12 @@ impl DeviceState {
             AnyRequest::DeviceInformation(q) => Ok(self.device_information(q)),
             AnyRequest::SecurityInfo(_) => Ok(self.security_info()),
             AnyRequest::ProfileList(_) => Ok(self.profile_list()),
-            AnyRequest::InstallProfile(p) => self.install_profile(p.payload.as_ref()),
-            AnyRequest::RemoveProfile(p) => self.remove_profile(&p.identifier),
+            AnyRequest::InstallProfile(p) => self
+                .install_profile(p.payload.as_ref())
+                .map_err(|r| chain_item(r.domain, r.code, &r.message)),
+            AnyRequest::RemoveProfile(p) => self
+                .remove_profile(&p.identifier)
+                .map_err(|r| chain_item(r.domain, r.code, &r.message)),
             AnyRequest::InstalledApplicationList(q) => Ok(self.applications(q)),
             AnyRequest::CertificateList(_) => Ok(self.certificate_list()),
             AnyRequest::DeviceLock(_)
@@ -371,40 +375,42 @@ impl DeviceState {
         })
     }
 
-    fn install_profile(&mut self, payload: &[u8]) -> Result<Dictionary, ErrorChainItem> {
+    fn install_profile(&mut self, payload: &[u8]) -> Result<Dictionary, Refusal> {
         match read_installable(payload, self.identity.as_ref()) {
             Ok(p) => {
                 if self.enrollment_profile.as_deref() == Some(p.identifier.as_str()) {
-                    return Err(chain_item(
-                        super::profile::PROFILE_ERROR_DOMAIN,
-                        4001,
-                        "A profile with the enrollment profile's identifier cannot be installed",
-                    ));
+                    return Err(Refusal {
+                        domain: super::profile::PROFILE_ERROR_DOMAIN,
+                        code: 4001,
+                        message: "A profile with the enrollment profile's identifier cannot be \
+                                  installed"
+                            .to_owned(),
+                    });
                 }
                 tracing::debug!(udid = %self.facts.udid, identifier = %p.identifier, "installed profile");
                 self.install(p);
                 Ok(Dictionary::new())
             }
-            Err(refusal) => Err(chain_item(refusal.domain, refusal.code, &refusal.message)),
+            Err(refusal) => Err(refusal),
         }
     }
 
-    fn remove_profile(&mut self, identifier: &str) -> Result<Dictionary, ErrorChainItem> {
+    fn remove_profile(&mut self, identifier: &str) -> Result<Dictionary, Refusal> {
         if self.enrollment_profile.as_deref() == Some(identifier) {
-            return Err(chain_item(
-                MDM_ERROR_DOMAIN,
-                CANNOT_REMOVE,
-                "The enrollment profile cannot be removed with RemoveProfile",
-            ));
+            return Err(Refusal {
+                domain: MDM_ERROR_DOMAIN,
+                code: CANNOT_REMOVE,
+                message: "The enrollment profile cannot be removed with RemoveProfile".to_owned(),
+            });
         }
         let before = self.profiles.len();
         self.profiles.retain(|p| p.identifier != identifier);
         if self.profiles.len() == before {
-            return Err(chain_item(
-                MDM_ERROR_DOMAIN,
-                PROFILE_NOT_FOUND,
-                &format!("The profile {identifier} is not installed"),
-            ));
+            return Err(Refusal {
+                domain: MDM_ERROR_DOMAIN,
+                code: PROFILE_NOT_FOUND,
+                message: format!("The profile {identifier} is not installed"),
+            });
         }
         Ok(Dictionary::new())
     }

@@ -135,6 +135,76 @@ impl Device {
         Ok(device)
     }
 
+    /// A device that is already enrolled with `identity`, without any network traffic:
+    /// for tests that need a device with a chosen identity, and for answering commands
+    /// offline. `server_url` and `checkin_url` are used as given.
+    ///
+    /// # Errors
+    /// [`SimError::Checkin`] for an unusable topic, [`SimError::Signing`] when the identity
+    /// cannot sign.
+    pub fn from_identity(
+        facts: DeviceFacts,
+        identity: Identity,
+        server_url: &str,
+        checkin_url: &str,
+        topic: &str,
+        not_now_every: Option<u32>,
+    ) -> Result<Device, SimError> {
+        let mut state = DeviceState::new(facts, not_now_every);
+        state.set_identity(identity.clone(), identity.chain().to_vec());
+        let mut signer = Signer::new(identity).map_err(|source| SimError::Signing {
+            step: Step::Other,
+            source,
+        })?;
+        signer.detached(true);
+        let mut token = vec![0u8; 32];
+        random_bytes(&mut token)?;
+        Ok(Device {
+            state,
+            signer,
+            server_url: server_url.to_owned(),
+            checkin_url: checkin_url.to_owned(),
+            topic: Topic::new(topic.to_owned())?,
+            push_magic: uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase(),
+            token,
+            timings: EnrollTimings::default(),
+        })
+    }
+
+    /// The same device (UDID, URLs, topic, push token, profiles) signing with another
+    /// identity: what an impostor holding this device's UDID would send.
+    ///
+    /// # Errors
+    /// [`SimError::Signing`] when the identity cannot sign.
+    pub fn impersonated_by(&self, identity: Identity) -> Result<Device, SimError> {
+        let mut state = self.state.clone();
+        state.set_identity(identity.clone(), identity.chain().to_vec());
+        let mut signer = Signer::new(identity).map_err(|source| SimError::Signing {
+            step: Step::Other,
+            source,
+        })?;
+        signer.detached(true);
+        Ok(Device {
+            state,
+            signer,
+            server_url: self.server_url.clone(),
+            checkin_url: self.checkin_url.clone(),
+            topic: self.topic.clone(),
+            push_magic: self.push_magic.clone(),
+            token: self.token.clone(),
+            timings: EnrollTimings::default(),
+        })
+    }
+
+    /// Answers command bytes as this device would, without sending anything (see
+    /// [`DeviceState::answer_bytes`]).
+    ///
+    /// # Errors
+    /// As [`DeviceState::answer_bytes`].
+    pub fn answer(&mut self, command: &[u8]) -> Result<(Answered, Vec<u8>), SimError> {
+        self.state.answer_bytes(command)
+    }
+
     /// Polls once: sends `Idle`, answers each command the server returns, and stops at the
     /// first empty answer.
     ///

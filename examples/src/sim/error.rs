@@ -114,10 +114,7 @@ impl SimError {
     pub fn status(&self) -> Option<u16> {
         match self {
             SimError::Status { status, .. } => Some(*status),
-            SimError::Scep(e) => match e {
-                mdm_scep::Error::Http { status, .. } => *status,
-                _ => None,
-            },
+            SimError::Scep(mdm_scep::Error::Http { status, .. }) => *status,
             _ => None,
         }
     }

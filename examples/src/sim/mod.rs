@@ -27,6 +27,8 @@ mod error;
 mod facts;
 mod profile;
 mod report;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -49,7 +51,7 @@ pub use self::error::{SimError, Step};
 pub use self::facts::{DeviceFacts, Family};
 pub use self::profile::{
     BAD_SIGNATURE, CANNOT_DECRYPT, EnrollmentProfile, InstalledProfile, MALFORMED_PROFILE,
-    PROFILE_ERROR_DOMAIN, PayloadSummary, ProfileRefusal, read_installable,
+    PROFILE_ERROR_DOMAIN, PayloadSummary, Refusal, read_installable,
 };
 pub use self::report::{LatencyStats, RunReport};
 

@@ -211,9 +211,10 @@ impl EnrollmentProfile {
     }
 }
 
-/// Why an `InstallProfile` payload was refused, as the device reports it in its error chain.
+/// Why the device refused a command (a profile it cannot install, a profile it does not
+/// have), as it reports it in its error chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProfileRefusal {
+pub struct Refusal {
     /// `ErrorCode`.
     pub code: i64,
     /// `ErrorDomain`.
@@ -237,12 +238,12 @@ pub const CANNOT_DECRYPT: i64 = 1016;
 /// the result is decoded.
 ///
 /// # Errors
-/// A [`ProfileRefusal`] saying why the device refuses the profile.
+/// A [`Refusal`] saying why the device refuses the profile.
 pub fn read_installable(
     payload: &[u8],
     identity: Option<&Identity>,
-) -> Result<InstalledProfile, ProfileRefusal> {
-    let refuse = |code: i64, message: String| ProfileRefusal {
+) -> Result<InstalledProfile, Refusal> {
+    let refuse = |code: i64, message: String| Refusal {
         code,
         domain: PROFILE_ERROR_DOMAIN,
         message,
