@@ -24,6 +24,8 @@
 //! | `--allow-unsigned` | accept an unsigned enrollment profile |
 //! | `--enroll-path P` | path of the enrollment profile (`/mdm/enroll`) |
 //! | `--timeout S` | seconds per HTTP request (30) |
+//! | `--key-cache DIR` | keep the generated device keys in DIR and reuse them on later runs |
+//! | `--keys-during-enrollment` | generate each key inside its enrollment (default: all keys first, untimed) |
 //! | `--json` | print the report as JSON |
 //!
 //! Logs go to stderr; `RUST_LOG=info` shows each enrollment and answer (default `warn`).
@@ -37,7 +39,7 @@ use mdm_examples::{Args, CliError};
 
 const USAGE: &str = "usage: device-sim --server URL [--devices N] [--concurrency N] [--polls K] \
 [--interval S] [--forever] [--not-now N] [--prefix P] [--first-index I] [--key rsa|p256] \
-[--ca PEM] [--allow-unsigned] [--enroll-path P] [--timeout S] [--json]";
+[--ca PEM] [--allow-unsigned] [--enroll-path P] [--timeout S] [--key-cache DIR] [--keys-during-enrollment] [--json]";
 
 fn main() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -131,6 +133,8 @@ fn parse(args: &mut Args) -> Result<SimConfig, CliError> {
         cfg.anchors.extend(certs);
     }
     cfg.allow_unsigned = args.flag("--allow-unsigned");
+    cfg.pregenerate_keys = !args.flag("--keys-during-enrollment");
+    cfg.key_cache = args.value("--key-cache")?.map(std::path::PathBuf::from);
     if let Some(p) = args.value("--enroll-path")? {
         cfg.enroll_path = p;
     }

@@ -31,7 +31,7 @@ pub const MAX_COMMANDS_PER_POLL: usize = 10_000;
 pub struct EnrollTimings {
     /// Fetching, verifying and decoding the enrollment profile.
     pub profile: Duration,
-    /// Generating the device key.
+    /// Generating the device key (zero when a key made beforehand was used).
     pub keygen: Duration,
     /// The SCEP exchange (capabilities, CA certificates, PKCSReq).
     pub scep: Duration,
@@ -76,6 +76,23 @@ impl Device {
         index: usize,
         cfg: &SimConfig,
     ) -> Result<Device, SimError> {
+        Self::enroll_with_key(http, server, index, cfg, None).await
+    }
+
+    /// [`Device::enroll`] with a key made beforehand (so that a load run can keep key
+    /// generation, which real devices do on their own hardware, out of the measured
+    /// enrollment). The key is used when it fits the SCEP payload's `Keysize` and
+    /// `cfg.key`; otherwise a new one is generated.
+    ///
+    /// # Errors
+    /// As [`Device::enroll`].
+    pub async fn enroll_with_key(
+        http: &reqwest::Client,
+        server: &str,
+        index: usize,
+        cfg: &SimConfig,
+        key: Option<PrivateKey>,
+    ) -> Result<Device, SimError> {
         let facts = DeviceFacts::new(&cfg.prefix, index);
         let mut timings = EnrollTimings::default();
 
@@ -89,9 +106,16 @@ impl Device {
         let enrollment = EnrollmentProfile::read(&bytes, &policy, cfg.allow_unsigned)?;
         timings.profile = started.elapsed();
 
-        let started = Instant::now();
-        let key = generate_key(cfg.key, enrollment.scep.payload_content.keysize).await?;
-        timings.keygen = started.elapsed();
+        let keysize = enrollment.scep.payload_content.keysize;
+        let key = match key {
+            Some(k) if key_fits(&k, cfg.key, keysize) => k,
+            _ => {
+                let started = Instant::now();
+                let k = generate_key(cfg.key, keysize).await?;
+                timings.keygen = started.elapsed();
+                k
+            }
+        };
 
         let started = Instant::now();
         let (identity, ca_certificates) = scep_enroll(server, &enrollment, &facts, key).await?;
@@ -463,16 +487,35 @@ pub fn join_url(server: &str, url: &str) -> String {
     }
 }
 
-async fn generate_key(choice: KeyChoice, keysize: Option<i64>) -> Result<PrivateKey, SimError> {
+/// RSA modulus size for a SCEP payload's `Keysize`: as given within 2048..=4096, else 2048.
+fn rsa_bits(keysize: Option<i64>) -> u32 {
+    keysize
+        .and_then(|k| u32::try_from(k).ok())
+        .filter(|k| (2048..=4096).contains(k))
+        .unwrap_or(2048)
+}
+
+fn key_fits(key: &PrivateKey, choice: KeyChoice, keysize: Option<i64>) -> bool {
+    match choice {
+        KeyChoice::P256 => key.kind() == mdm_signing::KeyKind::EcP256,
+        KeyChoice::Rsa => {
+            key.kind()
+                == mdm_signing::KeyKind::Rsa {
+                    bits: rsa_bits(keysize),
+                }
+        }
+    }
+}
+
+/// Generates a device key on the blocking pool (RSA generation takes tens to hundreds of
+/// milliseconds of CPU).
+///
+/// # Errors
+/// [`SimError::Signing`] when OpenSSL fails, [`SimError::Task`] when the task dies.
+pub async fn generate_key(choice: KeyChoice, keysize: Option<i64>) -> Result<PrivateKey, SimError> {
     let task = tokio::task::spawn_blocking(move || match choice {
         KeyChoice::P256 => PrivateKey::generate_p256(),
-        KeyChoice::Rsa => {
-            let bits = keysize
-                .and_then(|k| u32::try_from(k).ok())
-                .filter(|k| (2048..=4096).contains(k))
-                .unwrap_or(2048);
-            PrivateKey::generate_rsa(bits)
-        }
+        KeyChoice::Rsa => PrivateKey::generate_rsa(rsa_bits(keysize)),
     });
     task.await
         .map_err(|e| SimError::Task(format!("key generation: {e}")))?

@@ -32,10 +32,11 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mdm_signing::{Certificate, TrustPolicy};
+use mdm_signing::{Certificate, PrivateKey, TrustPolicy};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
@@ -45,7 +46,7 @@ pub use self::answers::{
 };
 pub use self::device::{
     CHECKIN_CONTENT_TYPE, CONNECT_CONTENT_TYPE, Device, EnrollTimings, MAX_ANSWER_BYTES,
-    MAX_COMMANDS_PER_POLL, PROFILE_CONTENT_TYPE, PollReport, join_url,
+    MAX_COMMANDS_PER_POLL, PROFILE_CONTENT_TYPE, PollReport, generate_key, join_url,
 };
 pub use self::error::{SimError, Step};
 pub use self::facts::{DeviceFacts, Family};
@@ -104,6 +105,13 @@ pub struct SimConfig {
     pub allow_unsigned: bool,
     /// Timeout of each HTTP request. Default: 30 s.
     pub request_timeout: Duration,
+    /// [`run`] generates every device key before the enrollment phase starts, so that the
+    /// enrollment rate measures the server rather than the simulator's key generation
+    /// (real devices make their keys on their own hardware). Default: true.
+    pub pregenerate_keys: bool,
+    /// Directory where pre-generated keys are kept between runs (created if missing).
+    /// Default: none.
+    pub key_cache: Option<PathBuf>,
 }
 
 impl SimConfig {
@@ -124,6 +132,8 @@ impl SimConfig {
             anchors: Vec::new(),
             allow_unsigned: false,
             request_timeout: Duration::from_secs(30),
+            pregenerate_keys: true,
+            key_cache: None,
         }
     }
 
@@ -186,6 +196,10 @@ pub async fn run_until(
             "concurrency must be at least 1".to_owned(),
         ));
     }
+    if let Some(dir) = &cfg.key_cache {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| SimError::Config(format!("key cache {}: {e}", dir.display())))?;
+    }
     let http = cfg.http_client()?;
     let cfg = Arc::new(cfg.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -197,10 +211,24 @@ pub async fn run_until(
     let mut acc = Accumulator::new(cfg.devices);
     let started = Instant::now();
 
+    // Phase 0: device keys.
+    let mut keys: Vec<Option<PrivateKey>> = Vec::new();
+    if cfg.pregenerate_keys {
+        let keygen_started = Instant::now();
+        let (made, took) = device_keys(&cfg).await;
+        keys = made;
+        for t in took {
+            acc.sample("keygen", t);
+        }
+        acc.report.keygen_wall = keygen_started.elapsed();
+    }
+
     // Phase 1: enrollment.
+    let enroll_started = Instant::now();
     let mut tasks = JoinSet::new();
     for i in 0..cfg.devices {
         let index = cfg.first_index.saturating_add(i);
+        let key = keys.get_mut(i).and_then(Option::take);
         let (http, cfg, permits, stop) =
             (http.clone(), cfg.clone(), permits.clone(), stop_rx.clone());
         tasks.spawn(async move {
@@ -211,7 +239,7 @@ pub async fn run_until(
                 return (index, None);
             }
             let t = Instant::now();
-            let result = Device::enroll(&http, &cfg.server, index, &cfg).await;
+            let result = Device::enroll_with_key(&http, &cfg.server, index, &cfg, key).await;
             (index, Some((result, t.elapsed())))
         });
     }
@@ -228,7 +256,7 @@ pub async fn run_until(
         }
     }
     devices.sort_by_key(|(i, _)| *i);
-    acc.report.enroll_wall = started.elapsed();
+    acc.report.enroll_wall = enroll_started.elapsed();
 
     // Phase 2: polling.
     let poll_started = Instant::now();
@@ -274,6 +302,61 @@ pub async fn run_until(
     Ok(acc.finish())
 }
 
+/// Makes one key per device of the run (index `cfg.first_index + i` at position `i`), one
+/// generator per core. With `cfg.key_cache`, keys are read from and written to that
+/// directory (`rsa2048-<index>.pem` or `p256-<index>.pem`), so that repeated load runs skip
+/// the generation. Returns the keys (`None` where generation failed: that device then makes
+/// its own) and the time each new key took.
+pub async fn device_keys(cfg: &SimConfig) -> (Vec<Option<PrivateKey>>, Vec<Duration>) {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let gate = Arc::new(Semaphore::new(cores));
+    let mut tasks = JoinSet::new();
+    let kind = match cfg.key {
+        KeyChoice::Rsa => "rsa2048",
+        KeyChoice::P256 => "p256",
+    };
+    for slot in 0..cfg.devices {
+        let (gate, choice) = (gate.clone(), cfg.key);
+        let cached = cfg.key_cache.as_ref().map(|dir| {
+            dir.join(format!(
+                "{kind}-{}.pem",
+                cfg.first_index.saturating_add(slot)
+            ))
+        });
+        tasks.spawn(async move {
+            let _permit = gate.acquire_owned().await.ok()?;
+            if let Some(path) = &cached
+                && let Ok(pem) = tokio::fs::read(path).await
+                && let Ok(key) = PrivateKey::from_pem(&pem)
+            {
+                return Some((slot, key, None));
+            }
+            let t = Instant::now();
+            let key = generate_key(choice, None).await.ok()?;
+            let took = t.elapsed();
+            if let Some(path) = &cached
+                && let Ok(pem) = key.to_pkcs8_pem()
+                && let Err(e) = tokio::fs::write(path, pem).await
+            {
+                tracing::warn!("cannot write {}: {e}", path.display());
+            }
+            Some((slot, key, Some(took)))
+        });
+    }
+    let mut keys = Vec::new();
+    keys.resize_with(cfg.devices, || None);
+    let mut took = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(Some((slot, key, t))) = joined {
+            took.extend(t);
+            if let Some(k) = keys.get_mut(slot) {
+                *k = Some(key);
+            }
+        }
+    }
+    (keys, took)
+}
+
 /// Gathers counters and samples while devices report in.
 struct Accumulator {
     report: RunReport,
@@ -301,7 +384,9 @@ impl Accumulator {
         self.report.checkins += t.checkins.len();
         self.sample("enroll", took);
         self.sample("profile", t.profile);
-        self.sample("keygen", t.keygen);
+        if !t.keygen.is_zero() {
+            self.sample("keygen", t.keygen);
+        }
         self.sample("scep", t.scep);
         for c in t.checkins {
             self.sample("checkin", c);
