@@ -20,6 +20,8 @@ use super::profile::{InstalledProfile, Refusal, read_installable};
 
 /// Error domain of MDM-level refusals in the simulator's error chains.
 pub const MDM_ERROR_DOMAIN: &str = "MCMDMErrorDomain";
+/// Code the simulator puts in the error chain of a `CommandFormatError`.
+pub const COMMAND_FORMAT_ERROR: i64 = 12001;
 /// Code the simulator answers an unsupported `RequestType` with.
 pub const UNSUPPORTED_COMMAND: i64 = 12021;
 /// Code the simulator answers `RemoveProfile` of a profile it does not have with.
@@ -113,25 +115,32 @@ impl DeviceState {
     /// `CommandUUID` (there is nothing to answer); [`SimError::Commands`] when the answer
     /// cannot be encoded.
     pub fn answer_bytes(&mut self, bytes: &[u8]) -> Result<(Answered, Vec<u8>), SimError> {
-        let response = match AnyCommand::from_xml_bytes(bytes) {
-            Ok(cmd) => self.answer(&cmd),
+        let (request_type, response) = match AnyCommand::from_xml_bytes(bytes) {
+            Ok(cmd) => (cmd.request_type.as_str().to_owned(), self.answer(&cmd)),
             Err(err) => {
                 let value = mdm_plist::value_from_xml_bytes(bytes, &mdm_plist::Limits::default())
                     .map_err(|e| SimError::BadCommand(e.to_string()))?;
-                let uuid = value
-                    .as_dictionary()
+                let command = value.as_dictionary();
+                let uuid = command
                     .and_then(|d| d.get("CommandUUID"))
                     .and_then(Value::as_string)
                     .and_then(|s| CommandUuid::new(s).ok())
                     .ok_or_else(|| SimError::BadCommand(format!("no CommandUUID ({err})")))?;
+                let request_type = command
+                    .and_then(|d| d.get("Command"))
+                    .and_then(Value::as_dictionary)
+                    .and_then(|c| c.get("RequestType"))
+                    .and_then(Value::as_string)
+                    .unwrap_or("?")
+                    .to_owned();
                 tracing::warn!(udid = %self.facts.udid, %uuid, "command format error: {err}");
                 let mut r = self.response(Some(uuid), Status::CommandFormatError);
                 r.error_chain = Some(vec![chain_item(
                     MDM_ERROR_DOMAIN,
-                    12001,
+                    COMMAND_FORMAT_ERROR,
                     &format!("The command could not be read: {err}"),
                 )]);
-                r
+                (request_type, r)
             }
         };
         let answered = Answered {
@@ -140,30 +149,21 @@ impl DeviceState {
                 .as_ref()
                 .map(|u| u.as_str().to_owned())
                 .unwrap_or_default(),
-            request_type: response
-                .request_type
-                .as_ref()
-                .map(|r| r.as_str().to_owned())
-                .unwrap_or_else(|| "?".to_owned()),
+            request_type,
             status: response.status.as_str().to_owned(),
         };
-        // The echo of RequestType is only for the counters above.
-        let mut response = response;
-        response.request_type = None;
         Ok((answered, response.to_xml_bytes()?))
     }
 
-    /// Answers one command. The answer's `RequestType` is set (for the caller's counters;
-    /// [`DeviceState::answer_bytes`] removes it before sending, as devices do not echo it).
+    /// Answers one command: `NotNow` when this delivery is one to defer, otherwise the
+    /// command's result.
     pub fn answer(&mut self, cmd: &AnyCommand) -> CommandResponse {
         let uuid = cmd.command_uuid.clone();
-        let mut r = if self.defer(uuid.as_str()) {
+        if self.defer(uuid.as_str()) {
             self.response(Some(uuid), Status::NotNow)
         } else {
             self.run(cmd)
-        };
-        r.request_type = Some(cmd.request_type.clone());
-        r
+        }
     }
 
     /// Says whether to answer `NotNow` to this delivery of command `uuid`: the n-th new

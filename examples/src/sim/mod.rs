@@ -41,8 +41,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 pub use self::answers::{
-    Answered, CANNOT_REMOVE, DeviceState, MDM_ERROR_DOMAIN, PROFILE_NOT_FOUND, UNSUPPORTED_COMMAND,
-    chain_item,
+    Answered, CANNOT_REMOVE, COMMAND_FORMAT_ERROR, DeviceState, MDM_ERROR_DOMAIN,
+    PROFILE_NOT_FOUND, UNSUPPORTED_COMMAND, chain_item,
 };
 pub use self::device::{
     CHECKIN_CONTENT_TYPE, CONNECT_CONTENT_TYPE, Device, EnrollTimings, MAX_ANSWER_BYTES,

@@ -38,6 +38,7 @@ fn ask<P: CommandPayload>(d: &mut Device, cmd: &Command<P>) -> CommandResponse {
     assert_eq!(r.udid.as_deref(), Some(d.udid()));
     assert_eq!(r.command_uuid.as_ref(), Some(&cmd.command_uuid));
     assert_eq!(r.request_type, None, "devices do not echo RequestType");
+    assert!(!String::from_utf8_lossy(&bytes).contains("RequestType"));
     assert_eq!(answered.request_type, P::REQUEST_TYPE);
     assert_eq!(answered.status, r.status.as_str());
     assert_eq!(answered.command_uuid, cmd.command_uuid.as_str());
@@ -428,6 +429,11 @@ fn unreadable_commands() {
     assert_eq!(r.status, Status::CommandFormatError);
     assert_eq!(r.command_uuid.unwrap().as_str(), "ABC-1");
     assert_eq!(answered.status, "CommandFormatError");
+    assert_eq!(answered.request_type, "DeviceInformation");
+    assert_eq!(
+        r.error_chain.unwrap()[0].error_code,
+        Some(COMMAND_FORMAT_ERROR)
+    );
     // Nothing to answer to: an error for the poll, not a panic.
     for junk in [
         &b"garbage"[..],
