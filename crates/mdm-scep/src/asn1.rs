@@ -1,30 +1,20 @@
-//! A small, panic-free DER writer and BER/DER reader: the wire codec under the SCEP
-//! structures, kept private. It reads definite and indefinite lengths with a nesting limit
-//! and never allocates more than the input.
+//! The wire codec under the SCEP structures: [`mdm_signing::der`] (shared with the CMS code
+//! of `mdm-signing`, where its bounds are documented), with its errors turned into this
+//! crate's [`Error::Malformed`], and the object identifiers SCEP uses.
+//!
+//! The reading types here only wrap the shared ones, so that every `?` in this crate yields
+//! `Error::Malformed { what }` and never goes through `From<mdm_signing::Error>`.
+
+use mdm_signing::der;
 
 use crate::error::Error;
 
-/// Deepest nesting followed (a PKIMessage needs about 12).
-const MAX_DEPTH: usize = 40;
+pub(crate) use mdm_signing::der::{
+    BIT_STRING, CTX0, CTX0_PRIM, CTX1, IA5_STRING, INTEGER, OCTET_STRING, OID, PRINTABLE_STRING,
+    SEQUENCE, SET, UTF8_STRING, alg_id, oid, oid_text, seq, set_of, small_int, tlv,
+};
 
-pub(crate) const SEQUENCE: u8 = 0x30;
-pub(crate) const SET: u8 = 0x31;
-pub(crate) const INTEGER: u8 = 0x02;
-pub(crate) const BIT_STRING: u8 = 0x03;
-pub(crate) const OCTET_STRING: u8 = 0x04;
-pub(crate) const NULL: u8 = 0x05;
-pub(crate) const OID: u8 = 0x06;
-pub(crate) const UTF8_STRING: u8 = 0x0c;
-pub(crate) const PRINTABLE_STRING: u8 = 0x13;
-pub(crate) const IA5_STRING: u8 = 0x16;
-/// `[0]` constructed, context-specific.
-pub(crate) const CTX0: u8 = 0xa0;
-/// `[1]` constructed, context-specific.
-pub(crate) const CTX1: u8 = 0xa1;
-/// `[0]` primitive, context-specific.
-pub(crate) const CTX0_PRIM: u8 = 0x80;
-
-/// One tag-length-value element.
+/// One tag-length-value element (a [`der::Tlv`] with this crate's errors).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tlv<'a> {
     /// The first identifier octet.
@@ -33,80 +23,74 @@ pub(crate) struct Tlv<'a> {
     pub(crate) value: &'a [u8],
     /// The whole element.
     pub(crate) raw: &'a [u8],
+    inner: der::Tlv<'a>,
 }
 
 impl<'a> Tlv<'a> {
     /// Reads exactly one element filling `input`.
     pub(crate) fn parse_all(input: &'a [u8], what: &'static str) -> Result<Self, Error> {
-        let (t, rest) = read_at(input, 0).ok_or(Error::malformed(what))?;
-        if !rest.is_empty() {
-            return Err(Error::malformed(what));
-        }
-        Ok(t)
+        der::Tlv::parse_all(input, what)
+            .map(Self::from)
+            .map_err(|_| Error::malformed(what))
     }
 
     /// Checks the tag.
     pub(crate) fn expect(self, tag: u8, what: &'static str) -> Result<Self, Error> {
-        if self.tag == tag {
-            Ok(self)
-        } else {
-            Err(Error::malformed(what))
-        }
+        self.inner
+            .expect(tag, what)
+            .map(Self::from)
+            .map_err(|_| Error::malformed(what))
     }
 
     /// A reader over the children of a constructed element.
     pub(crate) fn reader(&self) -> Reader<'a> {
-        Reader { rest: self.value }
+        Reader(self.inner.reader())
     }
 
     /// All children (bounded by the input length: each child is at least two bytes).
     pub(crate) fn children(&self, what: &'static str) -> Result<Vec<Tlv<'a>>, Error> {
-        let mut r = self.reader();
-        let mut out = Vec::new();
-        while let Some(t) = r.next_any(what)? {
-            out.push(t);
-        }
-        Ok(out)
+        self.inner
+            .children(what)
+            .map(|c| c.into_iter().map(Self::from).collect())
+            .map_err(|_| Error::malformed(what))
     }
 
     /// The octets of an OCTET STRING, primitive or constructed (BER chunks joined).
     pub(crate) fn octets(&self, what: &'static str) -> Result<Vec<u8>, Error> {
-        match self.tag {
-            OCTET_STRING => Ok(self.value.to_vec()),
-            0x24 => {
-                let mut out = Vec::new();
-                for c in self.children(what)? {
-                    out.extend(c.expect(OCTET_STRING, what)?.value);
-                }
-                Ok(out)
-            }
-            _ => Err(Error::malformed(what)),
+        self.inner.octets(what).map_err(|_| Error::malformed(what))
+    }
+}
+
+impl<'a> From<der::Tlv<'a>> for Tlv<'a> {
+    fn from(inner: der::Tlv<'a>) -> Self {
+        Tlv {
+            tag: inner.tag,
+            value: inner.value,
+            raw: inner.raw,
+            inner,
         }
     }
 }
 
-/// Reads consecutive elements.
+/// Reads consecutive elements (a [`der::Reader`] with this crate's errors).
 #[derive(Debug, Clone)]
-pub(crate) struct Reader<'a> {
-    rest: &'a [u8],
-}
+pub(crate) struct Reader<'a>(der::Reader<'a>);
 
 impl<'a> Reader<'a> {
     /// The next element of any tag, or `None` at the end.
     pub(crate) fn next_any(&mut self, what: &'static str) -> Result<Option<Tlv<'a>>, Error> {
-        if self.rest.is_empty() {
-            return Ok(None);
-        }
-        let (t, rest) = read_at(self.rest, 1).ok_or(Error::malformed(what))?;
-        self.rest = rest;
-        Ok(Some(t))
+        self.0
+            .next_any(what)
+            .map(|t| t.map(Tlv::from))
+            .map_err(|_| Error::malformed(what))
     }
 
     /// The next element, which must exist and have this tag.
     pub(crate) fn next(&mut self, tag: u8, what: &'static str) -> Result<Tlv<'a>, Error> {
-        self.next_any(what)?
-            .ok_or(Error::malformed(what))?
-            .expect(tag, what)
+        self.0
+            .next(tag, what)
+            .map(Tlv::from)
+            .map_err(|_| Error::malformed(what))
     }
 
     /// The next element if it has this tag; otherwise nothing is consumed.
@@ -115,157 +99,11 @@ impl<'a> Reader<'a> {
         tag: u8,
         what: &'static str,
     ) -> Result<Option<Tlv<'a>>, Error> {
-        if self.rest.first() != Some(&tag) {
-            return Ok(None);
-        }
-        self.next_any(what)
+        self.0
+            .optional(tag, what)
+            .map(|t| t.map(Tlv::from))
+            .map_err(|_| Error::malformed(what))
     }
-}
-
-fn read_at(input: &[u8], depth: usize) -> Option<(Tlv<'_>, &[u8])> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    let (&tag, mut rest) = input.split_first()?;
-    if tag & 0x1f == 0x1f {
-        // High tag numbers do not occur in SCEP; refuse rather than guess.
-        return None;
-    }
-    let (&len0, r) = rest.split_first()?;
-    rest = r;
-    if len0 == 0x80 {
-        if tag & 0x20 == 0 {
-            return None;
-        }
-        let mut cursor = rest;
-        loop {
-            if cursor.starts_with(&[0, 0]) {
-                let value_len = rest.len().checked_sub(cursor.len())?;
-                let value = rest.get(..value_len)?;
-                let header_len = input.len().checked_sub(rest.len())?;
-                let total = header_len.checked_add(value_len)?.checked_add(2)?;
-                return Some((
-                    Tlv {
-                        tag,
-                        value,
-                        raw: input.get(..total)?,
-                    },
-                    input.get(total..)?,
-                ));
-            }
-            let (_, next) = read_at(cursor, depth + 1)?;
-            cursor = next;
-        }
-    }
-    let len = if len0 & 0x80 == 0 {
-        usize::from(len0)
-    } else {
-        let n = usize::from(len0 & 0x7f);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let bytes = rest.get(..n)?;
-        rest = rest.get(n..)?;
-        bytes
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
-    };
-    let header_len = input.len().checked_sub(rest.len())?;
-    let value = rest.get(..len)?;
-    let total = header_len.checked_add(len)?;
-    Some((
-        Tlv {
-            tag,
-            value,
-            raw: input.get(..total)?,
-        },
-        input.get(total..)?,
-    ))
-}
-
-/// Encodes one element.
-pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let len = content.len();
-    let mut out = Vec::with_capacity(len + 6);
-    out.push(tag);
-    if len < 0x80 {
-        out.extend(len.to_be_bytes().last());
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        let significant = bytes.get(skip..).unwrap_or_default();
-        // At most 8 length octets (a usize), so 0x80 | n is one octet.
-        out.push(0x80 | u8::try_from(significant.len()).unwrap_or(8));
-        out.extend(significant);
-    }
-    out.extend(content);
-    out
-}
-
-/// A constructed element from already-encoded children.
-pub(crate) fn cons(tag: u8, children: &[&[u8]]) -> Vec<u8> {
-    tlv(tag, &children.concat())
-}
-
-/// A SEQUENCE.
-pub(crate) fn seq(children: &[&[u8]]) -> Vec<u8> {
-    cons(SEQUENCE, children)
-}
-
-/// A SET OF in DER order (elements sorted by their encodings).
-pub(crate) fn set_of(mut children: Vec<Vec<u8>>) -> Vec<u8> {
-    children.sort();
-    tlv(SET, &children.concat())
-}
-
-/// A small non-negative INTEGER.
-pub(crate) fn small_int(v: u8) -> Vec<u8> {
-    if v & 0x80 == 0 {
-        tlv(INTEGER, &[v])
-    } else {
-        tlv(INTEGER, &[0, v])
-    }
-}
-
-/// An OBJECT IDENTIFIER element from its content octets.
-pub(crate) fn oid(content: &[u8]) -> Vec<u8> {
-    tlv(OID, content)
-}
-
-/// An AlgorithmIdentifier with NULL or absent parameters.
-pub(crate) fn alg_id(oid_content: &[u8], null_params: bool) -> Vec<u8> {
-    if null_params {
-        seq(&[&oid(oid_content), &[NULL, 0]])
-    } else {
-        seq(&[&oid(oid_content)])
-    }
-}
-
-/// Dotted text of an OID's content octets, for messages.
-pub(crate) fn oid_text(content: &[u8]) -> String {
-    let mut parts: Vec<u64> = Vec::new();
-    let mut acc: u64 = 0;
-    for &b in content {
-        acc = (acc << 7) | u64::from(b & 0x7f);
-        if b & 0x80 == 0 {
-            if parts.is_empty() {
-                let first = if acc < 80 { acc / 40 } else { 2 };
-                parts.push(first);
-                parts.push(acc - first * 40);
-            } else {
-                parts.push(acc);
-            }
-            acc = 0;
-        }
-        if parts.len() > 64 {
-            break;
-        }
-    }
-    parts
-        .iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 /// OID content octets, named after the specification that assigns them.
@@ -343,33 +181,36 @@ pub(crate) mod oids {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
-    fn lengths_round_trip() {
-        for n in [0usize, 1, 127, 128, 255, 256, 70_000] {
-            let e = tlv(OCTET_STRING, &vec![7u8; n]);
-            let t = Tlv::parse_all(&e, "x").unwrap();
-            assert_eq!(t.value.len(), n);
-        }
-    }
-
-    #[test]
-    fn hostile_inputs() {
-        for bad in [
-            &[][..],
-            &[0x30],
-            &[0x30, 0x85, 1, 1, 1, 1, 1],
-            &[0x30, 0x82, 0xff, 0xff],
-            &[0x04, 0x80, 0, 0],
-            &[0x1f, 0x01, 0x00],
-        ] {
-            assert!(Tlv::parse_all(bad, "x").is_err());
-        }
-        let mut deep = [0x30u8, 0x80].repeat(10_000);
-        deep.extend([0u8, 0].repeat(10_000));
-        assert!(Tlv::parse_all(&deep, "x").is_err());
+    fn errors_are_malformed_with_the_callers_name() {
+        let t = Tlv::parse_all(&[0x30, 0x03, 0x02, 0x01, 0x05], "outer").unwrap();
+        let mut r = t.reader();
+        assert!(matches!(
+            r.clone().next(SET, "field"),
+            Err(Error::Malformed { what: "field" })
+        ));
+        assert!(r.optional(SET, "field").unwrap().is_none());
+        assert_eq!(r.next(INTEGER, "field").unwrap().value, [5]);
+        assert!(matches!(
+            r.next(INTEGER, "end"),
+            Err(Error::Malformed { what: "end" })
+        ));
+        assert!(matches!(
+            t.expect(SET, "tag"),
+            Err(Error::Malformed { what: "tag" })
+        ));
+        assert!(matches!(
+            t.octets("octets"),
+            Err(Error::Malformed { what: "octets" })
+        ));
+        let broken = Tlv::parse_all(&[0x30, 0x01, 0x02], "outer").unwrap();
+        assert!(matches!(
+            broken.children("kids"),
+            Err(Error::Malformed { what: "kids" })
+        ));
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub enum Error {
         limit: usize,
     },
     /// The bytes are not a CMS / PKCS#7 structure OpenSSL can decode (truncated, garbage,
-    /// wrong tags).
+    /// wrong tags), or not the DER the [`der`](crate::der) reader was asked for (then the
+    /// text names the structure).
     #[error("malformed cms structure: {0}")]
     Malformed(String),
     /// The structure is CMS, but of another content type than the one expected.

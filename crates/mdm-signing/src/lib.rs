@@ -13,6 +13,7 @@
 //! | encrypt / decrypt `PayloadContent` | [`encrypt_payloads`], [`decrypt_payloads`] |
 //! | check an `Mdm-Signature` header | [`verify_mdm_signature`] |
 //! | client certificate from a proxy header | [`certificate_from_proxy_header`] |
+//! | read or write DER below the CMS level (low level, bounded) | [`der`] |
 //!
 //! ```
 //! use mdm_signing::{Identity, PrivateKey, Signer, TrustPolicy, sign, verify};
@@ -39,7 +40,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod der;
+pub mod der;
 mod envelope;
 mod error;
 mod keys;

@@ -11,6 +11,7 @@ use openssl::stack::Stack;
 use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
 
+use crate::der::{self, Tlv};
 use crate::error::{Error, crypto, describe, has_reason};
 use crate::keys::{Certificate, Identity};
 use crate::trust::TrustPolicy;
@@ -353,16 +354,52 @@ fn check_cms(
     Err(Error::SignerCertificateMissing)
 }
 
+/// The certificates (those OpenSSL reads) and the number of signers of a `signedData`
+/// ContentInfo, read with the crate's DER reader.
 fn outline(signed: &[u8]) -> Result<(Vec<Certificate>, usize), Error> {
-    let o = crate::der::outline_signed_data(signed).ok_or_else(|| {
+    let (certificates, signer_count) = outline_der(signed).ok_or_else(|| {
         Error::Malformed("signed data does not have the expected shape".to_owned())
     })?;
-    let certs = o
-        .certificates
+    let certs = certificates
         .iter()
         .filter_map(|d| Certificate::from_der(d).ok())
         .collect();
-    Ok((certs, o.signer_count))
+    Ok((certs, signer_count))
+}
+
+/// The DER of each certificate in the `certificates` field and the number of SignerInfos,
+/// or `None` if the shape does not fit. Bytes after the ContentInfo are ignored.
+fn outline_der(input: &[u8]) -> Option<(Vec<&[u8]>, usize)> {
+    const W: &str = "signedData";
+    // The structure has passed OpenSSL's CMS decoder, which takes high tag numbers where it
+    // is lenient (chunks of a constructed OCTET STRING, values of unknown attributes), so
+    // the outline takes them too rather than refuse what OpenSSL verifies. 32 levels of
+    // indefinite lengths are far more than a SignedData needs.
+    const LIMITS: der::Limits = der::Limits {
+        max_depth: 32,
+        accept_high_tag_numbers: true,
+    };
+    let (ci, _) = Tlv::parse_with(input, &LIMITS, W).ok()?;
+    let ci_children = ci.children(W).ok()?;
+    let explicit = ci_children.get(1)?;
+    let sd = explicit.children(W).ok()?.into_iter().next()?;
+    let mut certificates = Vec::new();
+    let mut signer_count = 0;
+    // version, digestAlgorithms, encapContentInfo, [0] certificates?, [1] crls?, signerInfos
+    for f in sd.children(W).ok()?.iter().skip(3) {
+        match f.tag {
+            der::CTX0 => {
+                for c in f.children(W).ok()? {
+                    if c.tag == der::SEQUENCE {
+                        certificates.push(c.raw);
+                    }
+                }
+            }
+            der::SET => signer_count = f.children(W).ok()?.len(),
+            _ => {}
+        }
+    }
+    Some((certificates, signer_count))
 }
 
 fn embedded_certificates(p7: &Pkcs7) -> Vec<Certificate> {
@@ -388,5 +425,25 @@ fn map_verify_error(e: &openssl::error::ErrorStack) -> Error {
         }
     } else {
         Error::BadSignature(describe(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::keys::PrivateKey;
+
+    #[test]
+    fn outline_reads_certificates_and_signers() {
+        let identity =
+            Identity::self_signed("Outline", PrivateKey::generate_p256().unwrap(), 1).unwrap();
+        let mut signed = sign(b"content", &Signer::new(identity).unwrap()).unwrap();
+        let (certificates, signers) = outline_der(&signed).unwrap();
+        assert_eq!((certificates.len(), signers), (1, 1));
+        signed.extend([0xff, 0xff]);
+        assert!(outline_der(&signed).is_some());
+        assert!(outline_der(&[0x30, 0x00]).is_none());
+        assert!(outline_der(&[]).is_none());
     }
 }

@@ -46,6 +46,38 @@ fn files(dir: &Path, id: &Identity, ca: &mdm_signing::Certificate) -> (String, S
     )
 }
 
+/// Signs PROFILE with `openssl <tool> -sign` and the extra arguments; returns the output.
+fn sign_with_openssl(
+    bin: &Path,
+    dir: &Path,
+    p: &common::Pki,
+    tool: &str,
+    extra: &[&str],
+) -> Vec<u8> {
+    let (cert, key, ca) = files(dir, &p.leaf, &p.ca);
+    let content = write(dir, "profile.mobileconfig", PROFILE);
+    let out = dir.join("signed.der");
+    let mut args = vec![
+        tool,
+        "-sign",
+        "-binary",
+        "-in",
+        &content,
+        "-signer",
+        &cert,
+        "-inkey",
+        &key,
+        "-certfile",
+        &ca,
+        "-out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let (ok, _, err) = run(bin, &args);
+    assert!(ok, "openssl {tool} -sign {extra:?}: {err}");
+    std::fs::read(&out).unwrap()
+}
+
 #[test]
 fn signed_here_verifies_with_openssl_cms_and_smime() {
     let Some(bin) = openssl("signed_here_verifies_with_openssl_cms_and_smime") else {
@@ -111,8 +143,6 @@ fn signed_by_openssl_verifies_here() {
     for alg in [Alg::Rsa, Alg::P256] {
         let dir = tempfile::tempdir().unwrap();
         let p = pki(alg);
-        let (cert, key, ca) = files(dir.path(), &p.leaf, &p.ca);
-        let content = write(dir.path(), "profile.mobileconfig", PROFILE);
         let policy = TrustPolicy::with_anchors([p.ca.clone()]);
 
         for (tool, extra) in [
@@ -122,59 +152,68 @@ fn signed_by_openssl_verifies_here() {
             // CMS v3: the signer named by subject key identifier, as Apple signs profiles.
             ("cms", &["-nodetach", "-outform", "DER", "-keyid"][..]),
         ] {
-            let out = dir.path().join("signed.der");
-            let out_s = out.to_str().unwrap();
-            let mut args = vec![
-                tool,
-                "-sign",
-                "-binary",
-                "-in",
-                &content,
-                "-signer",
-                &cert,
-                "-inkey",
-                &key,
-                "-certfile",
-                &ca,
-                "-out",
-                out_s,
-            ];
-            args.extend_from_slice(extra);
-            let (ok, _, err) = run(&bin, &args);
-            assert!(ok, "{alg:?} openssl {tool} -sign: {err}");
-            let signed = std::fs::read(&out).unwrap();
+            let signed = sign_with_openssl(&bin, dir.path(), &p, tool, extra);
             let v = verify(&signed, &policy).unwrap_or_else(|e| panic!("{alg:?} {extra:?}: {e}"));
             assert_eq!(v.content(), PROFILE);
             assert_eq!(v.signer(), p.leaf.certificate());
         }
 
-        // Detached, by openssl.
-        let out = dir.path().join("detached.der");
-        let (ok, _, err) = run(
-            &bin,
-            &[
-                "cms",
-                "-sign",
-                "-binary",
-                "-in",
-                &content,
-                "-signer",
-                &cert,
-                "-inkey",
-                &key,
-                "-outform",
-                "DER",
-                "-out",
-                out.to_str().unwrap(),
-            ],
-        );
-        assert!(ok, "{err}");
-        let sig = std::fs::read(&out).unwrap();
+        // Detached, by openssl (without -nodetach).
+        let sig = sign_with_openssl(&bin, dir.path(), &p, "cms", &["-outform", "DER"]);
         assert_eq!(
             verify_detached(&sig, PROFILE, &policy).unwrap().content(),
             PROFILE
         );
     }
+}
+
+/// OpenSSL's CMS decoder takes a content chunk whose identifier is in the high-tag form
+/// (`df 04`, not `04`); what OpenSSL verifies, `verify` verifies too (the crate's own DER
+/// walk over such a key-id SignedData must not be stricter).
+#[test]
+fn keyid_ber_with_a_high_tag_chunk_verifies_as_with_openssl() {
+    let test = "keyid_ber_with_a_high_tag_chunk_verifies_as_with_openssl";
+    let Some(bin) = openssl(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = pki(Alg::P256);
+    let extra = ["-nodetach", "-outform", "DER", "-stream", "-keyid"];
+    let mut signed = sign_with_openssl(&bin, dir.path(), &p, "cms", &extra);
+    let ca = write(dir.path(), "ca.pem", &p.ca.to_pem().unwrap());
+    // The first content chunk: `04 <length> <content...>`, the length in one to three
+    // octets (short form, `81 xx` or `82 xx xx`).
+    let at = signed
+        .windows(16)
+        .position(|w| w == &PROFILE[..16])
+        .unwrap();
+    let headers: [&[u8]; 3] = [&[0x04], &[0x04, 0x81], &[0x04, 0x82]];
+    let tag_at = headers
+        .iter()
+        .enumerate()
+        .map(|(extra, h)| (at - 2 - extra, *h))
+        .find(|&(i, h)| signed[i..].starts_with(h))
+        .unwrap()
+        .0;
+    signed.insert(tag_at, 0xdf);
+    let input = write(dir.path(), "high-tag.der", &signed);
+    let (ok, out, err) = run(
+        &bin,
+        &[
+            "cms", "-verify", "-binary", "-inform", "DER", "-in", &input, "-CAfile", &ca,
+        ],
+    );
+    if !ok {
+        eprintln!("{test}: this openssl refuses the high-tag chunk ({err}); nothing to compare");
+        return;
+    }
+    assert_eq!(out, PROFILE);
+    let v = verify(&signed, &TrustPolicy::with_anchors([p.ca.clone()])).unwrap();
+    assert_eq!(v.content(), PROFILE);
+    assert_eq!(
+        mdm_signing::certificates_unverified(&signed).unwrap().len(),
+        2
+    );
 }
 
 #[test]
