@@ -9,6 +9,16 @@
 //! profiles. [`run`] drives many devices at once and counts what happened in a
 //! [`RunReport`].
 //!
+//! Where the simulator differs from a real device, on purpose:
+//! - it signs every check-in and connect request (`Mdm-Signature`) whatever the payload's
+//!   `SignMessage` says, since it has no TLS client certificate to offer over plain HTTP;
+//! - it does not listen for pushes: devices reach the server when they poll (`polls`,
+//!   `interval`, `forever`);
+//! - [`run`] makes the device keys before the timed enrollment phase (real devices make
+//!   them on their own hardware; here they would compete with the server for the CPU);
+//! - error codes in its error chains are the simulator's own, in Apple's style, not codes
+//!   recorded from devices.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), mdm_examples::sim::SimError> {
 //! use mdm_examples::sim::{SimConfig, run};
