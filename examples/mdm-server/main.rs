@@ -9,8 +9,8 @@
 //! issues device identities and signs the enrollment profile, and `mdm.sqlite`. The
 //! pieces live in `mdm_examples::server`; this file only reads arguments, sets up logging
 //! and waits for Ctrl-C.
-#![allow(clippy::print_stdout)]
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,7 +27,7 @@ Logs go to stderr; RUST_LOG sets the level (default: info).";
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
+        let _ = writeln!(std::io::stdout(), "{USAGE}");
         return ExitCode::SUCCESS;
     }
     tracing_subscriber::fmt()
@@ -77,37 +77,48 @@ fn run(mut args: Args) -> Result<(), CliError> {
 }
 
 fn banner(s: &mdm_examples::server::Running) {
+    // Written with errors ignored: a closed stdout must not take the server down.
+    let mut lines: Vec<String> = Vec::new();
     let url = &s.base_url;
     let dir = s.data_dir.display();
     let created = if s.created { " (created now)" } else { "" };
-    println!(
+    lines.push(format!(
         "mdm-server listening on http://{} with data in {dir}{created}",
         s.addr
-    );
-    println!();
-    println!("  enrollment profile:  curl -o enroll.mobileconfig {url}/mdm/enroll");
-    println!("  simulated devices:   cargo run --example device-sim -- --server {url} --devices 3");
-    println!(
+    ));
+    lines.push(String::new());
+    lines.push(format!(
+        "  enrollment profile:  curl -o enroll.mobileconfig {url}/mdm/enroll"
+    ));
+    lines.push(format!("  simulated devices:   cargo run --example device-sim -- --server {url} --devices 3 --forever"));
+    lines.push(format!(
         "  list devices:        curl -H 'Authorization: Bearer {}' {url}/api/v1/devices",
         s.api_key
-    );
-    println!(
+    ));
+    lines.push(format!(
         "  queue a command:     curl -H 'Authorization: Bearer {}' {url}/api/v1/commands \\",
         s.api_key
+    ));
+    lines.push(
+        r#"                         -d '{"all":true,"request_type":"DeviceInformation","payload":{"Queries":["DeviceName","OSVersion"]}}'"#
+            .to_owned(),
     );
-    println!(
-        "                         -d '{{\"all\":true,\"request_type\":\"DeviceInformation\",\"payload\":{{\"Queries\":[\"DeviceName\",\"OSVersion\"]}}}}'"
-    );
-    println!(
+    lines.push(format!(
         "  read its results:    curl -H 'Authorization: Bearer {}' {url}/api/v1/commands/<command_uuid>",
         s.api_key
-    );
-    println!();
+    ));
+    lines.push(String::new());
     if s.push_on {
-        println!("  pushes: on, topic {}", s.topic);
+        lines.push(format!("  pushes: on, topic {}", s.topic));
     } else {
-        println!(
+        lines.push(
             "  pushes: off (no push certificate in config.json): devices see commands when they poll"
+                .to_owned(),
         );
     }
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = out.flush();
 }

@@ -68,10 +68,13 @@ fn start_server(bin: &Path) -> Result<Server, CliError> {
         .spawn()
         .map_err(|e| CliError::context(&format!("start {}", bin.display()), e))?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut reader = BufReader::new(stdout);
     let mut line = String::new();
-    BufReader::new(stdout)
+    reader
         .read_line(&mut line)
         .map_err(|e| CliError::context("read banner", e))?;
+    // Keep reading so the server never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let addr = line
         .split("http://")
         .nth(1)
@@ -81,7 +84,11 @@ fn start_server(bin: &Path) -> Result<Server, CliError> {
         .map_err(|e| CliError::context("config.json", e))?;
     let config: serde_json::Value =
         serde_json::from_slice(&config).map_err(|e| CliError::context("config.json", e))?;
-    let api_key = config["api_key"].as_str().ok_or("no api_key")?.to_owned();
+    let api_key = config
+        .get("api_key")
+        .and_then(|k| k.as_str())
+        .ok_or("no api_key")?
+        .to_owned();
     Ok(Server {
         child,
         url: format!("http://{addr}"),

@@ -5,7 +5,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::print_stdout,
-    clippy::panic
+    clippy::panic,
+    clippy::indexing_slicing
 )]
 
 use base64::Engine as _;

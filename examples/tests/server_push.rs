@@ -4,7 +4,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::print_stdout,
-    clippy::panic
+    clippy::panic,
+    clippy::indexing_slicing
 )]
 
 use mdm_examples::server::config::{DataDir, PushConfig};

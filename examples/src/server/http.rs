@@ -1,6 +1,6 @@
 //! The HTTP surface: axum routes for enrollment, SCEP, check-in and commands, and the
 //! JSON API. Handlers only move bytes; the logic is in [`Service`], the SCEP responder and
-//! [`api`](super::api).
+//! [`super::api`].
 
 use std::sync::Arc;
 
