@@ -136,11 +136,11 @@ proptest! {
             "payload": payload,
             "command_uuid": uuid,
         });
-        if let Ok(req) = serde_json::from_value::<EnqueueRequest>(request) {
-            if let Ok(cmd) = build_command(&req) {
-                // Whatever was accepted encodes.
-                prop_assert!(cmd.to_xml_bytes().is_ok());
-            }
+        if let Ok(req) = serde_json::from_value::<EnqueueRequest>(request)
+            && let Ok(cmd) = build_command(&req)
+        {
+            // Whatever was accepted encodes.
+            prop_assert!(cmd.to_xml_bytes().is_ok());
         }
     }
 }
