@@ -12,6 +12,7 @@
 )]
 
 use base64::Engine as _;
+use mdm_checkin::{CheckinMessage, Message};
 use mdm_examples::server::{Options, Running, start};
 use mdm_examples::sim::{CHECKIN_CONTENT_TYPE, CONNECT_CONTENT_TYPE, Device, SimConfig};
 use mdm_signing::Certificate;
@@ -201,39 +202,21 @@ async fn devices_enroll_run_commands_and_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(status, 400);
-    let tu_for_0 = devices[0].token_update_message().unwrap();
-    let tu_for_0 =
-        mdm_checkin::CheckinMessage::from_message(mdm_checkin::Message::TokenUpdate(tu_for_0))
+    // Nor a TokenUpdate for it, nor take over its enrollment with an Authenticate.
+    for message in [
+        Message::TokenUpdate(devices[0].token_update_message().unwrap()),
+        Message::Authenticate(devices[0].authenticate_message().unwrap()),
+    ] {
+        let body = CheckinMessage::from_message(message)
             .unwrap()
             .to_xml()
             .unwrap();
-    let (status, _) = devices[1]
-        .put_signed(
-            &http,
-            devices[0].checkin_url(),
-            CHECKIN_CONTENT_TYPE,
-            &tu_for_0,
-        )
-        .await
-        .unwrap();
-    assert_eq!(status, 400);
-    // Nor may it take over device 0's enrollment with an Authenticate of its own.
-    let auth_for_0 = mdm_checkin::CheckinMessage::from_message(mdm_checkin::Message::Authenticate(
-        devices[0].authenticate_message().unwrap(),
-    ))
-    .unwrap()
-    .to_xml()
-    .unwrap();
-    let (status, _) = devices[1]
-        .put_signed(
-            &http,
-            devices[0].checkin_url(),
-            CHECKIN_CONTENT_TYPE,
-            &auth_for_0,
-        )
-        .await
-        .unwrap();
-    assert_eq!(status, 400);
+        let (status, _) = devices[1]
+            .put_signed(&http, devices[0].checkin_url(), CHECKIN_CONTENT_TYPE, &body)
+            .await
+            .unwrap();
+        assert_eq!(status, 400);
+    }
     let pending = api.get(&format!("devices/{}", devices[0].udid())).await;
     assert_eq!(
         pending["identity_sha256"],

@@ -34,7 +34,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::http::AppState;
-use super::store::{Delivery, NewCommand, Store, StoreError};
+use super::store::{CommandRecord, Delivery, NewCommand, Store, StoreError};
 
 /// Most devices one API call may name.
 pub const MAX_DEVICES_PER_CALL: usize = 100_000;
@@ -96,14 +96,35 @@ async fn with_store<T: Send + 'static>(
     }
 }
 
-async fn devices(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
+/// Authorizes, runs a store read on the blocking pool and renders it as JSON; `None` is
+/// a 404 with `missing`.
+async fn read<T: Send + 'static>(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: impl FnOnce(&dyn Store) -> Result<Option<T>, StoreError> + Send + 'static,
+    render: impl FnOnce(T) -> serde_json::Value,
+    missing: &str,
+) -> Response {
+    if let Err(r) = authorize(state, headers) {
         return r;
     }
-    match with_store(&state, |s| s.devices()).await {
-        Ok(list) => Json(json!({ "devices": list })).into_response(),
+    match with_store(state, query).await {
+        Ok(Some(v)) => Json(render(v)).into_response(),
+        Ok(None) => fail(StatusCode::NOT_FOUND, missing),
         Err(r) => r,
     }
+}
+
+async fn devices(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let query = |s: &dyn Store| s.devices().map(Some);
+    read(
+        &state,
+        &headers,
+        query,
+        |list| json!({ "devices": list }),
+        "",
+    )
+    .await
 }
 
 async fn device(
@@ -111,14 +132,8 @@ async fn device(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
-    match with_store(&state, move |s| s.device(&id)).await {
-        Ok(Some(d)) => Json(d).into_response(),
-        Ok(None) => fail(StatusCode::NOT_FOUND, "no such device"),
-        Err(r) => r,
-    }
+    let query = move |s: &dyn Store| s.device(&id);
+    read(&state, &headers, query, |d| json!(d), "no such device").await
 }
 
 async fn device_commands(
@@ -126,16 +141,12 @@ async fn device_commands(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
-    match with_store(&state, move |s| s.device_commands(&id, LIST_LIMIT)).await {
-        Ok(list) => {
-            let list: Vec<_> = list.iter().map(delivery_json).collect();
-            Json(json!({ "commands": list })).into_response()
-        }
-        Err(r) => r,
-    }
+    let query = move |s: &dyn Store| s.device_commands(&id, LIST_LIMIT).map(Some);
+    let render = |list: Vec<Delivery>| {
+        let list: Vec<_> = list.iter().map(delivery_json).collect();
+        json!({ "commands": list })
+    };
+    read(&state, &headers, query, render, "").await
 }
 
 async fn device_checkins(
@@ -143,19 +154,15 @@ async fn device_checkins(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
-    match with_store(&state, move |s| s.checkins(&id, LIST_LIMIT)).await {
-        Ok(list) => {
-            let list: Vec<_> = list
-                .into_iter()
-                .map(|(message_type, at)| json!({ "message_type": message_type, "at": at }))
-                .collect();
-            Json(json!({ "checkins": list })).into_response()
-        }
-        Err(r) => r,
-    }
+    let query = move |s: &dyn Store| s.checkins(&id, LIST_LIMIT).map(Some);
+    let render = |list: Vec<(String, i64)>| {
+        let list: Vec<_> = list
+            .into_iter()
+            .map(|(message_type, at)| json!({ "message_type": message_type, "at": at }))
+            .collect();
+        json!({ "checkins": list })
+    };
+    read(&state, &headers, query, render, "").await
 }
 
 /// A delivery as JSON, with the device's answer decoded from its raw plist.
@@ -188,23 +195,17 @@ async fn command(
     headers: HeaderMap,
     Path(uuid): Path<String>,
 ) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
-    match with_store(&state, move |s| s.command(&uuid)).await {
-        Ok(Some(c)) => {
-            let results: Vec<_> = c.deliveries.iter().map(delivery_json).collect();
-            Json(json!({
-                "command_uuid": c.command_uuid,
-                "request_type": c.request_type,
-                "created_at": c.created_at,
-                "results": results,
-            }))
-            .into_response()
-        }
-        Ok(None) => fail(StatusCode::NOT_FOUND, "no such command"),
-        Err(r) => r,
-    }
+    let query = move |s: &dyn Store| s.command(&uuid);
+    let render = |c: CommandRecord| {
+        let results: Vec<_> = c.deliveries.iter().map(delivery_json).collect();
+        json!({
+            "command_uuid": c.command_uuid,
+            "request_type": c.request_type,
+            "created_at": c.created_at,
+            "results": results,
+        })
+    };
+    read(&state, &headers, query, render, "no such command").await
 }
 
 /// `POST /commands`: what to queue and for whom.
