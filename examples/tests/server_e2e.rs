@@ -344,6 +344,28 @@ async fn devices_enroll_run_commands_and_survive_a_restart() {
     let cmd = api.get(&format!("commands/{lock}")).await;
     assert_eq!(statuses(&cmd), ["Acknowledged"]);
 
+    // A queued command can be dropped before the device sees it.
+    let dropped = api
+        .enqueue(json!({"devices": [devices[1].udid()], "request_type": "RestartDevice"}))
+        .await;
+    let resp = api
+        .http
+        .delete(format!(
+            "{}/devices/{}/commands",
+            api.base,
+            devices[1].udid()
+        ))
+        .bearer_auth(&api.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let v: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    assert_eq!(v["removed"], 1);
+    assert!(devices[1].poll(&http).await.unwrap().answered.is_empty());
+    let cmd = api.get(&format!("commands/{dropped}")).await;
+    assert!(cmd["results"].as_array().unwrap().is_empty());
+
     // CheckOut ends the enrollment.
     devices[0].check_out(&http).await.unwrap();
     let d = api.get(&format!("devices/{}", devices[0].udid())).await;

@@ -6,6 +6,7 @@
 //! | `GET /devices` | every enrollment |
 //! | `GET /devices/{id}` | one enrollment |
 //! | `GET /devices/{id}/commands` | its last 100 commands and their state |
+//! | `DELETE /devices/{id}/commands` | drop its commands not yet answered (or deferred with `NotNow`) |
 //! | `GET /devices/{id}/checkins` | its last 100 check-ins |
 //! | `POST /commands` | queue a command (see [`EnqueueRequest`]) and push |
 //! | `GET /commands/{uuid}` | a command's state and answers on every device |
@@ -47,7 +48,10 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/devices", get(devices))
         .route("/devices/{id}", get(device))
-        .route("/devices/{id}/commands", get(device_commands))
+        .route(
+            "/devices/{id}/commands",
+            get(device_commands).delete(clear_queue),
+        )
         .route("/devices/{id}/checkins", get(device_checkins))
         .route("/commands", post(enqueue))
         .route("/commands/{uuid}", get(command))
@@ -147,6 +151,22 @@ async fn device_commands(
         json!({ "commands": list })
     };
     read(&state, &headers, query, render, "").await
+}
+
+async fn clear_queue(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let query = move |s: &dyn Store| {
+        if s.exists(&id)? {
+            s.clear_queue(&id).map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let render = |n: usize| json!({ "removed": n });
+    read(&state, &headers, query, render, "no such device").await
 }
 
 async fn device_checkins(

@@ -447,6 +447,16 @@ impl Store for SqliteStore {
         }))
     }
 
+    fn clear_queue(&self, enrollment_id: &str) -> Result<usize, StoreError> {
+        self.conn()?
+            .execute(
+                "DELETE FROM queue WHERE enrollment_id = ?1
+                   AND (status IS NULL OR status = 'NotNow')",
+                params![enrollment_id],
+            )
+            .map_err(err)
+    }
+
     fn record_report(&self, report: &CommandReport<'_>) -> Result<bool, StoreError> {
         let n = self
             .conn()?
@@ -662,6 +672,15 @@ mod tests {
         assert_eq!(rec.deliveries[0].deliveries, 2);
         assert_eq!(rec.deliveries[0].status.as_deref(), Some("Acknowledged"));
         assert!(!s.record_report(&report("nope", "Acknowledged")).unwrap());
+
+        // Clearing drops what is pending or deferred, and keeps answered commands.
+        s.enqueue(&ids, &cmd("C")).unwrap();
+        s.enqueue(&ids, &cmd("D")).unwrap();
+        s.next_command("UDID-1", false, 8).unwrap();
+        assert!(s.record_report(&report("C", "NotNow")).unwrap());
+        assert_eq!(s.clear_queue("UDID-1").unwrap(), 2);
+        assert!(s.next_command("UDID-1", false, 9).unwrap().is_none());
+        assert_eq!(s.device_commands("UDID-1", 10).unwrap().len(), 2);
     }
 
     #[test]

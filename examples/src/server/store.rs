@@ -290,6 +290,13 @@ pub trait Store: Send + Sync + 'static {
         at: i64,
     ) -> Result<Option<QueuedCommand>, StoreError>;
 
+    /// Drops the commands an enrollment has not answered (or answered `NotNow`); returns
+    /// how many. Answered commands and their results stay.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn clear_queue(&self, enrollment_id: &str) -> Result<usize, StoreError>;
+
     /// Records an answer; returns false when no such command was queued for the enrollment
     /// (nothing is stored then).
     ///
