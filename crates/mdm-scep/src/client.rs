@@ -50,7 +50,14 @@ impl Client {
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(http_err)?;
-        Ok(Client {
+        Ok(Client::with_http(url, http))
+    }
+
+    /// A client for `url` that sends through `http`: many SCEP clients (one per simulated
+    /// or managed device, say) then share one connection pool, and the caller's timeouts,
+    /// proxy and TLS settings apply.
+    pub fn with_http(url: &str, http: reqwest::Client) -> Self {
+        Client {
             http,
             url: url.to_owned(),
             policy: AlgorithmPolicy::default(),
@@ -58,7 +65,7 @@ impl Client {
             poll_interval: Duration::from_secs(10),
             poll_deadline: Duration::from_secs(300),
             force_get: false,
-        })
+        }
     }
 
     /// Sets the algorithm policy. Default: [`AlgorithmPolicy::default`] (no single DES).

@@ -118,7 +118,8 @@ impl Device {
         };
 
         let started = Instant::now();
-        let (identity, ca_certificates) = scep_enroll(server, &enrollment, &facts, key).await?;
+        let (identity, ca_certificates) =
+            scep_enroll(http, server, &enrollment, &facts, key).await?;
         timings.scep = started.elapsed();
 
         let mut state = DeviceState::new(facts, cfg.not_now_every);
@@ -527,6 +528,7 @@ pub async fn generate_key(choice: KeyChoice, keysize: Option<i64>) -> Result<Pri
 
 /// Enrolls with the SCEP payload's URL, challenge and subject.
 async fn scep_enroll(
+    http: &reqwest::Client,
     server: &str,
     enrollment: &EnrollmentProfile,
     facts: &DeviceFacts,
@@ -562,7 +564,9 @@ async fn scep_enroll(
         csr.challenge_password(challenge);
     }
     let csr = csr.build(&key)?;
-    let mut client = mdm_scep::client::Client::new(&join_url(server, &content.url))?;
+    // Through the simulator's HTTP client: one connection pool for every device.
+    let mut client =
+        mdm_scep::client::Client::with_http(&join_url(server, &content.url), http.clone());
     client.polling(Duration::from_secs(1), Duration::from_secs(60));
     if let Some(fp) = &content.ca_fingerprint {
         let fp: &[u8] = fp.as_ref();
