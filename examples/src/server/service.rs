@@ -170,9 +170,12 @@ impl Service {
             Ok(r) => r,
             Err(r) => return r,
         };
-        if let Err(e) = self
-            .store
-            .log_checkin(&id, message_type.as_str(), msg.raw(), at)
+        // Only what was accepted goes into the log (a declined UserAuthenticate names a
+        // user channel that does not exist); tracing above records every attempt.
+        if reply.status < 300
+            && let Err(e) = self
+                .store
+                .log_checkin(&id, message_type.as_str(), msg.raw(), at)
         {
             return store_failed(e);
         }
