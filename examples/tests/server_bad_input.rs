@@ -191,7 +191,15 @@ async fn api_refuses_bad_requests() {
     }
     let resp = post(b"{not json".to_vec()).await.unwrap();
     assert_eq!(resp.status().as_u16(), 400);
-    let resp = post(vec![b' '; 2 * 1024 * 1024]).await.unwrap();
+    // Over the limit, on a connection of its own: the server answers 413 without reading
+    // the rest of the body and then closes that connection.
+    let resp = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(&s.api_key)
+        .body(vec![b' '; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 413);
 
     // A valid command for unknown devices is accepted and queued nowhere.
@@ -204,6 +212,14 @@ async fn api_refuses_bad_requests() {
     let v: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     assert_eq!(v["queued"], 0);
     assert_eq!(v["push"], "off: no push certificate configured");
+
+    // The same CommandUUID twice: 409.
+    let again = json!({"devices": ["nobody"], "request_type": "DeviceLock",
+                       "command_uuid": "6F1E8A52-0000-4000-8000-000000000001"});
+    let resp = post(serde_json::to_vec(&again).unwrap()).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    let resp = post(serde_json::to_vec(&again).unwrap()).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 409);
 
     // Pushing with pushes off: 409.
     let resp = client
@@ -265,14 +281,14 @@ async fn scep_endpoint_refuses_bad_requests() {
             .as_u16(),
         400
     );
-    assert_eq!(
-        post(vec![0x30; mdm_scep::http::MAX_REQUEST_BYTES + 1])
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        413
-    );
+    // Over the limit, on a connection of its own (closed after the 413).
+    let resp = reqwest::Client::new()
+        .post(format!("{url}?operation=PKIOperation"))
+        .body(vec![0x30; mdm_scep::http::MAX_REQUEST_BYTES + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 413);
     // The good operations still answer.
     let caps = get("operation=GetCACaps").await.unwrap();
     assert_eq!(caps.status().as_u16(), 200);

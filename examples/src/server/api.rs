@@ -385,17 +385,21 @@ async fn enqueue(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
     };
     let (all, named) = (req.all, req.devices.clone());
     let queued = with_store(&state, move |s| {
+        if s.request_type(&new.command_uuid)?.is_some() {
+            return Ok(None);
+        }
         let ids = if all {
             s.devices()?.into_iter().map(|d| d.id).collect()
         } else {
             named
         };
         let n = s.enqueue(&ids, &new)?;
-        Ok((n, ids))
+        Ok(Some((n, ids)))
     })
     .await;
     let (queued, ids) = match queued {
-        Ok(q) => q,
+        Ok(Some(q)) => q,
+        Ok(None) => return fail(StatusCode::CONFLICT, "command_uuid already used"),
         Err(r) => return r,
     };
     let pushes = if req.push && state.pusher.is_on() {

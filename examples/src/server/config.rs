@@ -79,28 +79,27 @@ pub struct DataDir {
     pub created: bool,
 }
 
-/// A random lower-case hex string of `bytes` random bytes.
-pub fn random_hex(bytes: usize) -> String {
-    let mut out = String::with_capacity(bytes * 2);
-    let mut left = bytes;
-    while left > 0 {
-        let chunk = uuid::Uuid::new_v4();
-        for b in chunk.as_bytes().iter().take(left.min(16)) {
-            out.push_str(&format!("{b:02x}"));
-        }
-        left = left.saturating_sub(16);
-    }
-    out
+/// `bytes` random bytes from OpenSSL's CSPRNG, as lower-case hex.
+///
+/// # Errors
+/// When OpenSSL cannot produce random bytes.
+pub fn random_hex(bytes: usize) -> Result<String, String> {
+    let mut buf = vec![0u8; bytes];
+    mdm_signing::openssl::rand::rand_bytes(&mut buf).map_err(|e| format!("random: {e}"))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 impl Config {
     /// A fresh configuration with random secrets.
-    pub fn generate() -> Self {
-        Config {
+    ///
+    /// # Errors
+    /// When no random bytes can be had.
+    pub fn generate() -> Result<Self, String> {
+        Ok(Config {
             listen: "127.0.0.1:9440".into(),
             public_url: None,
-            api_key: random_hex(24),
-            scep_challenge: random_hex(16),
+            api_key: random_hex(24)?,
+            scep_challenge: random_hex(16)?,
             scep_allow_des: false,
             topic: format!(
                 "com.apple.mgmt.External.{}",
@@ -112,7 +111,7 @@ impl Config {
             max_body_bytes: mdm_plist::Limits::default().max_bytes,
             trusted_proxy_header: None,
             push: None,
-        }
+        })
     }
 }
 
@@ -152,7 +151,7 @@ impl DataDir {
             serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", config_path.display()))?
         } else {
             created = true;
-            let config = Config::generate();
+            let config = Config::generate()?;
             let text = serde_json::to_vec_pretty(&config).map_err(|e| e.to_string())?;
             write_private(&config_path, &text)?;
             config

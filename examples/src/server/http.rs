@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -123,7 +123,6 @@ async fn scep(
     State(state): State<Arc<AppState>>,
     method: Method,
     uri: Uri,
-    RawQuery(_query): RawQuery,
     body: Bytes,
 ) -> Response {
     let responder = state.scep.clone();
