@@ -353,20 +353,33 @@ pub fn build_command(req: &EnqueueRequest) -> Result<AnyCommand, String> {
     Ok(command)
 }
 
-async fn enqueue(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
-    let req: EnqueueRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, format!("request: {e}")),
-    };
-    if req.devices.len() > MAX_DEVICES_PER_CALL {
-        return fail(
+/// Authorizes and reads a JSON request body that names at most
+/// [`MAX_DEVICES_PER_CALL`] devices.
+fn json_request<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    devices: impl Fn(&T) -> usize,
+) -> Result<T, Response> {
+    authorize(state, headers)?;
+    let req: T = serde_json::from_slice(body)
+        .map_err(|e| fail(StatusCode::BAD_REQUEST, format!("request: {e}")))?;
+    if devices(&req) > MAX_DEVICES_PER_CALL {
+        return Err(fail(
             StatusCode::BAD_REQUEST,
             format!("at most {MAX_DEVICES_PER_CALL} devices per call"),
-        );
+        ));
     }
+    Ok(req)
+}
+
+async fn enqueue(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let req = match json_request(&state, &headers, &body, |r: &EnqueueRequest| {
+        r.devices.len()
+    }) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
     if req.devices.is_empty() && !req.all {
         return fail(StatusCode::BAD_REQUEST, "name devices, or set all: true");
     }
@@ -432,19 +445,10 @@ struct PushRequest {
 }
 
 async fn push(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
-    let req: PushRequest = match serde_json::from_slice(&body) {
+    let req = match json_request(&state, &headers, &body, |r: &PushRequest| r.devices.len()) {
         Ok(r) => r,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, format!("request: {e}")),
+        Err(r) => return r,
     };
-    if req.devices.len() > MAX_DEVICES_PER_CALL {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            format!("at most {MAX_DEVICES_PER_CALL} devices per call"),
-        );
-    }
     if !state.pusher.is_on() {
         return fail(
             StatusCode::CONFLICT,
