@@ -18,11 +18,13 @@
 
 mod checkin;
 mod commands;
+mod dep;
 mod inspect;
 mod profile;
 mod profile_inspect;
 mod push;
 mod scep;
+mod vpp;
 
 use mdm_examples::{Args, CliError};
 
@@ -39,6 +41,8 @@ fn run(mut argv: Vec<String>) -> Result<(), CliError> {
         "profile" => profile::run(args),
         "push" => push::run(args),
         "scep" => scep::run(args),
+        "dep" => dep::run(args),
+        "vpp" => vpp::run(args),
         "-h" | "--help" | "help" => Err(USAGE.into()),
         other => Err(CliError(format!("unknown verb {other:?}; {USAGE}"))),
     }
