@@ -1,0 +1,2 @@
+//! Placeholder until the sync benchmark lands.
+fn main() {}
