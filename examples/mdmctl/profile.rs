@@ -37,7 +37,7 @@ fn sign(mut args: Args) -> Result<(), CliError> {
     let (input, output) = in_out(&mut args)?;
     args.finish()?;
     let mut signer = Signer::new(identity).map_err(|e| CliError::context("signer", e))?;
-    signer.detached(detached);
+    signer = signer.detached(detached);
     let signed = signer
         .sign(&read_input(&input)?)
         .map_err(|e| CliError::context("sign", e))?;
@@ -64,15 +64,15 @@ fn verify(mut args: Args) -> Result<(), CliError> {
             .or_else(|_| read_input(ca).and_then(|b| der_cert(&b).map(|c| vec![c])))
             .map_err(|e| CliError::context(ca, e))?
         {
-            policy.add_anchor(cert);
+            policy = policy.add_anchor(cert);
         }
     }
-    policy.use_system_roots(system_roots);
-    policy.check_purpose(!any_purpose);
+    policy = policy.use_system_roots(system_roots);
+    policy = policy.check_purpose(!any_purpose);
     if let Some(at) = at {
         let t = chrono::DateTime::parse_from_rfc3339(&at)
             .map_err(|e| CliError::context("--at (RFC 3339 time)", e))?;
-        policy.at_time(t.with_timezone(&chrono::Utc));
+        policy = policy.at_time(t.with_timezone(&chrono::Utc));
     }
     let signed = read_input(&input)?;
     let verified = mdm_signing::verify(&signed, &policy).map_err(|e| {

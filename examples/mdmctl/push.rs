@@ -67,7 +67,7 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
 
     let topic = identity.topic().clone();
     let mut builder = Client::builder(identity);
-    builder
+    builder = builder
         .endpoint(endpoint)
         .alternate_port(alternate_port)
         .concurrency(concurrency)
@@ -79,7 +79,7 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
             ..RetryPolicy::default()
         });
     if let Some(ca) = &ca {
-        builder.root_certificates_pem(ca);
+        builder = builder.root_certificates_pem(ca);
     }
     let client = builder
         .build()
@@ -108,12 +108,12 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
             Ok(d) => {
                 ok += 1;
                 serde_json::json!({
-                    "token": o.push.token.as_hex(),
+                    "token": o.push.token.to_hex(),
                     "ok": true,
                     "apns_id": d.apns_id.map(|id| id.to_string()),
                 })
             }
-            Err(e) => failure_json(o.push.token.as_hex(), e),
+            Err(e) => failure_json(&o.push.token.to_hex(), e),
         };
         writeln!(out, "{line}").map_err(|e| CliError::context("stdout", e))?;
     }

@@ -77,18 +77,18 @@ fn enroll(mut args: Args) -> Result<(), CliError> {
     };
     let mut b = CsrBuilder::new(&cn);
     if let Some(c) = &challenge {
-        b.challenge_password(c);
+        b = b.challenge_password(c);
     }
     let csr = b.build(&key).map_err(|e| CliError::context("csr", e))?;
     let mut client = Client::new(&url).map_err(|e| CliError::context("client", e))?;
     let mut policy = AlgorithmPolicy::default();
     policy.allow_des = allow_des;
-    client
+    client = client
         .policy(policy)
         .force_get(force_get)
         .polling(poll, deadline);
     if let Some(hex) = pin {
-        client.pin_sha256(decode_hex(&hex).ok_or("--pin must be 64 hex digits")?);
+        client = client.pin_sha256(decode_hex(&hex).ok_or("--pin must be 64 hex digits")?);
     }
     let rt = runtime()?;
     let issued = rt

@@ -35,7 +35,7 @@ async fn server() -> (tempfile::TempDir, Running) {
 
 fn sign_header(identity: &Identity, body: &[u8]) -> String {
     let mut signer = Signer::new(identity.clone()).unwrap();
-    signer.detached(true);
+    signer = signer.detached(true);
     base64::engine::general_purpose::STANDARD.encode(signer.sign(body).unwrap())
 }
 

@@ -73,51 +73,59 @@ pub struct ClientBuilder {
 
 impl ClientBuilder {
     /// Pushes to `endpoint` (default [`Endpoint::Production`]).
-    pub fn endpoint(&mut self, endpoint: Endpoint) -> &mut Self {
+    #[must_use]
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
         self.endpoint = endpoint;
         self
     }
 
     /// Uses port 2197 instead of 443 for Apple's endpoints (default off).
-    pub fn alternate_port(&mut self, on: bool) -> &mut Self {
+    #[must_use]
+    pub fn alternate_port(mut self, on: bool) -> Self {
         self.alternate_port = on;
         self
     }
 
     /// Trusts these root certificates (PEM, one or more) *instead of* the platform's.
     /// Default: none, so the platform's roots are used.
-    pub fn root_certificates_pem(&mut self, pem: &[u8]) -> &mut Self {
+    #[must_use]
+    pub fn root_certificates_pem(mut self, pem: &[u8]) -> Self {
         self.roots.push(pem.to_vec());
         self
     }
 
     /// Gives up on one attempt after this long (default 30 s).
-    pub fn timeout(&mut self, timeout: Duration) -> &mut Self {
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Gives up connecting after this long (default 10 s).
-    pub fn connect_timeout(&mut self, timeout: Duration) -> &mut Self {
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
     /// How retryable failures are retried (default [`RetryPolicy::default`]).
-    pub fn retry(&mut self, retry: RetryPolicy) -> &mut Self {
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
     /// Most pushes [`Client::push_many`] keeps in flight (default 500; at least 1). The
     /// server's `SETTINGS_MAX_CONCURRENT_STREAMS` still applies per connection.
-    pub fn concurrency(&mut self, n: usize) -> &mut Self {
+    #[must_use]
+    pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
         self
     }
 
     /// HTTP/2 connections to spread pushes over (default 1; at least 1).
-    pub fn connections(&mut self, n: usize) -> &mut Self {
+    #[must_use]
+    pub fn connections(mut self, n: usize) -> Self {
         self.connections = n.max(1);
         self
     }

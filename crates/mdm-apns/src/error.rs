@@ -11,28 +11,14 @@ use crate::response::Rejection;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A device token that is not an even number of hex digits of an accepted length.
-    #[error("invalid device token: {0}")]
-    InvalidDeviceToken(String),
-    /// A push magic string that is empty, too long or holds control characters.
-    #[error("invalid push magic: {0}")]
-    InvalidPushMagic(String),
-    /// A topic that is empty, too long or holds characters outside `[A-Za-z0-9._-]`.
-    #[error("invalid topic: {0}")]
-    InvalidTopic(String),
-    /// The certificate, key or PKCS#12 file could not be read.
-    #[error("invalid push identity: {0}")]
-    Identity(String),
-    /// The PKCS#12 file uses an encryption OpenSSL 3 only reads with its legacy provider
-    /// (RC2 or 3DES with SHA-1, as older Keychain Access and `openssl pkcs12` exports do).
-    #[error(
-        "the PKCS#12 file uses legacy encryption (RC2/3DES); re-export it with AES, e.g. \
-         `openssl pkcs12 -legacy -in old.p12 -nodes | openssl pkcs12 -export -out new.p12`"
-    )]
-    LegacyPkcs12,
-    /// The PKCS#12 password is wrong (or the file's integrity check failed).
-    #[error("the PKCS#12 password is wrong or the file is damaged")]
-    Pkcs12Password,
+    /// A device token, push magic or topic that is not valid (the inner error says which
+    /// and why).
+    #[error(transparent)]
+    InvalidId(#[from] mdm_types::Error),
+    /// The certificate, key or PKCS#12 file could not be read, or the key is not the
+    /// certificate's (the inner error says which: a wrong password, a damaged file ...).
+    #[error("cannot load the push identity: {0}")]
+    Identity(#[from] mdm_signing::Error),
     /// The push certificate has no UID attribute holding an MDM topic.
     #[error("the push certificate has no MDM topic in its UID attribute")]
     NoTopicInCertificate,

@@ -38,18 +38,25 @@
 mod client;
 mod error;
 mod identity;
-mod ids;
 mod push;
 mod response;
 mod retry;
 
+/// Types that appear in this crate's public signatures.
+pub use bytes::Bytes;
+pub use chrono::{DateTime, Utc};
 #[cfg(feature = "client")]
 pub use client::{Client, ClientBuilder, DEVELOPMENT_URL, Endpoint, PRODUCTION_URL, PushOutcome};
 pub use error::Error;
+pub use http;
 pub use identity::PushIdentity;
-pub use ids::{
-    DeviceToken, MAX_PUSH_MAGIC_BYTES, MAX_TOKEN_BYTES, MAX_TOPIC_BYTES, MDM_TOPIC_PREFIX,
-    MIN_TOKEN_BYTES, PushMagic, Topic,
+/// The identity loader shared with profile signing and SCEP.
+pub use mdm_signing::Identity;
+/// The push details a device reports in `TokenUpdate`, shared with `mdm-checkin` through
+/// `mdm-types`: a decoded `TokenUpdate`'s fields go straight into [`Push::new`].
+pub use mdm_types::{
+    DeviceToken, MAX_DEVICE_TOKEN_LEN, MAX_PUSH_MAGIC_LEN, MAX_TOPIC_LEN, MDM_TOPIC_PREFIX,
+    PushMagic, Topic,
 };
 pub use push::{Priority, Push, build_request};
 pub use response::{
@@ -57,3 +64,4 @@ pub use response::{
     parse_response_body, parse_response_parts,
 };
 pub use retry::RetryPolicy;
+pub use uuid::Uuid;

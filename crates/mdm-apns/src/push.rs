@@ -6,7 +6,7 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{Method, Request};
 use uuid::Uuid;
 
-use crate::ids::{DeviceToken, PushMagic, Topic};
+use crate::{DeviceToken, PushMagic, Topic};
 
 const APNS_TOPIC: HeaderName = HeaderName::from_static("apns-topic");
 const APNS_PUSH_TYPE: HeaderName = HeaderName::from_static("apns-push-type");
@@ -100,7 +100,7 @@ impl Push {
 
     /// The request path, `/3/device/<hex token>`.
     pub fn path(&self) -> String {
-        format!("/3/device/{}", self.token.as_hex())
+        format!("/3/device/{}", self.token.to_hex())
     }
 
     /// The JSON body, `{"mdm":"<push magic>"}`.
@@ -137,7 +137,7 @@ pub fn build_request(push: &Push) -> http::Request<Bytes> {
     headers.reserve(8);
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-    // A `Topic` holds only `[A-Za-z0-9._-]`, always a valid header value.
+    // A `Topic` holds only printable ASCII without spaces, always a valid header value.
     if let Ok(topic) = HeaderValue::from_str(push.topic.as_str()) {
         headers.insert(APNS_TOPIC, topic);
     }
@@ -291,7 +291,7 @@ mod tests {
             topic in "[A-Za-z0-9._-]{1,80}",
         ) {
             let p = Push::new(
-                DeviceToken::from_bytes(&token).unwrap(),
+                DeviceToken::new(token.clone()).unwrap(),
                 PushMagic::new(magic.clone()).unwrap(),
                 Topic::new(topic.clone()).unwrap(),
             );

@@ -65,7 +65,7 @@ struct State {
 
 impl State {
     fn attempts(&self, push: &Push) -> usize {
-        let key = format!("/3/device/{}", push.token.as_hex());
+        let key = format!("/3/device/{}", push.token.to_hex());
         self.attempts
             .lock()
             .unwrap()
@@ -283,7 +283,7 @@ fn push(scenario: Scenario, n: u64) -> Push {
     token[0] = scenario as u8;
     token[8..16].copy_from_slice(&n.to_be_bytes());
     Push::new(
-        DeviceToken::from_bytes(&token).unwrap(),
+        DeviceToken::new(token.clone()).unwrap(),
         PushMagic::new(format!("magic-{n}")).unwrap(),
         Topic::new(TOPIC).unwrap(),
     )

@@ -72,7 +72,7 @@ fn key_must_match() {
     let other = rsa_key().private_key_to_pem_pkcs8().unwrap();
     let err = PushIdentity::from_pem(&pki.client_pem(), &other).unwrap_err();
     assert!(
-        matches!(err, Error::Identity(ref m) if m.contains("matches none")),
+        matches!(err, Error::Identity(mdm_signing::Error::KeyMismatch)),
         "{err}"
     );
 }
@@ -89,16 +89,16 @@ fn garbage_and_encrypted_keys() {
         Err(Error::Identity(_))
     ));
     let err = PushIdentity::from_pem(&pki.client_pem(), &pki.client_pem()).unwrap_err();
-    assert_eq!(err, Error::Identity("no PEM private key found".into()));
+    assert!(
+        err.to_string().contains("no PEM private key found"),
+        "{err}"
+    );
     let encrypted = pki
         .client_key
         .private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_128_cbc(), b"pw")
         .unwrap();
     let err = PushIdentity::from_pem(&pki.client_pem(), &encrypted).unwrap_err();
-    assert!(
-        matches!(err, Error::Identity(ref m) if m.contains("encrypted")),
-        "{err}"
-    );
+    assert!(err.to_string().contains("the key is encrypted"), "{err}");
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn pkcs12_modern() {
     assert_eq!(id.topic().as_str(), TOPIC);
     assert_eq!(
         PushIdentity::from_pkcs12(&p12, "wrong").unwrap_err(),
-        Error::Pkcs12Password
+        Error::Identity(mdm_signing::Error::Pkcs12Password)
     );
     assert!(matches!(
         PushIdentity::from_pkcs12(b"not der", "secret"),
@@ -128,18 +128,26 @@ fn pkcs12_modern() {
 }
 
 /// `tests/data/legacy-rc2.p12` was made with `openssl pkcs12 -export -legacy` (RC2-40 for
-/// the certificate bag, 3DES for the key); see `tests/data/README.md`.
+/// the certificate bag, 3DES for the key), as Keychain Access exports push certificates;
+/// see `tests/data/README.md`. It loads through the one identity loader of `mdm-signing`,
+/// which enables OpenSSL's legacy provider on first need.
 #[test]
-fn pkcs12_legacy_is_a_clear_error() {
+fn pkcs12_legacy_loads() {
     let der = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/legacy-rc2.p12"
     ))
     .unwrap();
     match PushIdentity::from_pkcs12(&der, "legacy") {
-        Err(Error::LegacyPkcs12) => {}
-        // An OpenSSL built or configured with the legacy provider reads the file.
         Ok(id) => assert_eq!(id.topic().as_str(), TOPIC),
-        Err(other) => panic!("expected LegacyPkcs12, got {other}"),
+        // Only an OpenSSL installed without its legacy provider module ends here.
+        Err(Error::Identity(mdm_signing::Error::LegacyPkcs12)) => {
+            assert!(
+                std::env::var_os("MDM_REQUIRE_PEERS").is_none(),
+                "the OpenSSL legacy provider is missing"
+            );
+            println!("skipped: the OpenSSL legacy provider is not installed");
+        }
+        Err(other) => panic!("legacy .p12 did not load: {other}"),
     }
 }

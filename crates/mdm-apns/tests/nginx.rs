@@ -32,7 +32,7 @@ fn pushes(identity: &PushIdentity, n: usize) -> Vec<Push> {
             token[..8].copy_from_slice(&(i as u64).to_be_bytes());
             token[31] = 0xa5;
             Push::new(
-                mdm_apns::DeviceToken::from_bytes(&token).unwrap(),
+                mdm_apns::DeviceToken::new(token.clone()).unwrap(),
                 PushMagic::new(format!("magic-{i}-{}", Uuid::new_v4())).unwrap(),
                 identity.topic().clone(),
             )
@@ -91,7 +91,7 @@ async fn pushes_arrive_with_exact_headers_over_one_connection() {
             .unwrap_or_else(|| panic!("no log line for {id}"));
         assert_eq!(line["method"], "POST");
         assert_eq!(line["protocol"], "HTTP/2.0");
-        assert_eq!(line["uri"], format!("/3/device/{}", p.token.as_hex()));
+        assert_eq!(line["uri"], format!("/3/device/{}", p.token.to_hex()));
         assert_eq!(line["topic"], TOPIC);
         assert_eq!(line["push_type"], "mdm");
         assert_eq!(line["priority"], "10");

@@ -18,7 +18,7 @@
 use std::fmt;
 
 use crate::Error;
-use crate::ids::{EnrollmentId, Udid};
+use mdm_types::{EnrollmentId, Udid};
 
 /// The `UserID` every Shared iPad user channel sends; the user is then told apart by
 /// `UserShortName` (the Managed Apple Account).

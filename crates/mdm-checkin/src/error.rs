@@ -16,13 +16,8 @@ pub enum Error {
     #[error("check-in message has no MessageType key")]
     MissingMessageType,
     /// An identifier failed validation when it was built.
-    #[error("invalid {kind}: {reason}")]
-    InvalidId {
-        /// Which identifier (`UDID`, `Topic`, ...).
-        kind: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
+    #[error(transparent)]
+    InvalidId(#[from] mdm_types::Error),
     /// The message carries neither a `UDID` nor an `EnrollmentID`, or names a Shared iPad
     /// user without a `UserShortName`, so no enrollment can be identified.
     #[error("message does not identify an enrollment: {reason}")]
@@ -53,7 +48,7 @@ impl Error {
         match self {
             Error::Plist(mdm_plist::Error::Encode { .. }) => false,
             Error::Plist(_) | Error::MissingMessageType | Error::NoEnrollment { .. } => true,
-            Error::InvalidId { .. } => false,
+            Error::InvalidId(_) => false,
         }
     }
 }

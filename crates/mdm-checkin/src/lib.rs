@@ -47,23 +47,18 @@
 
 mod enrollment;
 mod error;
-mod ids;
 mod messages;
 mod responses;
 
 use memchr::memmem;
 use serde::Deserialize;
 
-use mdm_plist::{Dictionary, Limits, Value};
+use mdm_plist::Limits;
 
 pub use crate::enrollment::{
     Channel, Enrollment, EnrollmentType, ResolvedEnrollment, SHARED_IPAD_USER_ID, enrollment_id,
 };
 pub use crate::error::Error;
-pub use crate::ids::{
-    DeviceToken, EnrollmentId, MAX_DEVICE_TOKEN_LEN, MAX_ENROLLMENT_ID_LEN, MAX_PUSH_MAGIC_LEN,
-    MAX_TOPIC_LEN, MAX_UDID_LEN, PushMagic, Topic, Udid,
-};
 pub use crate::messages::{
     Authenticate, CheckOut, DeclarativeManagement, Endpoint, GetBootstrapToken, GetToken,
     MessageType, SetBootstrapToken, TokenParameters, TokenServiceType, TokenUpdate,
@@ -72,6 +67,14 @@ pub use crate::messages::{
 pub use crate::responses::{
     BootstrapTokenResponse, DeclarativeManagementResponse, GetTokenResponse,
     UserAuthenticateResponse,
+};
+/// The plist value types that appear in this crate's public fields.
+pub use mdm_plist::{Data, Date, Dictionary, Value};
+/// The shared identifiers, re-exported from `mdm-types` so a `TokenUpdate`'s token, push
+/// magic and topic go straight into an APNs push.
+pub use mdm_types::{
+    DeviceToken, EnrollmentId, MAX_DEVICE_TOKEN_LEN, MAX_ENROLLMENT_ID_LEN, MAX_PUSH_MAGIC_LEN,
+    MAX_TOPIC_LEN, MAX_UDID_LEN, PushMagic, Topic, Udid,
 };
 
 /// A check-in message, one variant per `MessageType`.

@@ -12,9 +12,9 @@
 //! it.
 
 use mdm_plist::{Data, Dictionary};
+use mdm_types::{DeviceToken, EnrollmentId, PushMagic, Topic, Udid};
 
 use crate::enrollment::Enrollment;
-use crate::ids::{DeviceToken, EnrollmentId, PushMagic, Topic, Udid};
 
 mdm_plist::open_enum! {
     /// The `MessageType` of a check-in message.

@@ -78,7 +78,7 @@ fn golden_values_are_typed() {
     );
     assert_eq!(t.awaiting_configuration, Some(false));
     assert!(t.unlock_token.is_some());
-    assert!(t.topic.is_apple_mdm());
+    assert!(t.topic.is_mdm());
     assert!(t.extra.is_empty());
 
     let (_, msg) = load("tokenupdate-extra-keys.plist");

@@ -112,9 +112,6 @@ pub(crate) mod oids {
     pub(crate) const DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
     /// id-signedData, 1.2.840.113549.1.7.2
     pub(crate) const SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
-    /// id-envelopedData, 1.2.840.113549.1.7.3
-    pub(crate) const ENVELOPED_DATA: &[u8] =
-        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03];
     /// id-contentType, 1.2.840.113549.1.9.3
     pub(crate) const CONTENT_TYPE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03];
     /// id-messageDigest, 1.2.840.113549.1.9.4
@@ -148,14 +145,6 @@ pub(crate) mod oids {
     pub(crate) const SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
     /// id-sha512, 2.16.840.1.101.3.4.2.3
     pub(crate) const SHA512: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03];
-    /// desCBC, 1.3.14.3.2.7
-    pub(crate) const DES_CBC: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x07];
-    /// des-ede3-cbc, 1.2.840.113549.3.7
-    pub(crate) const DES_EDE3_CBC: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x03, 0x07];
-    /// aes128-CBC, 2.16.840.1.101.3.4.1.2
-    pub(crate) const AES128_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x02];
-    /// aes256-CBC, 2.16.840.1.101.3.4.1.42
-    pub(crate) const AES256_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a];
 
     /// The SCEP attribute arc 2.16.840.1.113733.1.9 (RFC 8894, section 3.2.1).
     const SCEP_ARC: [u8; 9] = [0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x45, 0x01, 0x09];
@@ -216,7 +205,7 @@ mod tests {
     #[test]
     fn oid_texts() {
         assert_eq!(oid_text(oids::MESSAGE_TYPE), "2.16.840.1.113733.1.9.2");
-        assert_eq!(oid_text(oids::AES256_CBC), "2.16.840.1.101.3.4.1.42");
+        assert_eq!(oid_text(oids::SHA256), "2.16.840.1.101.3.4.2.1");
         assert_eq!(oid_text(oids::SHA1), "1.3.14.3.2.26");
     }
 }

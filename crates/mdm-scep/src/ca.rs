@@ -353,7 +353,7 @@ pub fn next_ca_certificates(
     current_ca: &Certificate,
 ) -> Result<Vec<Certificate>, Error> {
     let mut policy = mdm_signing::TrustPolicy::with_anchors([current_ca.clone()]);
-    policy.check_purpose(false);
+    policy = policy.check_purpose(false);
     let verified = mdm_signing::verify(body, &policy)?;
     certificates_from_degenerate(verified.content())
 }

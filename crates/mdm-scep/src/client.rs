@@ -69,27 +69,31 @@ impl Client {
     }
 
     /// Sets the algorithm policy. Default: [`AlgorithmPolicy::default`] (no single DES).
-    pub fn policy(&mut self, policy: AlgorithmPolicy) -> &mut Self {
+    #[must_use]
+    pub fn policy(mut self, policy: AlgorithmPolicy) -> Self {
         self.policy = policy;
         self
     }
 
     /// Pins the CA certificate's SHA-256 fingerprint (32 octets). Default: no pin.
-    pub fn pin_sha256(&mut self, fingerprint: Vec<u8>) -> &mut Self {
+    #[must_use]
+    pub fn pin_sha256(mut self, fingerprint: Vec<u8>) -> Self {
         self.pin = Some(fingerprint);
         self
     }
 
     /// Sets the CertPoll interval and the overall deadline for a PENDING enrollment.
     /// Default: every 10 s for up to 300 s.
-    pub fn polling(&mut self, interval: Duration, deadline: Duration) -> &mut Self {
+    #[must_use]
+    pub fn polling(mut self, interval: Duration, deadline: Duration) -> Self {
         self.poll_interval = interval;
         self.poll_deadline = deadline;
         self
     }
 
     /// Uses GET for PKIOperation even when the server allows POST. Default: false.
-    pub fn force_get(&mut self, on: bool) -> &mut Self {
+    #[must_use]
+    pub fn force_get(mut self, on: bool) -> Self {
         self.force_get = on;
         self
     }

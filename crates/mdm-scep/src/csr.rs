@@ -74,63 +74,73 @@ impl CsrBuilder {
     }
 
     /// Adds an organization (`O`). Default: none.
-    pub fn organization(&mut self, o: &str) -> &mut Self {
+    #[must_use]
+    pub fn organization(mut self, o: &str) -> Self {
         self.subject
             .insert(0, (Nid::ORGANIZATIONNAME, o.to_owned()));
         self
     }
 
     /// Adds an organizational unit (`OU`). Default: none.
-    pub fn organizational_unit(&mut self, ou: &str) -> &mut Self {
+    #[must_use]
+    pub fn organizational_unit(mut self, ou: &str) -> Self {
         self.subject
             .insert(0, (Nid::ORGANIZATIONALUNITNAME, ou.to_owned()));
         self
     }
 
     /// Adds a country (`C`, two letters). Default: none.
-    pub fn country(&mut self, c: &str) -> &mut Self {
+    #[must_use]
+    pub fn country(mut self, c: &str) -> Self {
         self.subject.insert(0, (Nid::COUNTRYNAME, c.to_owned()));
         self
     }
 
     /// Adds a DNS subject alternative name. Default: none.
-    pub fn dns_name(&mut self, name: &str) -> &mut Self {
+    #[must_use]
+    pub fn dns_name(mut self, name: &str) -> Self {
         self.dns_names.push(name.to_owned());
         self
     }
 
     /// Adds an email (rfc822Name) subject alternative name. Default: none.
-    pub fn email(&mut self, email: &str) -> &mut Self {
+    #[must_use]
+    pub fn email(mut self, email: &str) -> Self {
         self.emails.push(email.to_owned());
         self
     }
 
     /// Adds a URI subject alternative name. Default: none.
-    pub fn uri(&mut self, uri: &str) -> &mut Self {
+    #[must_use]
+    pub fn uri(mut self, uri: &str) -> Self {
         self.uris.push(uri.to_owned());
         self
     }
 
     /// Adds an IP address subject alternative name. Default: none.
-    pub fn ip(&mut self, ip: IpAddr) -> &mut Self {
+    #[must_use]
+    pub fn ip(mut self, ip: IpAddr) -> Self {
         self.ips.push(ip);
         self
     }
 
     /// Asks for key usages. Default: none requested (the CA decides).
-    pub fn key_usage(&mut self, usage: KeyUsageRequest) -> &mut Self {
+    #[must_use]
+    pub fn key_usage(mut self, usage: KeyUsageRequest) -> Self {
         self.key_usage = Some(usage);
         self
     }
 
     /// Sets the challengePassword. Default: none.
-    pub fn challenge_password(&mut self, challenge: &str) -> &mut Self {
+    #[must_use]
+    pub fn challenge_password(mut self, challenge: &str) -> Self {
         self.challenge = Some(challenge.to_owned());
         self
     }
 
     /// Sets the signature digest. Default: SHA-256.
-    pub fn digest(&mut self, digest: Digest) -> &mut Self {
+    #[must_use]
+    pub fn digest(mut self, digest: Digest) -> Self {
         self.digest = digest;
         self
     }

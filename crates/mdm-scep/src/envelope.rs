@@ -11,72 +11,13 @@ use openssl::cms::{CMSOptions, CmsContentInfo};
 use openssl::hash::MessageDigest;
 use openssl::provider::Provider;
 use openssl::stack::Stack;
-use openssl::symm::Cipher;
 
 use mdm_signing::{Certificate, PrivateKey};
 
-use crate::asn1::{self, Tlv, oids};
+use crate::asn1::oids;
 use crate::error::{Error, crypto};
 
-/// The content-encryption algorithm of the envelope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ContentCipher {
-    /// Single DES in CBC mode (56-bit key): SCEP's historic default, broken. Used only when
-    /// the caller's policy allows it.
-    DesCbc,
-    /// Triple DES (EDE3) in CBC mode (`DES3` in GetCACaps).
-    DesEde3Cbc,
-    /// AES-128 in CBC mode (`AES` in GetCACaps).
-    Aes128Cbc,
-    /// AES-256 in CBC mode (`AES` in GetCACaps).
-    Aes256Cbc,
-}
-
-impl ContentCipher {
-    /// Every cipher, weakest first.
-    pub const ALL: [ContentCipher; 4] = [
-        ContentCipher::DesCbc,
-        ContentCipher::DesEde3Cbc,
-        ContentCipher::Aes128Cbc,
-        ContentCipher::Aes256Cbc,
-    ];
-
-    /// A short name (`des-cbc`, `des-ede3-cbc`, `aes-128-cbc`, `aes-256-cbc`).
-    pub fn name(self) -> &'static str {
-        match self {
-            ContentCipher::DesCbc => "des-cbc",
-            ContentCipher::DesEde3Cbc => "des-ede3-cbc",
-            ContentCipher::Aes128Cbc => "aes-128-cbc",
-            ContentCipher::Aes256Cbc => "aes-256-cbc",
-        }
-    }
-
-    pub(crate) fn from_oid(oid: &[u8]) -> Option<Self> {
-        Some(match oid {
-            oids::DES_CBC => ContentCipher::DesCbc,
-            oids::DES_EDE3_CBC => ContentCipher::DesEde3Cbc,
-            oids::AES128_CBC => ContentCipher::Aes128Cbc,
-            oids::AES256_CBC => ContentCipher::Aes256Cbc,
-            _ => return None,
-        })
-    }
-
-    fn openssl(self) -> Cipher {
-        match self {
-            ContentCipher::DesCbc => Cipher::des_cbc(),
-            ContentCipher::DesEde3Cbc => Cipher::des_ede3_cbc(),
-            ContentCipher::Aes128Cbc => Cipher::aes_128_cbc(),
-            ContentCipher::Aes256Cbc => Cipher::aes_256_cbc(),
-        }
-    }
-}
-
-impl std::fmt::Display for ContentCipher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+pub use mdm_signing::ContentCipher;
 
 /// The message digest of the SignedData (and of CSR signatures).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -156,67 +97,22 @@ pub(crate) fn encrypt(
     certs
         .push(recipient.as_openssl().to_owned())
         .map_err(crypto)?;
-    let cms = CmsContentInfo::encrypt(&certs, content, cipher.openssl(), CMSOptions::BINARY)
+    let cms = CmsContentInfo::encrypt(&certs, content, cipher.to_openssl(), CMSOptions::BINARY)
         .map_err(crypto)?;
     cms.to_der().map_err(crypto)
 }
 
-/// What the envelope says about itself before decryption.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvelopeInfo {
-    /// The content cipher, when it is one SCEP uses.
-    pub cipher: Option<ContentCipher>,
-    /// The cipher OID in dotted form (also for unknown ones).
-    pub cipher_oid: String,
-    /// Each key-transport recipient as (issuer name DER, serial number octets).
-    pub recipients: Vec<(Vec<u8>, Vec<u8>)>,
-}
+pub use mdm_signing::EnvelopeInfo;
 
 /// Reads the recipients and the content cipher of an EnvelopedData `ContentInfo`.
 pub(crate) fn inspect(der: &[u8]) -> Result<EnvelopeInfo, Error> {
-    const W: &str = "envelopedData";
     if der.len() > MAX_ENVELOPE_BYTES {
         return Err(Error::TooLarge {
             len: der.len(),
             limit: MAX_ENVELOPE_BYTES,
         });
     }
-    let ci = Tlv::parse_all(der, W)?.expect(asn1::SEQUENCE, W)?;
-    let mut r = ci.reader();
-    let ct = r.next(asn1::OID, W)?;
-    if ct.value != oids::ENVELOPED_DATA {
-        return Err(Error::malformed(W));
-    }
-    let explicit = r.next(asn1::CTX0, W)?;
-    let ed = explicit.reader().next(asn1::SEQUENCE, W)?;
-    let mut r = ed.reader();
-    r.next(asn1::INTEGER, W)?;
-    r.optional(asn1::CTX0, W)?; // originatorInfo
-    let recips = r.next(asn1::SET, W)?;
-    let mut recipients = Vec::new();
-    for ri in recips.children(W)? {
-        if ri.tag != asn1::SEQUENCE {
-            continue; // key agreement and others are not SCEP's
-        }
-        let mut rr = ri.reader();
-        rr.next(asn1::INTEGER, W)?;
-        if let Some(ias) = rr.optional(asn1::SEQUENCE, W)? {
-            let mut ir = ias.reader();
-            let issuer = ir.next(asn1::SEQUENCE, W)?;
-            let serial = ir.next(asn1::INTEGER, W)?;
-            recipients.push((issuer.raw.to_vec(), strip_int(serial.value).to_vec()));
-        }
-    }
-    let eci = r.next(asn1::SEQUENCE, W)?;
-    let mut er = eci.reader();
-    er.next(asn1::OID, W)?;
-    let alg = er.next(asn1::SEQUENCE, W)?;
-    let alg_oid = alg.reader().next(asn1::OID, W)?;
-    Ok(EnvelopeInfo {
-        cipher: ContentCipher::from_oid(alg_oid.value),
-        cipher_oid: asn1::oid_text(alg_oid.value),
-        recipients,
-    })
+    mdm_signing::inspect_envelope(der).map_err(|_| Error::malformed("envelopedData"))
 }
 
 /// Decrypts an envelope addressed to `cert` with `key`, refusing ciphers outside `allowed`.
@@ -238,12 +134,9 @@ pub(crate) fn decrypt(
         }
         load_legacy_provider();
     }
-    let (issuer, serial) = issuer_serial(cert)?;
-    if !info.recipients.is_empty()
-        && !info
-            .recipients
-            .iter()
-            .any(|(i, s)| *i == issuer && *s == serial)
+    if !info
+        .is_addressed_to(cert)
+        .map_err(|e| Error::Decrypt(e.to_string()))?
     {
         return Err(Error::NotRecipient);
     }

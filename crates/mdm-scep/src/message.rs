@@ -726,7 +726,8 @@ impl PkiMessageBuilder {
     }
 
     /// Sets the senderNonce. Default: 16 random octets.
-    pub fn sender_nonce(&mut self, nonce: Nonce) -> &mut Self {
+    #[must_use]
+    pub fn sender_nonce(mut self, nonce: Nonce) -> Self {
         self.sender_nonce = nonce;
         self
     }
@@ -737,45 +738,52 @@ impl PkiMessageBuilder {
     }
 
     /// Sets the recipientNonce (responses echo the request's senderNonce). Default: none.
-    pub fn recipient_nonce(&mut self, nonce: Nonce) -> &mut Self {
+    #[must_use]
+    pub fn recipient_nonce(mut self, nonce: Nonce) -> Self {
         self.recipient_nonce = Some(nonce);
         self
     }
 
     /// Sets the pkiStatus (responses). Default: none.
-    pub fn pki_status(&mut self, status: PkiStatus) -> &mut Self {
+    #[must_use]
+    pub fn pki_status(mut self, status: PkiStatus) -> Self {
         self.pki_status = Some(status);
         self
     }
 
     /// Sets failInfo and, optionally, failInfoText. Default: none.
-    pub fn fail_info(&mut self, info: FailInfo, text: Option<&str>) -> &mut Self {
+    #[must_use]
+    pub fn fail_info(mut self, info: FailInfo, text: Option<&str>) -> Self {
         self.fail_info = Some(info);
         self.fail_info_text = text.map(str::to_owned);
         self
     }
 
     /// Sets the digest. Default: SHA-256.
-    pub fn digest(&mut self, digest: Digest) -> &mut Self {
+    #[must_use]
+    pub fn digest(mut self, digest: Digest) -> Self {
         self.digest = digest;
         self
     }
 
     /// Sets the content cipher. Default: AES-256-CBC.
-    pub fn cipher(&mut self, cipher: ContentCipher) -> &mut Self {
+    #[must_use]
+    pub fn cipher(mut self, cipher: ContentCipher) -> Self {
         self.cipher = cipher;
         self
     }
 
     /// Sets the messageData, encrypted to `recipient` when built. Default: no content.
-    pub fn message_data(&mut self, data: Vec<u8>, recipient: Certificate) -> &mut Self {
+    #[must_use]
+    pub fn message_data(mut self, data: Vec<u8>, recipient: Certificate) -> Self {
         self.message_data = Some(data);
         self.recipient = Some(recipient);
         self
     }
 
     /// Adds a certificate next to the signer's (for example the CA chain). Default: none.
-    pub fn add_certificate(&mut self, cert: Certificate) -> &mut Self {
+    #[must_use]
+    pub fn add_certificate(mut self, cert: Certificate) -> Self {
         self.extra_certificates.push(cert);
         self
     }

@@ -131,7 +131,8 @@ impl Transaction {
         }
         let id = TransactionId::for_key(&key)?;
         let mut b = PkiMessageBuilder::new(kind.clone(), id.clone())?;
-        b.digest(options.digest)
+        b = b
+            .digest(options.digest)
             .cipher(options.cipher)
             .message_data(csr.der().to_vec(), ca.recipient().clone());
         let der = b.build(&signer)?;
@@ -194,7 +195,8 @@ impl Transaction {
         let data = asn1::seq(&[&issuer, &asn1::tlv(asn1::INTEGER, &serial_content)]);
         let id = TransactionId::for_key(signer.key())?;
         let mut b = PkiMessageBuilder::new(kind.clone(), id.clone())?;
-        b.digest(options.digest)
+        b = b
+            .digest(options.digest)
             .cipher(options.cipher)
             .message_data(data, ca.recipient().clone());
         let der = b.build(&signer)?;
@@ -244,7 +246,8 @@ impl Transaction {
         let subject = csr.as_openssl().subject_name().to_der().map_err(crypto)?;
         let data = asn1::seq(&[&issuer, &subject]);
         let mut b = PkiMessageBuilder::new(MessageType::CertPoll, self.id.clone())?;
-        b.digest(self.options.digest)
+        b = b
+            .digest(self.options.digest)
             .cipher(self.options.cipher)
             .message_data(data, self.ca.recipient().clone());
         let der = b.build(&self.signer)?;

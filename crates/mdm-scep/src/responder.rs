@@ -246,19 +246,22 @@ impl ScepResponder {
 
     /// Sets the certificates GetCACert returns (for an RA: the RA certificate(s) and the
     /// CA). Default: the identity's certificate.
-    pub fn ca_certificates(&mut self, certs: Vec<Certificate>) -> &mut Self {
+    #[must_use]
+    pub fn ca_certificates(mut self, certs: Vec<Certificate>) -> Self {
         self.ca_certificates = certs;
         self
     }
 
     /// Sets the capabilities announced. Default: see [`ScepResponder::new`].
-    pub fn capabilities(&mut self, caps: Capabilities) -> &mut Self {
+    #[must_use]
+    pub fn capabilities(mut self, caps: Capabilities) -> Self {
         self.caps = caps;
         self
     }
 
     /// Accepts requests encrypted with single DES (and answers in kind). Default: false.
-    pub fn allow_des(&mut self, on: bool) -> &mut Self {
+    #[must_use]
+    pub fn allow_des(mut self, on: bool) -> Self {
         self.allow_des = on;
         self
     }
@@ -299,27 +302,27 @@ impl ScepResponder {
             None => ContentCipher::Aes256Cbc,
         };
         let mut reply = PkiMessageBuilder::new(MessageType::CertRep, msg.transaction_id().clone())?;
-        reply
+        reply = reply
             .recipient_nonce(sender_nonce)
             .digest(msg.digest())
             .cipher(cipher);
         let outcome = self.answer(&msg, &signer);
         match outcome {
             Ok(Reply::Certificates(certs)) => {
-                reply
+                reply = reply
                     .pki_status(PkiStatus::Success)
                     .message_data(degenerate(&certs)?, signer);
             }
             Ok(Reply::Crl(crl)) => {
-                reply
+                reply = reply
                     .pki_status(PkiStatus::Success)
                     .message_data(degenerate_crl(&crl), signer);
             }
             Ok(Reply::Pending) => {
-                reply.pki_status(PkiStatus::Pending);
+                reply = reply.pki_status(PkiStatus::Pending);
             }
             Err((fail, text)) => {
-                reply.pki_status(PkiStatus::Failure).fail_info(fail, text);
+                reply = reply.pki_status(PkiStatus::Failure).fail_info(fail, text);
             }
         }
         reply.build(&self.identity)

@@ -60,13 +60,13 @@ async fn our_client_against_scepserver() {
         .digest(openssl::hash::MessageDigest::sha256())
         .unwrap()
         .to_vec();
-    client.pin_sha256(vec![0u8; 32]);
+    client = client.pin_sha256(vec![0u8; 32]);
     assert!(matches!(
         client.ca_certificates().await,
         Err(Error::CaCertificate(_))
     ));
-    client.pin_sha256(fp);
-    client.policy(des_policy());
+    client = client.pin_sha256(fp);
+    client = client.policy(des_policy());
 
     // Right challenge: issued, chains to the depot's CA.
     let key = PrivateKey::generate_rsa(2048).unwrap();
@@ -84,7 +84,7 @@ async fn our_client_against_scepserver() {
 
     // The same over GET.
     let mut get_client = client.clone();
-    get_client.force_get(true);
+    get_client = get_client.force_get(true);
     let key2 = PrivateKey::generate_rsa(2048).unwrap();
     let csr2 = CsrBuilder::new("interop-get")
         .challenge_password(CHALLENGE)
@@ -156,7 +156,7 @@ fn scepclient_against_our_responder() {
         }
     });
     // scepclient encrypts its requests with single DES.
-    responder.allow_des(true);
+    responder = responder.allow_des(true);
     let server = serve_responder(responder);
     let dir = tempfile::tempdir().unwrap();
 
@@ -227,7 +227,7 @@ async fn enrollment_rate_vs_scepclient() {
     };
     let scepclient = mdm_testsupport::peer("enrollment_rate", "scepclient").unwrap();
     let mut client = Client::new(&server.url()).unwrap();
-    client.policy(des_policy());
+    client = client.policy(des_policy());
     let keys: Vec<PrivateKey> = (0..N)
         .map(|_| PrivateKey::generate_rsa(2048).unwrap())
         .collect();
@@ -305,7 +305,7 @@ async fn client_polls_pending_until_issued_or_deadline() {
     });
     let server = serve_responder(responder);
     let mut client = Client::new(&server.url()).unwrap();
-    client.polling(Duration::from_millis(50), Duration::from_secs(10));
+    client = client.polling(Duration::from_millis(50), Duration::from_secs(10));
 
     let key = PrivateKey::generate_rsa(2048).unwrap();
     let csr = CsrBuilder::new("patient").build(&key).unwrap();
@@ -320,12 +320,12 @@ async fn client_polls_pending_until_issued_or_deadline() {
 
     // Over GET too.
     let mut get = client.clone();
-    get.force_get(true);
+    get = get.force_get(true);
     let key = PrivateKey::generate_rsa(2048).unwrap();
     let csr = CsrBuilder::new("patient-get").build(&key).unwrap();
     assert!(get.enroll(csr, key).await.is_ok());
 
-    client.polling(Duration::from_millis(50), Duration::from_millis(300));
+    client = client.polling(Duration::from_millis(50), Duration::from_millis(300));
     let key = PrivateKey::generate_rsa(2048).unwrap();
     let csr = CsrBuilder::new("never").build(&key).unwrap();
     let err = client.enroll(csr, key).await.unwrap_err();

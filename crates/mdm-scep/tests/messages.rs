@@ -59,7 +59,7 @@ fn enroll_request(
 fn enroll_with_every_cipher_and_digest() {
     let ca = ca();
     let mut r = responder(&ca);
-    r.allow_des(true);
+    r = r.allow_des(true);
     for cipher in ContentCipher::ALL {
         for digest in [Digest::Sha1, Digest::Sha256, Digest::Sha512] {
             let mut options = RequestOptions::default();
@@ -102,7 +102,7 @@ fn des_is_refused_unless_allowed() {
 
     // A DES reply is refused by a requester that did not allow it.
     let mut r = responder(&ca);
-    r.allow_des(true);
+    r = r.allow_des(true);
     let (mut tx, der, _) = enroll_request(&ca, CHALLENGE, options);
     let reply = r.handle(&der).unwrap();
     assert!(matches!(
@@ -412,7 +412,7 @@ fn ra_chain_selection_and_pinning() {
     let mut r = ScepResponder::new(ra.clone(), SimpleCa::new(ca.clone(), 30), |_| {
         Decision::Issue
     });
-    r.ca_certificates(vec![ra.certificate().clone(), ca.certificate().clone()]);
+    r = r.ca_certificates(vec![ra.certificate().clone(), ca.certificate().clone()]);
     let (ct, body) = r.ca_cert_body().unwrap();
     assert_eq!(ct, "application/x-x509-ca-ra-cert");
     let set = CaCertificates::from_body(&body, None).unwrap();
@@ -467,7 +467,8 @@ fn bad_responses_are_typed_errors() {
 
     // A reply with the right id but a wrong recipient nonce.
     let mut b = PkiMessageBuilder::new(MessageType::CertRep, tx.id().clone()).unwrap();
-    b.pki_status(PkiStatus::Success)
+    b = b
+        .pki_status(PkiStatus::Success)
         .recipient_nonce(Nonce::from_bytes(&[9; 16]).unwrap());
     let wrong_nonce = b.build(&ca).unwrap();
     assert!(matches!(
@@ -604,7 +605,7 @@ fn corpus_vectors_parse_and_decrypt() {
         Decision::Issue
     });
     let mut r = r;
-    r.allow_des(true);
+    r = r.allow_des(true);
     let rep = PkiMessage::decode(&r.handle(&req).unwrap()).unwrap();
     assert_eq!(rep.pki_status(), Some(&PkiStatus::Success));
     assert_eq!(rep.recipient_nonce(), msg.sender_nonce());
@@ -639,7 +640,8 @@ fn builder_fields_round_trip() {
     let id = TransactionId::new("ABC-123").unwrap();
     assert!(TransactionId::new("bad\u{0}id").is_err());
     let mut b = PkiMessageBuilder::new(MessageType::CertRep, id.clone()).unwrap();
-    b.pki_status(PkiStatus::Failure)
+    b = b
+        .pki_status(PkiStatus::Failure)
         .fail_info(FailInfo::BadTime, Some("clock skew"))
         .recipient_nonce(Nonce::from_bytes(&[1; 16]).unwrap());
     let m = PkiMessage::decode(&b.build(&ca).unwrap()).unwrap();

@@ -5,7 +5,10 @@
 //! device identity from enrollment). See
 //! <https://developer.apple.com/documentation/devicemanagement/toplevel>.
 
+use std::sync::OnceLock;
+
 use openssl::cms::{CMSOptions, CmsContentInfo};
+use openssl::provider::Provider;
 use openssl::stack::Stack;
 use openssl::symm::Cipher;
 
@@ -20,26 +23,83 @@ pub const PAYLOAD_CONTENT: &str = "PayloadContent";
 /// Key of the encrypted payload array in a profile.
 pub const ENCRYPTED_PAYLOAD_CONTENT: &str = "EncryptedPayloadContent";
 
-/// The symmetric cipher of the EnvelopedData.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The content-encryption algorithm of a CMS EnvelopedData: one type for encrypted
+/// profiles, SCEP envelopes and DEP server tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[non_exhaustive]
 pub enum ContentCipher {
-    /// AES-256-CBC (the default).
+    /// Single DES in CBC mode (56-bit key): SCEP's historic default, broken. Only for peers
+    /// that offer nothing else, and only where the caller's policy allows it (OpenSSL 3
+    /// needs its legacy provider for it).
+    DesCbc,
+    /// Triple DES (EDE3) in CBC mode, for very old peers only (`DES3` in SCEP's GetCACaps).
+    DesEde3Cbc,
+    /// AES-128 in CBC mode.
+    Aes128Cbc,
+    /// AES-256 in CBC mode (the default).
     #[default]
     Aes256Cbc,
-    /// AES-128-CBC.
-    Aes128Cbc,
-    /// Triple-DES CBC, for very old devices only.
-    DesEde3Cbc,
 }
 
 impl ContentCipher {
-    fn openssl(self) -> Cipher {
+    /// Every cipher, weakest first.
+    pub const ALL: [ContentCipher; 4] = [
+        ContentCipher::DesCbc,
+        ContentCipher::DesEde3Cbc,
+        ContentCipher::Aes128Cbc,
+        ContentCipher::Aes256Cbc,
+    ];
+
+    /// A short name (`des-cbc`, `des-ede3-cbc`, `aes-128-cbc`, `aes-256-cbc`), as the
+    /// `openssl` command line spells it.
+    pub fn name(self) -> &'static str {
         match self {
-            ContentCipher::Aes256Cbc => Cipher::aes_256_cbc(),
-            ContentCipher::Aes128Cbc => Cipher::aes_128_cbc(),
-            ContentCipher::DesEde3Cbc => Cipher::des_ede3_cbc(),
+            ContentCipher::DesCbc => "des-cbc",
+            ContentCipher::DesEde3Cbc => "des-ede3-cbc",
+            ContentCipher::Aes128Cbc => "aes-128-cbc",
+            ContentCipher::Aes256Cbc => "aes-256-cbc",
         }
+    }
+
+    /// The cipher whose algorithm identifier has these OID content bytes (the DER value
+    /// of the OBJECT IDENTIFIER, without tag and length), if it is one of these.
+    pub fn from_oid(oid: &[u8]) -> Option<Self> {
+        Some(match oid {
+            OID_DES_CBC => ContentCipher::DesCbc,
+            OID_DES_EDE3_CBC => ContentCipher::DesEde3Cbc,
+            OID_AES128_CBC => ContentCipher::Aes128Cbc,
+            OID_AES256_CBC => ContentCipher::Aes256Cbc,
+            _ => return None,
+        })
+    }
+
+    /// The OpenSSL cipher.
+    pub fn to_openssl(self) -> Cipher {
+        match self {
+            ContentCipher::DesCbc => Cipher::des_cbc(),
+            ContentCipher::DesEde3Cbc => Cipher::des_ede3_cbc(),
+            ContentCipher::Aes128Cbc => Cipher::aes_128_cbc(),
+            ContentCipher::Aes256Cbc => Cipher::aes_256_cbc(),
+        }
+    }
+}
+
+/// 1.2.840.113549.1.7.3
+const OID_ENVELOPED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03];
+/// 1.2.840.113549.1.7.2
+const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+/// 1.3.14.3.2.7
+const OID_DES_CBC: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x07];
+/// 1.2.840.113549.3.7
+const OID_DES_EDE3_CBC: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x03, 0x07];
+/// 2.16.840.1.101.3.4.1.2
+const OID_AES128_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x02];
+/// 2.16.840.1.101.3.4.1.42
+const OID_AES256_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a];
+
+impl std::fmt::Display for ContentCipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -57,29 +117,181 @@ pub fn encrypt(
     certs
         .push(recipient.as_openssl().to_owned())
         .map_err(crypto)?;
-    let cms = CmsContentInfo::encrypt(&certs, content, cipher.openssl(), CMSOptions::BINARY)
+    let cms = CmsContentInfo::encrypt(&certs, content, cipher.to_openssl(), CMSOptions::BINARY)
         .map_err(crypto)?;
     cms.to_der().map_err(crypto)
 }
 
-/// Decrypts a CMS EnvelopedData (DER or BER) with `identity`.
+/// What an EnvelopedData says about itself before decryption: its recipients and its
+/// content cipher. Read by this crate's own DER reader, so it works on any input without
+/// OpenSSL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EnvelopeInfo {
+    /// The content cipher, when it is one of [`ContentCipher`].
+    pub cipher: Option<ContentCipher>,
+    /// The cipher OID in dotted form (also for unknown ones).
+    pub cipher_oid: String,
+    /// Each key-transport recipient named by issuer and serial number, as (issuer name DER,
+    /// serial number octets without leading zeros).
+    pub recipients: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl EnvelopeInfo {
+    /// Says whether `cert` is one of the issuer-and-serial recipients. Envelopes that name
+    /// their recipients otherwise (subject key identifier, key agreement) answer `true`:
+    /// only decryption can tell.
+    ///
+    /// # Errors
+    /// [`Error::Crypto`] when OpenSSL cannot encode the certificate's issuer.
+    pub fn is_addressed_to(&self, cert: &Certificate) -> Result<bool, Error> {
+        if self.recipients.is_empty() {
+            return Ok(true);
+        }
+        let (issuer, serial) = issuer_serial(cert)?;
+        Ok(self
+            .recipients
+            .iter()
+            .any(|(i, s)| *i == issuer && *s == serial))
+    }
+}
+
+/// Reads the recipients and the content cipher of a DER EnvelopedData `ContentInfo`.
 ///
 /// # Errors
-/// [`Error::TooLarge`], [`Error::Malformed`] for bytes that are not CMS, and
-/// [`Error::Decrypt`] when the identity is not a recipient or the ciphertext is damaged.
-pub fn decrypt(enveloped: &[u8], identity: &Identity) -> Result<Vec<u8>, Error> {
-    if enveloped.len() > MAX_SIGNED_BYTES {
+/// [`Error::TooLarge`] over [`MAX_SIGNED_BYTES`]; [`Error::WrongContentType`] for another
+/// CMS type (a signed profile, say); [`Error::Malformed`] when it is not DER CMS.
+pub fn inspect_envelope(der: &[u8]) -> Result<EnvelopeInfo, Error> {
+    use crate::der::{CTX0, INTEGER, OID, SEQUENCE, SET, Tlv, oid_text};
+    const W: &str = "envelopedData";
+    if der.len() > MAX_SIGNED_BYTES {
         return Err(Error::TooLarge {
-            len: enveloped.len(),
+            len: der.len(),
             limit: MAX_SIGNED_BYTES,
         });
+    }
+    let ci = Tlv::parse_all(der, W)?.expect(SEQUENCE, W)?;
+    let mut r = ci.reader();
+    let ct = r.next(OID, W)?;
+    if ct.value != OID_ENVELOPED_DATA {
+        return Err(Error::WrongContentType {
+            expected: "envelopedData",
+            found: if ct.value == OID_SIGNED_DATA {
+                "signedData".to_owned()
+            } else {
+                oid_text(ct.value)
+            },
+        });
+    }
+    let explicit = r.next(CTX0, W)?;
+    let ed = explicit.reader().next(SEQUENCE, W)?;
+    let mut r = ed.reader();
+    r.next(INTEGER, W)?;
+    r.optional(CTX0, W)?; // originatorInfo
+    let recips = r.next(SET, W)?;
+    let mut recipients = Vec::new();
+    for ri in recips.children(W)? {
+        if ri.tag != SEQUENCE {
+            continue; // key agreement and other recipient kinds
+        }
+        let mut rr = ri.reader();
+        rr.next(INTEGER, W)?;
+        if let Some(ias) = rr.optional(SEQUENCE, W)? {
+            let mut ir = ias.reader();
+            let issuer = ir.next(SEQUENCE, W)?;
+            let serial = ir.next(INTEGER, W)?;
+            recipients.push((issuer.raw.to_vec(), strip_int(serial.value).to_vec()));
+        }
+    }
+    let eci = r.next(SEQUENCE, W)?;
+    let mut er = eci.reader();
+    er.next(OID, W)?;
+    let alg = er.next(SEQUENCE, W)?;
+    let alg_oid = alg.reader().next(OID, W)?;
+    Ok(EnvelopeInfo {
+        cipher: ContentCipher::from_oid(alg_oid.value),
+        cipher_oid: oid_text(alg_oid.value),
+        recipients,
+    })
+}
+
+/// The issuer name DER and serial-number octets (no leading zero) of a certificate.
+fn issuer_serial(cert: &Certificate) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let x = cert.as_openssl();
+    let issuer = x.issuer_name().to_der().map_err(crypto)?;
+    let serial = x.serial_number().to_bn().map_err(crypto)?.to_vec();
+    Ok((issuer, serial))
+}
+
+/// INTEGER octets without leading zero octets (as OpenSSL's `BN_bn2bin` writes them).
+fn strip_int(v: &[u8]) -> &[u8] {
+    let skip = v.iter().take_while(|&&b| b == 0).count();
+    v.get(skip..).unwrap_or_default()
+}
+
+/// Loads OpenSSL's legacy provider (single DES lives there in OpenSSL 3) once, keeping the
+/// default provider; a missing legacy provider shows up later as a decrypt error.
+pub(crate) fn load_legacy_provider() {
+    static LEGACY: OnceLock<Option<Provider>> = OnceLock::new();
+    LEGACY.get_or_init(|| Provider::try_load(None, "legacy", true).ok());
+}
+
+/// Decrypts a CMS EnvelopedData (DER) with `identity`.
+///
+/// The envelope is read first ([`inspect_envelope`]), so the usual mistakes get their own
+/// errors before OpenSSL runs: bytes that are a signed profile rather than an envelope,
+/// an envelope addressed to another certificate, a cipher outside [`ContentCipher`].
+///
+/// ```
+/// use mdm_signing::{ContentCipher, Identity, PrivateKey, decrypt, encrypt};
+///
+/// let device = Identity::self_signed("device", PrivateKey::generate_rsa(2048)?, 30)?;
+/// let other = Identity::self_signed("other", PrivateKey::generate_rsa(2048)?, 30)?;
+/// let sealed = encrypt(b"secret", device.certificate(), ContentCipher::Aes256Cbc)?;
+/// assert_eq!(decrypt(&sealed, &device)?, b"secret");
+///
+/// let err = decrypt(&sealed, &other).unwrap_err();
+/// assert!(err.to_string().contains("not a recipient"), "{err}");
+/// # Ok::<(), mdm_signing::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::TooLarge`]; [`Error::WrongContentType`] and [`Error::Malformed`] as
+/// [`inspect_envelope`]; [`Error::NotRecipient`] when the identity's certificate is not
+/// among the recipients; [`Error::Decrypt`] when the key does not open it or the
+/// ciphertext is damaged.
+pub fn decrypt(enveloped: &[u8], identity: &Identity) -> Result<Vec<u8>, Error> {
+    let info = inspect_envelope(enveloped)?;
+    let Some(cipher) = info.cipher else {
+        return Err(Error::Decrypt(format!(
+            "unsupported content cipher {}",
+            info.cipher_oid
+        )));
+    };
+    if !info.is_addressed_to(identity.certificate())? {
+        return Err(Error::NotRecipient {
+            certificate: identity.certificate().subject(),
+            recipients: info.recipients.len(),
+        });
+    }
+    if cipher == ContentCipher::DesCbc {
+        load_legacy_provider();
     }
     let cms = CmsContentInfo::from_der(enveloped).map_err(|e| Error::Malformed(describe(&e)))?;
     cms.decrypt(
         identity.key().as_openssl(),
         &identity.certificate().as_openssl().to_owned(),
     )
-    .map_err(|e| Error::Decrypt(describe(&e)))
+    .map_err(|e| {
+        let why = describe(&e);
+        if why == crate::error::UNKNOWN_OPENSSL_ERROR {
+            Error::Decrypt(format!(
+                "the private key does not open the {cipher} content key (wrong key or damaged envelope)"
+            ))
+        } else {
+            Error::Decrypt(why)
+        }
+    })
 }
 
 /// Replaces a profile's `PayloadContent` array with `EncryptedPayloadContent` encrypted to
@@ -146,6 +358,14 @@ pub fn decrypt_payloads(profile: &[u8], identity: &Identity) -> Result<Vec<u8>, 
 }
 
 fn profile_dict(profile: &[u8]) -> Result<Dictionary, Error> {
+    let first = profile.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&crate::der::SEQUENCE) {
+        return Err(Error::Profile(
+            "the profile is signed (CMS), not a plist; verify it and take its content first \
+             (mdm_signing::verify), then sign again after this step"
+                .to_owned(),
+        ));
+    }
     match mdm_plist::value_from_xml_bytes(profile, &Limits::default()) {
         Ok(Value::Dictionary(d)) => Ok(d),
         Ok(_) => Err(Error::Profile("top level is not a dictionary".to_owned())),

@@ -82,6 +82,18 @@ pub enum Error {
     /// recipient, wrong key, corrupted ciphertext).
     #[error("cannot decrypt: {0}")]
     Decrypt(String),
+    /// The identity's certificate is not among the envelope's recipients: it was encrypted
+    /// to another certificate.
+    #[error(
+        "cannot decrypt: {certificate} is not a recipient of this envelope \
+         ({recipients} other recipient(s)); it was encrypted to another certificate"
+    )]
+    NotRecipient {
+        /// The subject of the certificate that was tried.
+        certificate: String,
+        /// How many issuer-and-serial recipients the envelope names.
+        recipients: usize,
+    },
     /// The profile plist is malformed or lacks the key the operation works on.
     #[error("profile: {0}")]
     Profile(String),
@@ -159,6 +171,9 @@ impl Error {
     }
 }
 
+/// What [`describe`] says when OpenSSL left no reason on its error queue.
+pub(crate) const UNKNOWN_OPENSSL_ERROR: &str = "openssl gave no reason";
+
 /// OpenSSL's error queue flattened to one line: each entry's reason, or its full text.
 pub(crate) fn describe(stack: &ErrorStack) -> String {
     let parts: Vec<String> = stack
@@ -170,7 +185,7 @@ pub(crate) fn describe(stack: &ErrorStack) -> String {
         })
         .collect();
     if parts.is_empty() {
-        "unknown openssl error".to_owned()
+        UNKNOWN_OPENSSL_ERROR.to_owned()
     } else {
         parts.join("; ")
     }

@@ -243,10 +243,24 @@ impl PrivateKey {
     pub fn from_pem(pem: &[u8]) -> Result<Self, Error> {
         check_size(pem)?;
         // An empty passphrase makes OpenSSL fail on encrypted keys instead of prompting on
-        // the terminal.
+        // the terminal (and opens keys encrypted with an empty one).
         PKey::private_key_from_pem_passphrase(pem, b"")
             .map(PrivateKey)
-            .map_err(load_key_err)
+            .map_err(|e| {
+                let message = if contains(pem, b"ENCRYPTED") {
+                    "the key is encrypted; use PrivateKey::from_pem_with_passphrase or \
+                     decrypt it first (openssl pkey -in key.pem)"
+                } else if !contains(pem, b"PRIVATE KEY-----") {
+                    "no PEM private key found (expected BEGIN PRIVATE KEY, \
+                     BEGIN RSA PRIVATE KEY or BEGIN EC PRIVATE KEY)"
+                } else {
+                    return load_key_err(e);
+                };
+                Error::Load {
+                    what: "private key",
+                    message: message.to_owned(),
+                }
+            })
     }
 
     /// Reads a PEM private key encrypted with a passphrase (`BEGIN ENCRYPTED PRIVATE KEY`,
@@ -591,6 +605,10 @@ fn load_key_err(e: openssl::error::ErrorStack) -> Error {
         what: "private key",
         message: describe(&e),
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn looks_like_pem(bytes: &[u8]) -> bool {

@@ -53,8 +53,8 @@ mod trust;
 pub use openssl;
 
 pub use crate::envelope::{
-    ContentCipher, ENCRYPTED_PAYLOAD_CONTENT, PAYLOAD_CONTENT, decrypt, decrypt_payloads, encrypt,
-    encrypt_payloads, encrypt_payloads_with,
+    ContentCipher, ENCRYPTED_PAYLOAD_CONTENT, EnvelopeInfo, PAYLOAD_CONTENT, decrypt,
+    decrypt_payloads, encrypt, encrypt_payloads, encrypt_payloads_with, inspect_envelope,
 };
 pub use crate::error::{ChainFailure, Error};
 pub use crate::keys::{Certificate, Identity, KeyKind, MAX_KEY_FILE_BYTES, PrivateKey};

@@ -50,14 +50,16 @@ impl Signer {
 
     /// Leaves the content out of the output (a detached signature, as the `Mdm-Signature`
     /// header carries). Default: off (content embedded).
-    pub fn detached(&mut self, on: bool) -> &mut Self {
+    #[must_use]
+    pub fn detached(mut self, on: bool) -> Self {
         self.detached = on;
         self
     }
 
     /// Includes the identity's chain certificates next to the signer certificate.
     /// Default: on.
-    pub fn include_chain(&mut self, on: bool) -> &mut Self {
+    #[must_use]
+    pub fn include_chain(mut self, on: bool) -> Self {
         self.include_chain = on;
         self
     }

@@ -72,26 +72,30 @@ impl TrustPolicy {
     }
 
     /// Adds a trust anchor (a root, or any certificate the caller trusts outright).
-    pub fn add_anchor(&mut self, anchor: Certificate) -> &mut Self {
+    #[must_use]
+    pub fn add_anchor(mut self, anchor: Certificate) -> Self {
         self.anchors.push(anchor);
         self
     }
 
     /// Adds an untrusted intermediate that may help build a chain when the signed data
     /// does not carry it.
-    pub fn add_intermediate(&mut self, cert: Certificate) -> &mut Self {
+    #[must_use]
+    pub fn add_intermediate(mut self, cert: Certificate) -> Self {
         self.intermediates.push(cert);
         self
     }
 
     /// Also trusts the operating system's roots (OpenSSL's default paths). Default: off.
-    pub fn use_system_roots(&mut self, on: bool) -> &mut Self {
+    #[must_use]
+    pub fn use_system_roots(mut self, on: bool) -> Self {
         self.system_roots = on;
         self
     }
 
     /// Checks validity periods at this time instead of now. Default: the current time.
-    pub fn at_time(&mut self, at: DateTime<Utc>) -> &mut Self {
+    #[must_use]
+    pub fn at_time(mut self, at: DateTime<Utc>) -> Self {
         self.at = Some(at);
         self
     }
@@ -99,7 +103,8 @@ impl TrustPolicy {
     /// Requires the signer certificate to allow S/MIME signing (key usage and extended key
     /// usage), as `openssl cms -verify` does. Default: on. Apple's profile-signing
     /// certificates carry no S/MIME usage, so their profiles verify only with this off.
-    pub fn check_purpose(&mut self, on: bool) -> &mut Self {
+    #[must_use]
+    pub fn check_purpose(mut self, on: bool) -> Self {
         self.check_purpose = on;
         self
     }
@@ -107,13 +112,15 @@ impl TrustPolicy {
     /// Accepts certificates with critical extensions OpenSSL does not know (Apple's
     /// developer certificates carry one). Default: off, such a chain fails with
     /// [`ChainFailure::Other`] code 34.
-    pub fn allow_unknown_critical_extensions(&mut self, on: bool) -> &mut Self {
+    #[must_use]
+    pub fn allow_unknown_critical_extensions(mut self, on: bool) -> Self {
         self.ignore_critical = on;
         self
     }
 
     /// Longest chain accepted, counting signer and anchor. Default: [`DEFAULT_MAX_DEPTH`].
-    pub fn max_depth(&mut self, depth: u32) -> &mut Self {
+    #[must_use]
+    pub fn max_depth(mut self, depth: u32) -> Self {
         self.max_depth = depth;
         self
     }

@@ -190,7 +190,7 @@ fn certificate_loop_ends_in_a_typed_error() {
     .unwrap_err();
     assert!(matches!(err, Error::Chain(_)), "{err:?}");
     let mut short = TrustPolicy::with_anchors([unrelated.certificate().clone()]);
-    short.max_depth(2);
+    short = short.max_depth(2);
     assert!(matches!(
         verify(&signed, &short).unwrap_err(),
         Error::Chain(ChainFailure::UntrustedRoot | ChainFailure::TooLong)

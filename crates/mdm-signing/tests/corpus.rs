@@ -30,7 +30,8 @@ fn plist(bytes: &[u8]) -> Value {
 fn apple_policy(root: &Certificate) -> TrustPolicy {
     // apple-pki/README.md: a time inside the signer's validity, no S/MIME purpose.
     let mut p = TrustPolicy::with_anchors([root.clone()]);
-    p.at_time(Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap())
+    p = p
+        .at_time(Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap())
         .check_purpose(false);
     p
 }
@@ -69,13 +70,13 @@ fn apple_signed_beta_profiles_verify_to_apple_root() {
 
         // Today, the signer has expired; with the purpose check the usage is refused.
         let mut now = TrustPolicy::with_anchors([root.clone()]);
-        now.check_purpose(false);
+        now = now.check_purpose(false);
         assert_eq!(
             verify(&signed, &now).unwrap_err().failed_check(),
             Some("expired")
         );
         let mut purpose = apple_policy(&root);
-        purpose.check_purpose(true);
+        purpose = purpose.check_purpose(true);
         assert_eq!(
             verify(&signed, &purpose).unwrap_err().failed_check(),
             Some("purpose")
@@ -113,13 +114,13 @@ fn ber_signed_tcc_profile_verifies() {
         assert_eq!(certs.len(), 2);
         let at = v.signer().not_before().unwrap() + chrono::Duration::days(1);
         let mut policy = TrustPolicy::with_anchors([root]);
-        policy.at_time(at).check_purpose(false);
+        policy = policy.at_time(at).check_purpose(false);
         // The developer certificate has a critical Apple extension OpenSSL does not know.
         assert!(matches!(
             verify(&signed, &policy).unwrap_err(),
             Error::Chain(mdm_signing::ChainFailure::Other { code: 34, .. })
         ));
-        policy.allow_unknown_critical_extensions(true);
+        policy = policy.allow_unknown_critical_extensions(true);
         let v = verify(&signed, &policy).unwrap();
         assert_eq!(v.chain().len(), 3);
     }

@@ -110,7 +110,7 @@ fn signed_here_verifies_with_openssl_cms_and_smime() {
 
         // A detached signature verifies with -content.
         let mut signer = Signer::new(p.leaf.clone()).unwrap();
-        signer.detached(true);
+        signer = signer.detached(true);
         let sig = write(dir.path(), "sig.der", &sign(PROFILE, &signer).unwrap());
         let content = write(dir.path(), "content", PROFILE);
         let (ok, _, err) = run(

@@ -61,20 +61,20 @@ fn chain_failures_are_typed() {
     assert_eq!(err, Error::Chain(ChainFailure::UntrustedRoot));
     // The system roots do not know our test CA either.
     let mut system = TrustPolicy::new();
-    system.use_system_roots(true);
+    system = system.use_system_roots(true);
     assert_eq!(
         verify(&signed, &system).unwrap_err(),
         Error::Chain(ChainFailure::UntrustedRoot)
     );
 
     let mut later = TrustPolicy::with_anchors([p.ca.clone()]);
-    later.at_time(Utc.timestamp_opt(now() + 86_400 * 60, 0).unwrap());
+    later = later.at_time(Utc.timestamp_opt(now() + 86_400 * 60, 0).unwrap());
     assert_eq!(
         verify(&signed, &later).unwrap_err(),
         Error::Chain(ChainFailure::Expired)
     );
     let mut earlier = TrustPolicy::with_anchors([p.ca.clone()]);
-    earlier.at_time(Utc.timestamp_opt(now() - 86_400, 0).unwrap());
+    earlier = earlier.at_time(Utc.timestamp_opt(now() - 86_400, 0).unwrap());
     assert_eq!(
         verify(&signed, &earlier).unwrap_err(),
         Error::Chain(ChainFailure::NotYetValid)
@@ -94,7 +94,7 @@ fn purpose_check_can_be_switched_off() {
         verify(&signed, &policy).unwrap_err(),
         Error::Chain(ChainFailure::InvalidPurpose)
     );
-    policy.check_purpose(false);
+    policy = policy.check_purpose(false);
     assert_eq!(verify(&signed, &policy).unwrap().content(), PROFILE);
 }
 
@@ -102,7 +102,7 @@ fn purpose_check_can_be_switched_off() {
 fn chain_can_come_from_the_policy() {
     let p = pki(Alg::P256);
     let mut signer = Signer::new(p.leaf.clone()).unwrap();
-    signer.include_chain(false);
+    signer = signer.include_chain(false);
     let signed = sign(PROFILE, &signer).unwrap();
     // The CA is the anchor, so no intermediate is needed; the signed data carries 1 cert.
     let v = verify(&signed, &TrustPolicy::with_anchors([p.ca.clone()])).unwrap();
@@ -114,7 +114,7 @@ fn detached_signatures_and_mdm_signature_header() {
     for alg in [Alg::Rsa, Alg::P256] {
         let p = pki(alg);
         let mut signer = Signer::new(p.leaf.clone()).unwrap();
-        signer.detached(true);
+        signer = signer.detached(true);
         let body = b"<plist><dict><key>MessageType</key><string>Idle</string></dict></plist>";
         let sig = sign(body, &signer).unwrap();
         let policy = TrustPolicy::with_anchors([p.ca.clone()]);
@@ -177,11 +177,25 @@ fn encrypt_then_decrypt_payloads() {
         let b = mdm_signing_value(PROFILE);
         assert_eq!(a, b);
 
+        // A wrong recipient key says so in words (it used to be "unknown openssl error"),
+        // whether the envelope uses key transport (RSA) or key agreement (EC).
         let other = pki(alg);
-        assert!(matches!(
-            decrypt_payloads(&enc, &other.leaf),
-            Err(Error::Decrypt(_))
-        ));
+        let err = decrypt_payloads(&enc, &other.leaf).unwrap_err();
+        assert!(
+            matches!(err, Error::NotRecipient { .. } | Error::Decrypt(_)),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(!text.contains("unknown openssl error"), "{text}");
+        assert!(
+            text.contains("not a recipient") || text.contains("does not open"),
+            "{text}"
+        );
+        // A signed profile given to encrypt_payloads is named as such.
+        let signer = Signer::new(p.leaf.clone()).unwrap();
+        let signed = sign(PROFILE, &signer).unwrap();
+        let err = encrypt_payloads(&signed, p.leaf.certificate()).unwrap_err();
+        assert!(err.to_string().contains("the profile is signed"), "{err}");
         assert!(matches!(
             decrypt_payloads(PROFILE, &p.leaf),
             Err(Error::Profile(_))

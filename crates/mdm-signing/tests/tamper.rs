@@ -71,7 +71,7 @@ fn tampered_apple_profile_fails_or_keeps_content() {
     let signed = std::fs::read(path).unwrap();
     let root = mdm_signing::Certificate::from_pem(&std::fs::read(root).unwrap()).unwrap();
     let mut policy = TrustPolicy::with_anchors([root]);
-    policy
+    policy = policy
         .at_time(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2020, 1, 1, 0, 0, 0).unwrap())
         .check_purpose(false);
     let original = verify(&signed, &policy).unwrap().into_content();

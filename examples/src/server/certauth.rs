@@ -34,7 +34,7 @@ impl CertAuth {
     pub fn new(ca: &Identity, proxy_header: Option<String>) -> Self {
         let mut policy = TrustPolicy::with_anchors([ca.certificate().clone()]);
         // Device identities carry clientAuth, not the S/MIME purpose.
-        policy.check_purpose(false);
+        policy = policy.check_purpose(false);
         CertAuth {
             ca: ca.certificate().clone(),
             policy,

@@ -172,7 +172,7 @@ pub async fn start(opts: Options) -> Result<Running, String> {
             }
         },
     );
-    scep.allow_des(config.scep_allow_des);
+    scep = scep.allow_des(config.scep_allow_des);
 
     let push_on = pusher.is_on();
     let state = Arc::new(AppState {

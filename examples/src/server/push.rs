@@ -49,10 +49,10 @@ impl Pusher {
         let topic = identity.topic().as_str().to_owned();
         let mut builder = Client::builder(identity);
         if let Some(url) = &push.url {
-            builder.endpoint(mdm_apns::Endpoint::Custom(url.clone()));
+            builder = builder.endpoint(mdm_apns::Endpoint::Custom(url.clone()));
         }
         if let Some(roots) = &push.roots {
-            builder.root_certificates_pem(&data.read(roots)?);
+            builder = builder.root_certificates_pem(&data.read(roots)?);
         }
         let client = builder.build().map_err(|e| format!("APNs client: {e}"))?;
         Ok(Pusher::Apns { client, topic })
@@ -119,7 +119,7 @@ impl Pusher {
 }
 
 fn make_push(info: &PushInfo) -> Result<Push, String> {
-    let token = mdm_apns::DeviceToken::from_bytes(&info.token).map_err(|e| e.to_string())?;
+    let token = mdm_apns::DeviceToken::new(info.token.clone()).map_err(|e| e.to_string())?;
     let magic = info
         .push_magic
         .parse::<mdm_apns::PushMagic>()

@@ -363,7 +363,7 @@ impl Service {
 
 /// The enrollment keys of a command report.
 fn response_enrollment(resp: &CommandResponse) -> Result<Enrollment, String> {
-    let bad = |what: &str, e: mdm_checkin::Error| format!("command report: {what}: {e}");
+    let bad = |what: &str, e: mdm_types::Error| format!("command report: {what}: {e}");
     Ok(Enrollment {
         udid: resp
             .udid

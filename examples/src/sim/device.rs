@@ -135,7 +135,7 @@ impl Device {
             step: Step::Checkin,
             source,
         })?;
-        signer.detached(true);
+        signer = signer.detached(true);
 
         let topic = Topic::new(enrollment.mdm.topic.clone())?;
         let mut token = vec![0u8; 32];
@@ -181,7 +181,7 @@ impl Device {
             step: Step::Other,
             source,
         })?;
-        signer.detached(true);
+        signer = signer.detached(true);
         let mut token = vec![0u8; 32];
         random_bytes(&mut token)?;
         Ok(Device {
@@ -208,7 +208,7 @@ impl Device {
             step: Step::Other,
             source,
         })?;
-        signer.detached(true);
+        signer = signer.detached(true);
         Ok(Device {
             state,
             signer,
@@ -553,25 +553,25 @@ async fn scep_enroll(
     let mut csr = CsrBuilder::new(cn.as_deref().unwrap_or(&facts.udid));
     // The builder puts each attribute before the ones already there; add them last first.
     for (oid, value) in rest.iter().rev() {
-        match oid.as_str() {
+        csr = match oid.as_str() {
             "O" | "2.5.4.10" => csr.organization(value),
             "OU" | "2.5.4.11" => csr.organizational_unit(value),
             _ => csr.country(value),
         };
     }
-    csr.key_usage(KeyUsageRequest::device_identity());
+    csr = csr.key_usage(KeyUsageRequest::device_identity());
     if let Some(challenge) = content.challenge.as_deref() {
-        csr.challenge_password(challenge);
+        csr = csr.challenge_password(challenge);
     }
     let csr = csr.build(&key)?;
     // Through the simulator's HTTP client: one connection pool for every device.
     let mut client =
         mdm_scep::client::Client::with_http(&join_url(server, &content.url), http.clone());
-    client.polling(Duration::from_secs(1), Duration::from_secs(60));
+    client = client.polling(Duration::from_secs(1), Duration::from_secs(60));
     if let Some(fp) = &content.ca_fingerprint {
         let fp: &[u8] = fp.as_ref();
         if fp.len() == 32 {
-            client.pin_sha256(fp.to_vec());
+            client = client.pin_sha256(fp.to_vec());
         } else {
             tracing::debug!(
                 "CAFingerprint of {} bytes is not SHA-256: not pinned",

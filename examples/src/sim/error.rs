@@ -183,6 +183,12 @@ impl From<mdm_checkin::Error> for SimError {
     }
 }
 
+impl From<mdm_types::Error> for SimError {
+    fn from(e: mdm_types::Error) -> Self {
+        SimError::Checkin(mdm_checkin::Error::from(e))
+    }
+}
+
 impl From<mdm_commands::Error> for SimError {
     fn from(e: mdm_commands::Error) -> Self {
         SimError::Commands(e)

@@ -154,7 +154,7 @@ impl SimConfig {
         } else {
             let mut p = TrustPolicy::with_anchors(self.anchors.iter().cloned());
             // Profile-signing certificates rarely carry the S/MIME usage; devices do not ask.
-            p.check_purpose(false);
+            p = p.check_purpose(false);
             p
         }
     }
