@@ -18,7 +18,8 @@
 use std::fmt::Write as _;
 
 use crate::ir::{OsSupport, Platform, Schema, SchemaFile};
-use crate::rust::{Context, Item, TypeBuilder, availability_phrase, pascal};
+use crate::names::upper_camel;
+use crate::rust::{Context, Item, TypeBuilder, availability_phrase};
 
 /// One generated output file: a path relative to the target crate's `src/generated/` and its
 /// text.
@@ -101,8 +102,8 @@ pub fn emit(schema: &Schema) -> (Vec<OutputFile>, Vec<CommandInfo>) {
     let mut infos = Vec::new();
     for f in &files {
         let rt = f.payload.request_type.clone().unwrap_or_default();
-        builder.reserve(&pascal(&rt));
-        builder.reserve(&format!("{}Response", pascal(&rt)));
+        builder.reserve(&upper_camel(&rt));
+        builder.reserve(&format!("{}Response", upper_camel(&rt)));
     }
     for name in [
         "RequestType",
@@ -116,7 +117,7 @@ pub fn emit(schema: &Schema) -> (Vec<OutputFile>, Vec<CommandInfo>) {
     let mut out = Vec::new();
     for f in &files {
         let rt = f.payload.request_type.clone().unwrap_or_default();
-        let type_name = pascal(&rt);
+        let type_name = upper_camel(&rt);
         let link = schema_link(schema, &f.path);
         let start = builder.items.len();
         builder.begin_file();

@@ -16,6 +16,10 @@
 //!    [`rust::TypeBuilder::root_struct`] per file with the payload type as prefix, and add the
 //!    family's tables.
 //!
+//! Names come from [`names`]: fields in `snake_case` and types in `UpperCamelCase` with
+//! Apple's acronyms kept whole (`qos_marking_policy`, `wifi_mac`, `DnsSettings`); the serde
+//! names are always the keys themselves, so the wire never changes with a name.
+//!
 //! The binary (`mdm-codegen SCHEMA_DIR [WORKSPACE_ROOT]`) writes the files; the library is
 //! what tests and other tools call.
 #![forbid(unsafe_code)]
@@ -24,6 +28,7 @@
 pub mod commands;
 pub mod ir;
 pub mod load;
+pub mod names;
 pub mod overrides;
 pub mod profiles;
 pub mod rust;

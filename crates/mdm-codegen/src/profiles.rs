@@ -22,7 +22,8 @@ use std::fmt::Write as _;
 
 use crate::commands::{OutputFile, header};
 use crate::ir::{Family, Key, Literal, Platform, Presence, Schema, SchemaFile, Subkeys, ValueType};
-use crate::rust::{Context, TypeBuilder, availability_phrase, pascal};
+use crate::names::upper_camel;
+use crate::rust::{Context, TypeBuilder, availability_phrase};
 
 /// The schema files that describe the profile envelope rather than a payload.
 pub const TOP_LEVEL_FILE: &str = "mdm/profiles/TopLevel.yaml";
@@ -89,7 +90,8 @@ const FRIENDLY_NAMES: &[(&str, &str)] = &[
 ];
 
 /// The Rust name for a payload type: `com.apple.wifi.managed` -> `Wifi`,
-/// `com.apple.security.scep` -> `SecurityScep`.
+/// `com.apple.security.firewall` -> `SecurityFirewall`,
+/// `com.apple.configurationprofile.identification` -> `ConfigurationProfileIdentification`.
 pub fn type_name_for(payload_type: &str) -> String {
     if let Some((_, name)) = FRIENDLY_NAMES.iter().find(|(t, _)| *t == payload_type) {
         return (*name).to_owned();
@@ -98,7 +100,7 @@ pub fn type_name_for(payload_type: &str) -> String {
         .strip_prefix("com.apple.")
         .unwrap_or(payload_type);
     let short = short.strip_suffix(".managed").unwrap_or(short);
-    let mut name = pascal(short);
+    let mut name = upper_camel(short);
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, 'P');
     }
@@ -608,7 +610,7 @@ mod tests {
         );
         assert_eq!(
             type_name_for("com.apple.vpn.managed.applayer"),
-            "VpnManagedApplayer"
+            "VpnManagedAppLayer"
         );
         assert_eq!(type_name_for(".GlobalPreferences"), "GlobalPreferences");
         assert_eq!(module_for("com.apple.wifi.managed"), "wifi_managed");

@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::ir::{Key, Literal, Platform, Presence, Subkeys, SupportedOs, ValueType};
+pub use crate::names::snake;
+use crate::names::upper_camel;
 
 /// A Rust type as emitted.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,18 +155,35 @@ impl TypeBuilder {
         self.used.insert(name.to_owned());
     }
 
-    fn unique(&mut self, candidate: String, prefix: &str, fallback_owner: &str) -> String {
-        if self.used.insert(candidate.clone()) {
-            return candidate;
+    /// The name of a nested type for `key` at `path` (the keys from the root down to, not
+    /// including, `key`): the root prefix and the key as words (`DnsProxy` + `AppBundleIDs`),
+    /// the prefix folded when the key already starts with it. A name already taken is made
+    /// unique with the key path, nearest parent first (`DockTileData`, then
+    /// `DockStaticItemTileData`), and only then with a number.
+    fn nested_name(&mut self, ctx: &Context<'_>, path: &[String], key: &str) -> String {
+        let base = upper_camel(key);
+        let folded = if base.starts_with(ctx.prefix) {
+            base.clone()
+        } else {
+            format!("{}{base}", ctx.prefix)
+        };
+        let mut candidates = vec![folded.clone(), format!("{}{base}", ctx.prefix)];
+        let mut tail = base;
+        for parent in path.iter().rev() {
+            tail = format!("{}{tail}", upper_camel(parent));
+            if tail.starts_with(ctx.prefix) {
+                candidates.push(tail.clone());
+            }
+            candidates.push(format!("{}{tail}", ctx.prefix));
         }
-        let tail = candidate.strip_prefix(prefix).unwrap_or(&candidate);
-        let longer = format!("{fallback_owner}{tail}");
-        if self.used.insert(longer.clone()) {
-            return longer;
+        for c in candidates {
+            if self.used.insert(c.clone()) {
+                return c;
+            }
         }
         let mut n = 2;
         loop {
-            let numbered = format!("{candidate}{n}");
+            let numbered = format!("{folded}{n}");
             if self.used.insert(numbered.clone()) {
                 return numbered;
             }
@@ -172,21 +191,11 @@ impl TypeBuilder {
         }
     }
 
-    fn nested_name(&mut self, ctx: &Context<'_>, owner: &str, key: &str) -> String {
-        let base = pascal(key);
-        let candidate = if base.starts_with(ctx.prefix) {
-            base
-        } else {
-            format!("{}{base}", ctx.prefix)
-        };
-        self.unique(candidate, ctx.prefix, owner)
-    }
-
     /// Adds a struct named `name` for `keys` (the root of a command, response or payload) and
     /// returns its fields.
     pub fn root_struct(&mut self, ctx: &Context<'_>, name: &str, doc: Vec<String>, keys: &[Key]) {
         self.reserve(name);
-        let fields = self.fields(ctx, name, keys, &[]);
+        let fields = self.fields(ctx, &[], keys, &[]);
         let mut doc = doc;
         doc.push(String::new());
         doc.push(format!("Schema: {}.", ctx.schema_link));
@@ -200,7 +209,7 @@ impl TypeBuilder {
     fn fields(
         &mut self,
         ctx: &Context<'_>,
-        owner: &str,
+        path: &[String],
         keys: &[Key],
         skip: &[&str],
     ) -> Vec<Field> {
@@ -210,7 +219,7 @@ impl TypeBuilder {
             if key.is_any_placeholder() || skip.contains(&key.name.as_str()) {
                 continue;
             }
-            let ty = self.ty_for(ctx, owner, key);
+            let ty = self.ty_for(ctx, path, key);
             let mut ident = snake(&key.name);
             while !idents.insert(ident.clone()) {
                 ident.push('_');
@@ -228,7 +237,7 @@ impl TypeBuilder {
         out
     }
 
-    fn ty_for(&mut self, ctx: &Context<'_>, owner: &str, key: &Key) -> Ty {
+    fn ty_for(&mut self, ctx: &Context<'_>, path: &[String], key: &Key) -> Ty {
         match key.value_type {
             ValueType::String => {
                 let mut values: Vec<String> =
@@ -247,12 +256,12 @@ impl TypeBuilder {
                 if values.len() < 2 {
                     return Ty::String;
                 }
-                let name = self.nested_name(ctx, owner, &key.name);
+                let name = self.nested_name(ctx, path, &key.name);
                 let default = match &key.default {
                     Some(Literal::String(s)) => Some(s.clone()),
                     _ => None,
                 };
-                self.open_enum(ctx, &name, &key.name, owner, &values, default.as_deref());
+                self.open_enum(ctx, &name, &key.name, &values, default.as_deref());
                 Ty::Named(name)
             }
             ValueType::Integer => Ty::Integer,
@@ -263,7 +272,7 @@ impl TypeBuilder {
             ValueType::Any => Ty::Value,
             ValueType::Dictionary => match &key.subkeys {
                 Subkeys::Keys(children) if children.iter().any(|c| !c.is_any_placeholder()) => {
-                    Ty::Named(self.dict_struct(ctx, owner, key, children, &[]))
+                    Ty::Named(self.dict_struct(ctx, path, key, children, &[]))
                 }
                 _ => Ty::Dictionary,
             },
@@ -277,7 +286,14 @@ impl TypeBuilder {
                     if item.name.is_empty() || item.name == "ANY" {
                         item.name = format!("{}Item", key.name);
                     }
-                    Ty::Vec(Box::new(self.ty_for(ctx, owner, &item)))
+                    // `subkeytype` on the array names the shape of its items: arrays that
+                    // share it share one item type.
+                    if item.subkey_type.is_none() && item.value_type == ValueType::Dictionary {
+                        item.subkey_type.clone_from(&key.subkey_type);
+                    }
+                    let mut inner = path.to_vec();
+                    inner.push(key.name.clone());
+                    Ty::Vec(Box::new(self.ty_for(ctx, &inner, &item)))
                 }
                 Subkeys::Keys(children)
                     if children.len() > 1
@@ -286,7 +302,7 @@ impl TypeBuilder {
                                 && c.children().iter().any(|g| g.name == "Item")
                         }) =>
                 {
-                    Ty::Vec(Box::new(Ty::Named(self.union(ctx, owner, key, children))))
+                    Ty::Vec(Box::new(Ty::Named(self.union(ctx, path, key, children))))
                 }
                 _ => Ty::Vec(Box::new(Ty::Value)),
             },
@@ -296,7 +312,7 @@ impl TypeBuilder {
     fn dict_struct(
         &mut self,
         ctx: &Context<'_>,
-        owner: &str,
+        path: &[String],
         key: &Key,
         children: &[Key],
         skip: &[&str],
@@ -307,13 +323,15 @@ impl TypeBuilder {
             return existing.clone();
         }
         let name = match &key.subkey_type {
-            Some(st) => self.nested_name(ctx, owner, st),
-            None => self.nested_name(ctx, owner, &key.name),
+            Some(st) => self.nested_name(ctx, path, st),
+            None => self.nested_name(ctx, path, &key.name),
         };
         if let Some(st) = &key.subkey_type {
             self.by_subkey_type.insert(st.clone(), name.clone());
         }
-        let fields = self.fields(ctx, &name, children, skip);
+        let mut inner = path.to_vec();
+        inner.push(key.name.clone());
+        let fields = self.fields(ctx, &inner, children, skip);
         let open = children.iter().any(Key::is_any_placeholder);
         let mut doc = vec![format!(
             "The `{}` dictionary of the {} `{}`.",
@@ -338,7 +356,6 @@ impl TypeBuilder {
         ctx: &Context<'_>,
         name: &str,
         key: &str,
-        owner: &str,
         values: &[String],
         default: Option<&str>,
     ) {
@@ -369,7 +386,6 @@ impl TypeBuilder {
                 .find(|(_, s)| s == d)
                 .map(|(i, _)| i.clone())
         });
-        let _ = owner;
         self.items.push(Item::OpenEnum {
             name: name.to_owned(),
             doc: vec![
@@ -385,8 +401,8 @@ impl TypeBuilder {
         });
     }
 
-    fn union(&mut self, ctx: &Context<'_>, owner: &str, key: &Key, children: &[Key]) -> String {
-        let name = self.nested_name(ctx, owner, &format!("{}Item", key.name));
+    fn union(&mut self, ctx: &Context<'_>, path: &[String], key: &Key, children: &[Key]) -> String {
+        let name = self.nested_name(ctx, path, &format!("{}Item", key.name));
         self.reserve(&name);
         let mut variants = Vec::new();
         for child in children {
@@ -399,7 +415,9 @@ impl TypeBuilder {
                     _ => None,
                 })
                 .unwrap_or_else(|| child.name.clone());
-            let struct_name = self.dict_struct(ctx, &name, child, child.children(), &["Item"]);
+            let mut inner = path.to_vec();
+            inner.push(key.name.clone());
+            let struct_name = self.dict_struct(ctx, &inner, child, child.children(), &["Item"]);
             variants.push((pascal(&child.name), tag, struct_name));
         }
         self.items.push(Item::Union {
@@ -642,8 +660,9 @@ pub fn availability_phrase(os: &SupportedOs) -> String {
     parts.join(", ")
 }
 
-/// `PascalCase` from an Apple key or value (`iTunesStoreID` -> `ITunesStoreID`,
-/// `com.apple.foo` -> `ComAppleFoo`).
+/// An enum variant from an Apple value: the value with separators dropped and each part
+/// capitalized (`iTunesStoreID` -> `ITunesStoreID`, `com.apple.foo` -> `ComAppleFoo`).
+/// Type names use [`crate::names::upper_camel`] instead.
 pub fn pascal(s: &str) -> String {
     let mut out = String::new();
     let mut upper_next = true;
@@ -662,71 +681,12 @@ pub fn pascal(s: &str) -> String {
     out
 }
 
-/// `snake_case` field name from an Apple key (`OSVersion` -> `os_version`,
-/// `RequestRequiresNetworkTether` -> `request_requires_network_tether`). Rust keywords get
-/// a trailing underscore.
-pub fn snake(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_ascii_alphanumeric() {
-            if !out.ends_with('_') && !out.is_empty() {
-                out.push('_');
-            }
-            continue;
-        }
-        if c.is_ascii_uppercase() && i > 0 {
-            let prev = chars.get(i.wrapping_sub(1)).copied().unwrap_or('_');
-            let next = chars.get(i + 1).copied().unwrap_or('_');
-            let boundary = prev.is_ascii_lowercase()
-                || prev.is_ascii_digit()
-                || (prev.is_ascii_uppercase() && next.is_ascii_lowercase());
-            if boundary && !out.ends_with('_') && !out.is_empty() {
-                out.push('_');
-            }
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    let out = out.trim_end_matches('_').to_owned();
-    let out = if out.starts_with(|c: char| c.is_ascii_digit()) || out.is_empty() {
-        format!("k_{out}")
-    } else {
-        out
-    };
-    const KEYWORDS: &[&str] = &[
-        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-        "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
-        "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
-        "true", "type", "unsafe", "use", "where", "while", "yield", "abstract", "become", "box",
-        "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "extra",
-    ];
-    if KEYWORDS.contains(&out.as_str()) {
-        format!("{out}_")
-    } else {
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn names() {
-        assert_eq!(snake("OSVersion"), "os_version");
-        assert_eq!(snake("PIN"), "pin");
-        assert_eq!(
-            snake("RequestRequiresNetworkTether"),
-            "request_requires_network_tether"
-        );
-        assert_eq!(
-            snake("iTunesStoreAccountHash"),
-            "i_tunes_store_account_hash"
-        );
-        assert_eq!(snake("UDID"), "udid");
-        assert_eq!(snake("Type"), "type_");
-        assert_eq!(snake("IsMDMLostModeEnabled"), "is_mdm_lost_mode_enabled");
-        assert_eq!(snake("Wi-Fi"), "wi_fi");
         assert_eq!(pascal("com.apple.foo"), "ComAppleFoo");
         assert_eq!(pascal("iTunesStoreID"), "ITunesStoreID");
     }

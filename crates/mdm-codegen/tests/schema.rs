@@ -73,3 +73,80 @@ fn generation_is_deterministic_and_names_the_commit() {
         .count();
     assert_eq!(commands, 67, "66 command modules and mod.rs");
 }
+
+#[test]
+fn names_keep_acronyms_whole() {
+    let Some(dir) = schema_dir() else { return };
+    let files = mdm_codegen::generate_all(&dir).unwrap();
+    let mut text = String::new();
+    for f in files
+        .iter()
+        .filter(|f| f.path.extension().is_some_and(|e| e == "rs"))
+    {
+        text.push_str(&f.text);
+    }
+    for field in [
+        "pub qos_marking_policy:",
+        "pub enable_ipv6:",
+        "pub roaming_consortium_ois:",
+        "pub supports_ios_app_installs:",
+        "pub itunes_store_account_is_active:",
+        "pub wifi_mac:",
+        "pub os_version:",
+        "pub udid:",
+        "pub vpn_uuid:",
+        "pub dns_settings:",
+    ] {
+        assert!(text.contains(field), "no field {field}");
+    }
+    for ty in [
+        "pub struct ConfigurationProfileIdentification ",
+        "pub struct DnsSettings ",
+        "pub struct DockStaticItem ",
+        "pub struct OsUpdateStatus ",
+    ] {
+        assert!(text.contains(ty), "no type {ty}");
+    }
+    // No field keeps a one-letter piece of a split acronym (`qo_s`, `i_pv6`, `wi_fi`).
+    for line in text.lines() {
+        let Some((_, rest)) = line.split_once("=> pub ") else {
+            continue;
+        };
+        let ident = rest.split(':').next().unwrap();
+        assert!(
+            !ident
+                .split('_')
+                .enumerate()
+                .any(|(i, w)| w.len() == 1 && !(i == 0 && w == "k")),
+            "{ident}"
+        );
+    }
+    // No type name carries a run of capitals (`DNSSettings`) or a collision counter on a
+    // nested type (`DockStaticItem2`).
+    for line in text.lines() {
+        let Some(name) = line
+            .trim_start()
+            .strip_prefix("pub struct ")
+            .or_else(|| line.trim_start().strip_prefix("pub enum "))
+        else {
+            continue;
+        };
+        let name = name.split([' ', '{', '(']).next().unwrap();
+        let caps = name
+            .as_bytes()
+            .windows(3)
+            .any(|w| w.iter().all(u8::is_ascii_uppercase));
+        assert!(!caps, "{name}");
+        assert!(
+            !name.ends_with(|c: char| c.is_ascii_digit())
+                || [
+                    "McxFileVault2",
+                    "FamilyControlsTimeLimitsV2",
+                    "VpnIkev2",
+                    "VpnIpv4"
+                ]
+                .contains(&name),
+            "{name}"
+        );
+    }
+}

@@ -5,11 +5,11 @@ use std::collections::HashSet;
 
 use mdm_commands::{
     AnyCommand, AnyRequest, CertificateListItem, CertificateListResponse, CommandResponse,
-    CommandUuid, DeviceInformation, DeviceInformationMDMOptions, DeviceInformationQueryResponses,
+    CommandUuid, DeviceInformation, DeviceInformationMdmOptions, DeviceInformationQueryResponses,
     ErrorChainItem, InstalledApplicationList, InstalledApplicationListItem,
     InstalledApplicationListResponse, ProfileListItem, ProfileListPayloadContentItem,
-    ProfileListResponse, SecurityInfo2, SecurityInfoFirewallSettings, SecurityInfoManagementStatus,
-    SecurityInfoResponse, Status,
+    ProfileListResponse, SecurityInfoFirewallSettings, SecurityInfoManagementStatus,
+    SecurityInfoResponse, SecurityInfoSecurityInfo, Status,
 };
 use mdm_plist::{Dictionary, Value};
 use mdm_signing::{Certificate, Identity};
@@ -268,14 +268,14 @@ impl DeviceState {
             is_cloud_backup_enabled: Some(!f.is_mac()),
             is_mdm_lost_mode_enabled: (!f.is_mac()).then_some(false),
             awaiting_configuration: Some(false),
-            wi_fi_mac: Some(f.wifi_mac.clone()),
+            wifi_mac: Some(f.wifi_mac.clone()),
             bluetooth_mac: Some(f.bluetooth_mac.clone()),
             time_zone: Some("Europe/Paris".to_owned()),
             local_host_name: f.is_mac().then(|| format!("sim-mac-{}", f.index)),
             host_name: f.is_mac().then(|| format!("sim-mac-{}.local", f.index)),
             system_integrity_protection_enabled: f.is_mac().then_some(true),
             is_apple_silicon: f.is_mac().then_some(true),
-            mdm_options: Some(DeviceInformationMDMOptions {
+            mdm_options: Some(DeviceInformationMdmOptions {
                 activation_lock_allowed_while_supervised: Some(false),
                 ..Default::default()
             }),
@@ -299,7 +299,7 @@ impl DeviceState {
 
     fn security_info(&self) -> Dictionary {
         let mac = self.facts.is_mac();
-        let info = SecurityInfo2 {
+        let info = SecurityInfoSecurityInfo {
             hardware_encryption_caps: (!mac).then_some(3),
             passcode_present: Some(true),
             passcode_compliant: Some(true),

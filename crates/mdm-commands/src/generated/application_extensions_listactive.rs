@@ -11,7 +11,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/application.extensions.listactive.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/application.extensions.listactive.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ActiveNSExtensions {
+    pub struct ActiveNsExtensions {
         /// `FilterExtensionPoints`: array of string, optional.
         ///
         /// Available on macOS 10.13.
@@ -20,10 +20,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `UserElection` in the response to `ActiveNSExtensions`; unknown strings are kept in `Other`.
+    /// The values of `UserElection` in the response to `ActiveNsExtensions`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/commands/application.extensions.listactive.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/application.extensions.listactive.yaml).
-    pub enum ActiveNSExtensionsUserElection {
+    pub enum ActiveNsExtensionsUserElection {
         /// `Default`.
         Default = "Default",
         /// `Use`.
@@ -34,11 +34,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `ExtensionsItem` dictionary of the response to `ActiveNSExtensions`.
+    /// The `ExtensionsItem` dictionary of the response to `ActiveNsExtensions`.
     ///
     /// Schema: [`mdm/commands/application.extensions.listactive.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/application.extensions.listactive.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ActiveNSExtensionsExtensionsItem {
+    pub struct ActiveNsExtensionsExtensionsItem {
         /// `Identifier`: string, optional.
         ///
         /// Available on macOS 10.13.
@@ -70,7 +70,7 @@ mdm_plist::plist_dict! {
         /// `UserElection`: string, optional.
         ///
         /// Available on macOS 10.13.
-        "UserElection" => pub user_election: Option<ActiveNSExtensionsUserElection>,
+        "UserElection" => pub user_election: Option<ActiveNsExtensionsUserElection>,
     }
 }
 
@@ -81,20 +81,20 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/application.extensions.listactive.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/application.extensions.listactive.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ActiveNSExtensionsResponse {
+    pub struct ActiveNsExtensionsResponse {
         /// `Extensions`: array of dictionary, optional.
         ///
         /// Available on macOS 10.13.
-        "Extensions" => pub extensions: Option<Vec<ActiveNSExtensionsExtensionsItem>>,
+        "Extensions" => pub extensions: Option<Vec<ActiveNsExtensionsExtensionsItem>>,
     }
 }
 
-impl crate::CommandPayload for ActiveNSExtensions {
+impl crate::CommandPayload for ActiveNsExtensions {
     const REQUEST_TYPE: &'static str = "ActiveNSExtensions";
-    type Response = ActiveNSExtensionsResponse;
+    type Response = ActiveNsExtensionsResponse;
 }
 
-impl crate::ResponseBody for ActiveNSExtensionsResponse {
+impl crate::ResponseBody for ActiveNsExtensionsResponse {
     fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
         &mut self.extra
     }

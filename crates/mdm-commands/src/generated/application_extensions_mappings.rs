@@ -11,16 +11,16 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/application.extensions.mappings.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/application.extensions.mappings.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct NSExtensionMappings {
+    pub struct NsExtensionMappings {
     }
 }
 
 mdm_plist::plist_dict! {
-    /// The `ExtensionsItem` dictionary of the response to `NSExtensionMappings`.
+    /// The `ExtensionsItem` dictionary of the response to `NsExtensionMappings`.
     ///
     /// Schema: [`mdm/commands/application.extensions.mappings.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/application.extensions.mappings.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct NSExtensionMappingsExtensionsItem {
+    pub struct NsExtensionMappingsExtensionsItem {
         /// `Identifier`: string, optional.
         ///
         /// Available on macOS 10.13.
@@ -43,20 +43,20 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/application.extensions.mappings.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/application.extensions.mappings.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct NSExtensionMappingsResponse {
+    pub struct NsExtensionMappingsResponse {
         /// `Extensions`: array of dictionary, optional.
         ///
         /// Available on macOS 10.13.
-        "Extensions" => pub extensions: Option<Vec<NSExtensionMappingsExtensionsItem>>,
+        "Extensions" => pub extensions: Option<Vec<NsExtensionMappingsExtensionsItem>>,
     }
 }
 
-impl crate::CommandPayload for NSExtensionMappings {
+impl crate::CommandPayload for NsExtensionMappings {
     const REQUEST_TYPE: &'static str = "NSExtensionMappings";
-    type Response = NSExtensionMappingsResponse;
+    type Response = NsExtensionMappingsResponse;
 }
 
-impl crate::ResponseBody for NSExtensionMappingsResponse {
+impl crate::ResponseBody for NsExtensionMappingsResponse {
     fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
         &mut self.extra
     }

@@ -26,7 +26,7 @@ mdm_plist::plist_dict! {
         /// `VPNUUID`: string, optional.
         ///
         /// Available on iOS 7.0, visionOS 1.1, watchOS 10.0.
-        "VPNUUID" => pub vpnuuid: Option<String>,
+        "VPNUUID" => pub vpn_uuid: Option<String>,
         /// `ContentFilterUUID`: string, optional.
         ///
         /// Available on iOS 16.0, visionOS 1.1.
@@ -81,7 +81,7 @@ mdm_plist::plist_dict! {
         /// `iTunesStoreID`: integer, optional.
         ///
         /// Available on iOS 5.0, macOS 10.9, tvOS 10.2, visionOS 1.1, watchOS 10.0.
-        "iTunesStoreID" => pub i_tunes_store_id: Option<i64>,
+        "iTunesStoreID" => pub itunes_store_id: Option<i64>,
         /// `Identifier`: string, optional.
         ///
         /// Available on iOS 7.0, macOS 10.9, tvOS 10.2, visionOS 1.1, watchOS 10.0.
@@ -117,7 +117,7 @@ mdm_plist::plist_dict! {
         /// `iOSApp`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 11.0.
-        "iOSApp" => pub i_os_app: Option<bool>,
+        "iOSApp" => pub ios_app: Option<bool>,
     }
 }
 

@@ -47,7 +47,7 @@ mdm_plist::plist_dict! {
         /// `iOSApp`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 11.0.
-        "iOSApp" => pub i_os_app: Option<bool>,
+        "iOSApp" => pub ios_app: Option<bool>,
     }
 }
 

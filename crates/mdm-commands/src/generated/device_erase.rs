@@ -33,7 +33,7 @@ mdm_plist::plist_dict! {
         /// `WiFiProfileData`: data, optional.
         ///
         /// Available on iOS 17.0, tvOS 18.0.
-        "WiFiProfileData" => pub wi_fi_profile_data: Option<mdm_plist::Data>,
+        "WiFiProfileData" => pub wifi_profile_data: Option<mdm_plist::Data>,
         /// `MDMProfileData`: data, optional.
         ///
         /// Available on iOS 17.0, tvOS 18.0.

@@ -15,7 +15,7 @@ mdm_plist::plist_dict! {
         /// `eSIMServerURL`: string, required.
         ///
         /// Available on iOS 13.0.
-        "eSIMServerURL" => pub e_sim_server_url: String,
+        "eSIMServerURL" => pub esim_server_url: String,
     }
 }
 

@@ -303,7 +303,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/information.contentcaching.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/information.contentcaching.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ContentCachingInformationPeersItemDetailsCapabilities {
+    pub struct ContentCachingInformationDetailsCapabilities {
         /// `im`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.15.4.
@@ -336,7 +336,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/information.contentcaching.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/information.contentcaching.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ContentCachingInformationPeersItemDetailsLocalNetwork {
+    pub struct ContentCachingInformationDetailsLocalNetwork {
         /// `speed`: integer, optional.
         ///
         /// Available on macOS 10.15.4.
@@ -365,7 +365,7 @@ mdm_plist::plist_dict! {
         /// `capabilities`: dictionary, optional.
         ///
         /// Available on macOS 10.15.4.
-        "capabilities" => pub capabilities: Option<ContentCachingInformationPeersItemDetailsCapabilities>,
+        "capabilities" => pub capabilities: Option<ContentCachingInformationDetailsCapabilities>,
         /// `is-portable`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.15.4.
@@ -373,7 +373,7 @@ mdm_plist::plist_dict! {
         /// `local-network`: dictionary, optional.
         ///
         /// Available on macOS 10.15.4.
-        "local-network" => pub local_network: Option<ContentCachingInformationPeersItemDetailsLocalNetwork>,
+        "local-network" => pub local_network: Option<ContentCachingInformationDetailsLocalNetwork>,
     }
 }
 

@@ -235,7 +235,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/information.device.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/information.device.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct DeviceInformationMDMOptions {
+    pub struct DeviceInformationMdmOptions {
         /// `ActivationLockAllowedWhileSupervised`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 7.0, macOS 11.0, tvOS 9.0.
@@ -256,7 +256,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/information.device.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/information.device.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct DeviceInformationOSUpdateSettings {
+    pub struct DeviceInformationOsUpdateSettings {
         /// `CatalogURL`: string, optional.
         ///
         /// Available on macOS 10.11.
@@ -469,7 +469,7 @@ mdm_plist::plist_dict! {
         /// `MDMOptions`: dictionary, optional.
         ///
         /// Available on iOS 7.0, macOS 11.0, tvOS 9.0, visionOS 1.1, watchOS 10.0.
-        "MDMOptions" => pub mdm_options: Option<DeviceInformationMDMOptions>,
+        "MDMOptions" => pub mdm_options: Option<DeviceInformationMdmOptions>,
         /// `LastCloudBackupDate`: date, optional.
         ///
         /// Available on iOS 8.0, visionOS 1.1.
@@ -481,11 +481,11 @@ mdm_plist::plist_dict! {
         /// `iTunesStoreAccountIsActive`: boolean, optional.
         ///
         /// Available on iOS 7.0, macOS 10.9, tvOS 9.0, watchOS 10.0.
-        "iTunesStoreAccountIsActive" => pub i_tunes_store_account_is_active: Option<bool>,
+        "iTunesStoreAccountIsActive" => pub itunes_store_account_is_active: Option<bool>,
         /// `iTunesStoreAccountHash`: string, optional.
         ///
         /// Available on iOS 8.0, macOS 10.10, tvOS 9.0, watchOS 10.0.
-        "iTunesStoreAccountHash" => pub i_tunes_store_account_hash: Option<String>,
+        "iTunesStoreAccountHash" => pub itunes_store_account_hash: Option<String>,
         /// `DeviceName`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.1, watchOS 10.0.
@@ -609,7 +609,7 @@ mdm_plist::plist_dict! {
         /// `OSUpdateSettings`: dictionary, optional.
         ///
         /// Available on macOS 10.11.
-        "OSUpdateSettings" => pub os_update_settings: Option<DeviceInformationOSUpdateSettings>,
+        "OSUpdateSettings" => pub os_update_settings: Option<DeviceInformationOsUpdateSettings>,
         /// `LocalHostName`: string, optional.
         ///
         /// Available on macOS 10.11.
@@ -697,7 +697,7 @@ mdm_plist::plist_dict! {
         /// `WiFiMAC`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.1, watchOS 10.0.
-        "WiFiMAC" => pub wi_fi_mac: Option<String>,
+        "WiFiMAC" => pub wifi_mac: Option<String>,
         /// `EthernetMAC`: string, optional.
         ///
         /// Available on macOS 10.7.
@@ -745,11 +745,11 @@ mdm_plist::plist_dict! {
         /// `SIMMCC`: string, optional.
         ///
         /// Available on iOS 4.0.
-        "SIMMCC" => pub simmcc: Option<String>,
+        "SIMMCC" => pub sim_mcc: Option<String>,
         /// `SIMMNC`: string, optional.
         ///
         /// Available on iOS 4.0.
-        "SIMMNC" => pub simmnc: Option<String>,
+        "SIMMNC" => pub sim_mnc: Option<String>,
         /// `SubscriberMCC`: string, optional.
         ///
         /// Available on iOS 4.2.6.
@@ -781,7 +781,7 @@ mdm_plist::plist_dict! {
         /// `SupportsiOSAppInstalls`: boolean, optional.
         ///
         /// Available on macOS 11.0.
-        "SupportsiOSAppInstalls" => pub supportsi_os_app_installs: Option<bool>,
+        "SupportsiOSAppInstalls" => pub supports_ios_app_installs: Option<bool>,
         /// `SoftwareUpdateDeviceID`: string, optional.
         ///
         /// Available on iOS 15.0, macOS 12.0, visionOS 1.1.

@@ -5,10 +5,10 @@
 //! The `LOMDeviceRequest` command and its response, generated from [`mdm/commands/lom.devicerequest.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/lom.devicerequest.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `DeviceRequestType` in the command `LOMDeviceRequest`; unknown strings are kept in `Other`.
+    /// The values of `DeviceRequestType` in the command `LomDeviceRequest`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/commands/lom.devicerequest.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/lom.devicerequest.yaml).
-    pub enum LOMDeviceRequestDeviceRequestType {
+    pub enum LomDeviceRequestDeviceRequestType {
         /// `PowerON`.
         PowerON = "PowerON",
         /// `PowerOFF`.
@@ -19,15 +19,15 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `RequestListItem` dictionary of the command `LOMDeviceRequest`.
+    /// The `RequestListItem` dictionary of the command `LomDeviceRequest`.
     ///
     /// Schema: [`mdm/commands/lom.devicerequest.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/lom.devicerequest.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct LOMDeviceRequestRequestListItem {
+    pub struct LomDeviceRequestRequestListItem {
         /// `DeviceRequestType`: string, required.
         ///
         /// Available on macOS 11.0.
-        "DeviceRequestType" => pub device_request_type: LOMDeviceRequestDeviceRequestType,
+        "DeviceRequestType" => pub device_request_type: LomDeviceRequestDeviceRequestType,
         /// `DeviceRequestUUID`: string, required.
         ///
         /// Available on macOS 11.0.
@@ -39,11 +39,11 @@ mdm_plist::plist_dict! {
         /// `PrimaryIPv6AddressList`: array of string, required.
         ///
         /// Available on macOS 11.0.
-        "PrimaryIPv6AddressList" => pub primary_i_pv6_address_list: Vec<String>,
+        "PrimaryIPv6AddressList" => pub primary_ipv6_address_list: Vec<String>,
         /// `SecondaryIPv6AddressList`: array of string, required.
         ///
         /// Available on macOS 11.0.
-        "SecondaryIPv6AddressList" => pub secondary_i_pv6_address_list: Vec<String>,
+        "SecondaryIPv6AddressList" => pub secondary_ipv6_address_list: Vec<String>,
         /// `LOMProtocolVersion`: integer, required.
         ///
         /// Available on macOS 11.0.
@@ -58,20 +58,20 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/lom.devicerequest.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/lom.devicerequest.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct LOMDeviceRequest {
+    pub struct LomDeviceRequest {
         /// `RequestList`: array of dictionary, required.
         ///
         /// Available on macOS 11.0.
-        "RequestList" => pub request_list: Vec<LOMDeviceRequestRequestListItem>,
+        "RequestList" => pub request_list: Vec<LomDeviceRequestRequestListItem>,
     }
 }
 
 mdm_plist::plist_dict! {
-    /// The `ResponseListItem` dictionary of the response to `LOMDeviceRequest`.
+    /// The `ResponseListItem` dictionary of the response to `LomDeviceRequest`.
     ///
     /// Schema: [`mdm/commands/lom.devicerequest.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/lom.devicerequest.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct LOMDeviceRequestResponseListItem {
+    pub struct LomDeviceRequestResponseListItem {
         /// `DeviceRequestSuccess`: boolean, optional.
         ///
         /// Available on macOS 11.0.
@@ -94,20 +94,20 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/lom.devicerequest.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/lom.devicerequest.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct LOMDeviceRequestResponse {
+    pub struct LomDeviceRequestResponse {
         /// `ResponseList`: array of dictionary, optional.
         ///
         /// Available on macOS 11.0.
-        "ResponseList" => pub response_list: Option<Vec<LOMDeviceRequestResponseListItem>>,
+        "ResponseList" => pub response_list: Option<Vec<LomDeviceRequestResponseListItem>>,
     }
 }
 
-impl crate::CommandPayload for LOMDeviceRequest {
+impl crate::CommandPayload for LomDeviceRequest {
     const REQUEST_TYPE: &'static str = "LOMDeviceRequest";
-    type Response = LOMDeviceRequestResponse;
+    type Response = LomDeviceRequestResponse;
 }
 
-impl crate::ResponseBody for LOMDeviceRequestResponse {
+impl crate::ResponseBody for LomDeviceRequestResponse {
     fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
         &mut self.extra
     }

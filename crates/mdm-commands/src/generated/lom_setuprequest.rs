@@ -11,7 +11,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/lom.setuprequest.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/lom.setuprequest.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct LOMSetupRequest {
+    pub struct LomSetupRequest {
     }
 }
 
@@ -22,15 +22,15 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/lom.setuprequest.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/lom.setuprequest.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct LOMSetupRequestResponse {
+    pub struct LomSetupRequestResponse {
         /// `PrimaryIPv6AddressList`: array of string, optional.
         ///
         /// Available on macOS 11.0.
-        "PrimaryIPv6AddressList" => pub primary_i_pv6_address_list: Option<Vec<String>>,
+        "PrimaryIPv6AddressList" => pub primary_ipv6_address_list: Option<Vec<String>>,
         /// `SecondaryIPv6AddressList`: array of string, optional.
         ///
         /// Available on macOS 11.0.
-        "SecondaryIPv6AddressList" => pub secondary_i_pv6_address_list: Option<Vec<String>>,
+        "SecondaryIPv6AddressList" => pub secondary_ipv6_address_list: Option<Vec<String>>,
         /// `LOMProtocolVersion`: integer, optional.
         ///
         /// Available on macOS 11.0.
@@ -38,12 +38,12 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::CommandPayload for LOMSetupRequest {
+impl crate::CommandPayload for LomSetupRequest {
     const REQUEST_TYPE: &'static str = "LOMSetupRequest";
-    type Response = LOMSetupRequestResponse;
+    type Response = LomSetupRequestResponse;
 }
 
-impl crate::ResponseBody for LOMSetupRequestResponse {
+impl crate::ResponseBody for LomSetupRequestResponse {
     fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
         &mut self.extra
     }

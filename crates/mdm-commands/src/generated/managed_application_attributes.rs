@@ -28,7 +28,7 @@ mdm_plist::plist_dict! {
         /// `VPNUUID`: string, optional.
         ///
         /// Available on iOS 7.0, visionOS 1.1, watchOS 10.0.
-        "VPNUUID" => pub vpnuuid: Option<String>,
+        "VPNUUID" => pub vpn_uuid: Option<String>,
         /// `ContentFilterUUID`: string, optional.
         ///
         /// Available on iOS 16.0, visionOS 1.1.

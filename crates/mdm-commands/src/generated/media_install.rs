@@ -29,7 +29,7 @@ mdm_plist::plist_dict! {
         /// `iTunesStoreID`: integer, optional.
         ///
         /// Available on iOS 8.0, macOS 10.9.
-        "iTunesStoreID" => pub i_tunes_store_id: Option<i64>,
+        "iTunesStoreID" => pub itunes_store_id: Option<i64>,
         /// `MediaURL`: string, optional.
         ///
         /// Available on iOS 8.0.
@@ -120,7 +120,7 @@ mdm_plist::plist_dict! {
         /// `iTunesStoreID`: integer, optional.
         ///
         /// Available on iOS 8.0, macOS 10.9.
-        "iTunesStoreID" => pub i_tunes_store_id: Option<i64>,
+        "iTunesStoreID" => pub itunes_store_id: Option<i64>,
         /// `MediaURL`: string, optional.
         ///
         /// Available on iOS 8.0.

@@ -24,7 +24,7 @@ mdm_plist::plist_dict! {
         /// `iTunesStoreID`: integer, optional.
         ///
         /// Available on iOS 8.0.
-        "iTunesStoreID" => pub i_tunes_store_id: Option<i64>,
+        "iTunesStoreID" => pub itunes_store_id: Option<i64>,
         /// `State`: string, optional.
         ///
         /// Available on iOS 8.0.

@@ -19,7 +19,7 @@ mdm_plist::plist_dict! {
         /// `iTunesStoreID`: string, optional.
         ///
         /// Available on iOS 8.0.
-        "iTunesStoreID" => pub i_tunes_store_id: Option<String>,
+        "iTunesStoreID" => pub itunes_store_id: Option<String>,
         /// `PersistentID`: string, optional.
         ///
         /// Available on iOS 8.0.

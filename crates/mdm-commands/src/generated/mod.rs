@@ -150,12 +150,12 @@ mdm_plist::open_enum! {
         AccountConfiguration = "AccountConfiguration",
         /// [`ActivationLockBypassCode`] (mdm/commands/device.activationlock.bypasscode.yaml).
         ActivationLockBypassCode = "ActivationLockBypassCode",
-        /// [`ActiveNSExtensions`] (mdm/commands/application.extensions.listactive.yaml).
-        ActiveNSExtensions = "ActiveNSExtensions",
+        /// [`ActiveNsExtensions`] (mdm/commands/application.extensions.listactive.yaml).
+        ActiveNsExtensions = "ActiveNSExtensions",
         /// [`ApplyRedemptionCode`] (mdm/commands/application.redemptioncode.yaml).
         ApplyRedemptionCode = "ApplyRedemptionCode",
-        /// [`AvailableOSUpdates`] (mdm/commands/system.update.available.yaml).
-        AvailableOSUpdates = "AvailableOSUpdates",
+        /// [`AvailableOsUpdates`] (mdm/commands/system.update.available.yaml).
+        AvailableOsUpdates = "AvailableOSUpdates",
         /// [`CertificateList`] (mdm/commands/certificate.list.yaml).
         CertificateList = "CertificateList",
         /// [`ClearActivationLockBypassCode`] (mdm/commands/device.activationlock.clearbypasscode.yaml).
@@ -202,10 +202,10 @@ mdm_plist::open_enum! {
         InstalledApplicationList = "InstalledApplicationList",
         /// [`InviteToProgram`] (mdm/commands/application.invitetoprogram.yaml).
         InviteToProgram = "InviteToProgram",
-        /// [`LOMDeviceRequest`] (mdm/commands/lom.devicerequest.yaml).
-        LOMDeviceRequest = "LOMDeviceRequest",
-        /// [`LOMSetupRequest`] (mdm/commands/lom.setuprequest.yaml).
-        LOMSetupRequest = "LOMSetupRequest",
+        /// [`LomDeviceRequest`] (mdm/commands/lom.devicerequest.yaml).
+        LomDeviceRequest = "LOMDeviceRequest",
+        /// [`LomSetupRequest`] (mdm/commands/lom.setuprequest.yaml).
+        LomSetupRequest = "LOMSetupRequest",
         /// [`LogOutUser`] (mdm/commands/user.logout.yaml).
         LogOutUser = "LogOutUser",
         /// [`ManagedApplicationAttributes`] (mdm/commands/managed.application.attributes.yaml).
@@ -218,10 +218,10 @@ mdm_plist::open_enum! {
         ManagedApplicationList = "ManagedApplicationList",
         /// [`ManagedMediaList`] (mdm/commands/media.managed.list.yaml).
         ManagedMediaList = "ManagedMediaList",
-        /// [`NSExtensionMappings`] (mdm/commands/application.extensions.mappings.yaml).
-        NSExtensionMappings = "NSExtensionMappings",
-        /// [`OSUpdateStatus`] (mdm/commands/system.update.status.yaml).
-        OSUpdateStatus = "OSUpdateStatus",
+        /// [`NsExtensionMappings`] (mdm/commands/application.extensions.mappings.yaml).
+        NsExtensionMappings = "NSExtensionMappings",
+        /// [`OsUpdateStatus`] (mdm/commands/system.update.status.yaml).
+        OsUpdateStatus = "OSUpdateStatus",
         /// [`PlayLostModeSound`] (mdm/commands/device.lostmode.playsound.yaml).
         PlayLostModeSound = "PlayLostModeSound",
         /// [`ProfileList`] (mdm/commands/profile.list.yaml).
@@ -248,10 +248,10 @@ mdm_plist::open_enum! {
         Restrictions = "Restrictions",
         /// [`RotateFileVaultKey`] (mdm/commands/rotate.file.vault.key.yaml).
         RotateFileVaultKey = "RotateFileVaultKey",
-        /// [`ScheduleOSUpdate`] (mdm/commands/system.update.schedule.yaml).
-        ScheduleOSUpdate = "ScheduleOSUpdate",
-        /// [`ScheduleOSUpdateScan`] (mdm/commands/system.update.scan.yaml).
-        ScheduleOSUpdateScan = "ScheduleOSUpdateScan",
+        /// [`ScheduleOsUpdate`] (mdm/commands/system.update.schedule.yaml).
+        ScheduleOsUpdate = "ScheduleOSUpdate",
+        /// [`ScheduleOsUpdateScan`] (mdm/commands/system.update.scan.yaml).
+        ScheduleOsUpdateScan = "ScheduleOSUpdateScan",
         /// [`SecurityInfo`] (mdm/commands/information.security.yaml).
         SecurityInfo = "SecurityInfo",
         /// [`SetAutoAdminPassword`] (mdm/commands/set.auto.admin.password.yaml).
@@ -359,9 +359,9 @@ impl RequestType {
             Self::ActivationLockBypassCode => {
                 Some("mdm/commands/device.activationlock.bypasscode.yaml")
             }
-            Self::ActiveNSExtensions => Some("mdm/commands/application.extensions.listactive.yaml"),
+            Self::ActiveNsExtensions => Some("mdm/commands/application.extensions.listactive.yaml"),
             Self::ApplyRedemptionCode => Some("mdm/commands/application.redemptioncode.yaml"),
-            Self::AvailableOSUpdates => Some("mdm/commands/system.update.available.yaml"),
+            Self::AvailableOsUpdates => Some("mdm/commands/system.update.available.yaml"),
             Self::CertificateList => Some("mdm/commands/certificate.list.yaml"),
             Self::ClearActivationLockBypassCode => {
                 Some("mdm/commands/device.activationlock.clearbypasscode.yaml")
@@ -393,8 +393,8 @@ impl RequestType {
             }
             Self::InstalledApplicationList => Some("mdm/commands/application.installed.list.yaml"),
             Self::InviteToProgram => Some("mdm/commands/application.invitetoprogram.yaml"),
-            Self::LOMDeviceRequest => Some("mdm/commands/lom.devicerequest.yaml"),
-            Self::LOMSetupRequest => Some("mdm/commands/lom.setuprequest.yaml"),
+            Self::LomDeviceRequest => Some("mdm/commands/lom.devicerequest.yaml"),
+            Self::LomSetupRequest => Some("mdm/commands/lom.setuprequest.yaml"),
             Self::LogOutUser => Some("mdm/commands/user.logout.yaml"),
             Self::ManagedApplicationAttributes => {
                 Some("mdm/commands/managed.application.attributes.yaml")
@@ -407,8 +407,8 @@ impl RequestType {
             }
             Self::ManagedApplicationList => Some("mdm/commands/application.managed.list.yaml"),
             Self::ManagedMediaList => Some("mdm/commands/media.managed.list.yaml"),
-            Self::NSExtensionMappings => Some("mdm/commands/application.extensions.mappings.yaml"),
-            Self::OSUpdateStatus => Some("mdm/commands/system.update.status.yaml"),
+            Self::NsExtensionMappings => Some("mdm/commands/application.extensions.mappings.yaml"),
+            Self::OsUpdateStatus => Some("mdm/commands/system.update.status.yaml"),
             Self::PlayLostModeSound => Some("mdm/commands/device.lostmode.playsound.yaml"),
             Self::ProfileList => Some("mdm/commands/profile.list.yaml"),
             Self::ProvisioningProfileList => Some("mdm/commands/profile.provisioning.list.yaml"),
@@ -424,8 +424,8 @@ impl RequestType {
             Self::RestartDevice => Some("mdm/commands/device.restart.yaml"),
             Self::Restrictions => Some("mdm/commands/device.restrictions.list.yaml"),
             Self::RotateFileVaultKey => Some("mdm/commands/rotate.file.vault.key.yaml"),
-            Self::ScheduleOSUpdate => Some("mdm/commands/system.update.schedule.yaml"),
-            Self::ScheduleOSUpdateScan => Some("mdm/commands/system.update.scan.yaml"),
+            Self::ScheduleOsUpdate => Some("mdm/commands/system.update.schedule.yaml"),
+            Self::ScheduleOsUpdateScan => Some("mdm/commands/system.update.scan.yaml"),
             Self::SecurityInfo => Some("mdm/commands/information.security.yaml"),
             Self::SetAutoAdminPassword => Some("mdm/commands/set.auto.admin.password.yaml"),
             Self::SetFirmwarePassword => Some("mdm/commands/passcode.firmware.set.yaml"),
@@ -449,8 +449,8 @@ impl RequestType {
         matches!(
             self,
             Self::ActivationLockBypassCode
-                | Self::ActiveNSExtensions
-                | Self::AvailableOSUpdates
+                | Self::ActiveNsExtensions
+                | Self::AvailableOsUpdates
                 | Self::CertificateList
                 | Self::ContentCachingInformation
                 | Self::DeviceInformation
@@ -460,23 +460,23 @@ impl RequestType {
                 | Self::InstallMedia
                 | Self::InstalledApplicationList
                 | Self::InviteToProgram
-                | Self::LOMDeviceRequest
-                | Self::LOMSetupRequest
+                | Self::LomDeviceRequest
+                | Self::LomSetupRequest
                 | Self::ManagedApplicationAttributes
                 | Self::ManagedApplicationConfiguration
                 | Self::ManagedApplicationFeedback
                 | Self::ManagedApplicationList
                 | Self::ManagedMediaList
-                | Self::NSExtensionMappings
-                | Self::OSUpdateStatus
+                | Self::NsExtensionMappings
+                | Self::OsUpdateStatus
                 | Self::ProfileList
                 | Self::ProvisioningProfileList
                 | Self::RequestMirroring
                 | Self::RequestUnlockToken
                 | Self::Restrictions
                 | Self::RotateFileVaultKey
-                | Self::ScheduleOSUpdate
-                | Self::ScheduleOSUpdateScan
+                | Self::ScheduleOsUpdate
+                | Self::ScheduleOsUpdateScan
                 | Self::SecurityInfo
                 | Self::SetFirmwarePassword
                 | Self::Settings
@@ -631,7 +631,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::ActiveNSExtensions, Platform::IOS) => Some(Availability {
+            (Self::ActiveNsExtensions, Platform::IOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -645,7 +645,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::ActiveNSExtensions, Platform::MacOS) => Some(Availability {
+            (Self::ActiveNsExtensions, Platform::MacOS) => Some(Availability {
                 available: true,
                 introduced: Some("10.13"),
                 deprecated: None,
@@ -659,7 +659,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: Some(EnrollmentMode::Forbidden),
             }),
-            (Self::ActiveNSExtensions, Platform::TvOS) => Some(Availability {
+            (Self::ActiveNsExtensions, Platform::TvOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -673,7 +673,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::ActiveNSExtensions, Platform::VisionOS) => Some(Availability {
+            (Self::ActiveNsExtensions, Platform::VisionOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -687,7 +687,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::ActiveNSExtensions, Platform::WatchOS) => Some(Availability {
+            (Self::ActiveNsExtensions, Platform::WatchOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -771,7 +771,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::AvailableOSUpdates, Platform::IOS) => Some(Availability {
+            (Self::AvailableOsUpdates, Platform::IOS) => Some(Availability {
                 available: true,
                 introduced: Some("9.0"),
                 deprecated: None,
@@ -785,7 +785,7 @@ impl RequestType {
                 shared_ipad: Some(EnrollmentMode::Allowed),
                 user_enrollment: Some(EnrollmentMode::Forbidden),
             }),
-            (Self::AvailableOSUpdates, Platform::MacOS) => Some(Availability {
+            (Self::AvailableOsUpdates, Platform::MacOS) => Some(Availability {
                 available: true,
                 introduced: Some("10.11"),
                 deprecated: None,
@@ -799,7 +799,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: Some(EnrollmentMode::Forbidden),
             }),
-            (Self::AvailableOSUpdates, Platform::TvOS) => Some(Availability {
+            (Self::AvailableOsUpdates, Platform::TvOS) => Some(Availability {
                 available: true,
                 introduced: Some("12.0"),
                 deprecated: None,
@@ -813,7 +813,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::AvailableOSUpdates, Platform::VisionOS) => Some(Availability {
+            (Self::AvailableOsUpdates, Platform::VisionOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -827,7 +827,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::AvailableOSUpdates, Platform::WatchOS) => Some(Availability {
+            (Self::AvailableOsUpdates, Platform::WatchOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -2451,7 +2451,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::LOMDeviceRequest, Platform::IOS) => Some(Availability {
+            (Self::LomDeviceRequest, Platform::IOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -2465,7 +2465,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::LOMDeviceRequest, Platform::MacOS) => Some(Availability {
+            (Self::LomDeviceRequest, Platform::MacOS) => Some(Availability {
                 available: true,
                 introduced: Some("11.0"),
                 deprecated: None,
@@ -2479,7 +2479,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: Some(EnrollmentMode::Forbidden),
             }),
-            (Self::LOMDeviceRequest, Platform::TvOS) => Some(Availability {
+            (Self::LomDeviceRequest, Platform::TvOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -2493,7 +2493,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::LOMDeviceRequest, Platform::VisionOS) => Some(Availability {
+            (Self::LomDeviceRequest, Platform::VisionOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -2507,7 +2507,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::LOMDeviceRequest, Platform::WatchOS) => Some(Availability {
+            (Self::LomDeviceRequest, Platform::WatchOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -2521,7 +2521,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::LOMSetupRequest, Platform::IOS) => Some(Availability {
+            (Self::LomSetupRequest, Platform::IOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -2535,7 +2535,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::LOMSetupRequest, Platform::MacOS) => Some(Availability {
+            (Self::LomSetupRequest, Platform::MacOS) => Some(Availability {
                 available: true,
                 introduced: Some("11.0"),
                 deprecated: None,
@@ -2549,7 +2549,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: Some(EnrollmentMode::Forbidden),
             }),
-            (Self::LOMSetupRequest, Platform::TvOS) => Some(Availability {
+            (Self::LomSetupRequest, Platform::TvOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -2563,7 +2563,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::LOMSetupRequest, Platform::VisionOS) => Some(Availability {
+            (Self::LomSetupRequest, Platform::VisionOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -2577,7 +2577,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::LOMSetupRequest, Platform::WatchOS) => Some(Availability {
+            (Self::LomSetupRequest, Platform::WatchOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -3011,7 +3011,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::NSExtensionMappings, Platform::IOS) => Some(Availability {
+            (Self::NsExtensionMappings, Platform::IOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -3025,7 +3025,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::NSExtensionMappings, Platform::MacOS) => Some(Availability {
+            (Self::NsExtensionMappings, Platform::MacOS) => Some(Availability {
                 available: true,
                 introduced: Some("10.13"),
                 deprecated: None,
@@ -3039,7 +3039,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: Some(EnrollmentMode::Forbidden),
             }),
-            (Self::NSExtensionMappings, Platform::TvOS) => Some(Availability {
+            (Self::NsExtensionMappings, Platform::TvOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -3053,7 +3053,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::NSExtensionMappings, Platform::VisionOS) => Some(Availability {
+            (Self::NsExtensionMappings, Platform::VisionOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -3067,7 +3067,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::NSExtensionMappings, Platform::WatchOS) => Some(Availability {
+            (Self::NsExtensionMappings, Platform::WatchOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -3081,7 +3081,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::OSUpdateStatus, Platform::IOS) => Some(Availability {
+            (Self::OsUpdateStatus, Platform::IOS) => Some(Availability {
                 available: true,
                 introduced: Some("9.0"),
                 deprecated: None,
@@ -3095,7 +3095,7 @@ impl RequestType {
                 shared_ipad: Some(EnrollmentMode::Allowed),
                 user_enrollment: Some(EnrollmentMode::Forbidden),
             }),
-            (Self::OSUpdateStatus, Platform::MacOS) => Some(Availability {
+            (Self::OsUpdateStatus, Platform::MacOS) => Some(Availability {
                 available: true,
                 introduced: Some("10.11.5"),
                 deprecated: None,
@@ -3109,7 +3109,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: Some(EnrollmentMode::Forbidden),
             }),
-            (Self::OSUpdateStatus, Platform::TvOS) => Some(Availability {
+            (Self::OsUpdateStatus, Platform::TvOS) => Some(Availability {
                 available: true,
                 introduced: Some("12.0"),
                 deprecated: None,
@@ -3123,7 +3123,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::OSUpdateStatus, Platform::VisionOS) => Some(Availability {
+            (Self::OsUpdateStatus, Platform::VisionOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -3137,7 +3137,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::OSUpdateStatus, Platform::WatchOS) => Some(Availability {
+            (Self::OsUpdateStatus, Platform::WatchOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -4061,7 +4061,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::ScheduleOSUpdate, Platform::IOS) => Some(Availability {
+            (Self::ScheduleOsUpdate, Platform::IOS) => Some(Availability {
                 available: true,
                 introduced: Some("9.0"),
                 deprecated: None,
@@ -4075,7 +4075,7 @@ impl RequestType {
                 shared_ipad: Some(EnrollmentMode::Allowed),
                 user_enrollment: Some(EnrollmentMode::Forbidden),
             }),
-            (Self::ScheduleOSUpdate, Platform::MacOS) => Some(Availability {
+            (Self::ScheduleOsUpdate, Platform::MacOS) => Some(Availability {
                 available: true,
                 introduced: Some("10.11"),
                 deprecated: None,
@@ -4089,7 +4089,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: Some(EnrollmentMode::Forbidden),
             }),
-            (Self::ScheduleOSUpdate, Platform::TvOS) => Some(Availability {
+            (Self::ScheduleOsUpdate, Platform::TvOS) => Some(Availability {
                 available: true,
                 introduced: Some("12.0"),
                 deprecated: None,
@@ -4103,7 +4103,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::ScheduleOSUpdate, Platform::VisionOS) => Some(Availability {
+            (Self::ScheduleOsUpdate, Platform::VisionOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -4117,7 +4117,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::ScheduleOSUpdate, Platform::WatchOS) => Some(Availability {
+            (Self::ScheduleOsUpdate, Platform::WatchOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -4131,7 +4131,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::ScheduleOSUpdateScan, Platform::IOS) => Some(Availability {
+            (Self::ScheduleOsUpdateScan, Platform::IOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -4145,7 +4145,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::ScheduleOSUpdateScan, Platform::MacOS) => Some(Availability {
+            (Self::ScheduleOsUpdateScan, Platform::MacOS) => Some(Availability {
                 available: true,
                 introduced: Some("10.11"),
                 deprecated: None,
@@ -4159,7 +4159,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: Some(EnrollmentMode::Forbidden),
             }),
-            (Self::ScheduleOSUpdateScan, Platform::TvOS) => Some(Availability {
+            (Self::ScheduleOsUpdateScan, Platform::TvOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -4173,7 +4173,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::ScheduleOSUpdateScan, Platform::VisionOS) => Some(Availability {
+            (Self::ScheduleOsUpdateScan, Platform::VisionOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -4187,7 +4187,7 @@ impl RequestType {
                 shared_ipad: None,
                 user_enrollment: None,
             }),
-            (Self::ScheduleOSUpdateScan, Platform::WatchOS) => Some(Availability {
+            (Self::ScheduleOsUpdateScan, Platform::WatchOS) => Some(Availability {
                 available: false,
                 introduced: None,
                 deprecated: None,
@@ -5124,11 +5124,11 @@ pub enum AnyRequest {
     /// `ActivationLockBypassCode`.
     ActivationLockBypassCode(ActivationLockBypassCode),
     /// `ActiveNSExtensions`.
-    ActiveNSExtensions(ActiveNSExtensions),
+    ActiveNsExtensions(ActiveNsExtensions),
     /// `ApplyRedemptionCode`.
     ApplyRedemptionCode(ApplyRedemptionCode),
     /// `AvailableOSUpdates`.
-    AvailableOSUpdates(AvailableOSUpdates),
+    AvailableOsUpdates(AvailableOsUpdates),
     /// `CertificateList`.
     CertificateList(CertificateList),
     /// `ClearActivationLockBypassCode`.
@@ -5176,9 +5176,9 @@ pub enum AnyRequest {
     /// `InviteToProgram`.
     InviteToProgram(InviteToProgram),
     /// `LOMDeviceRequest`.
-    LOMDeviceRequest(LOMDeviceRequest),
+    LomDeviceRequest(LomDeviceRequest),
     /// `LOMSetupRequest`.
-    LOMSetupRequest(LOMSetupRequest),
+    LomSetupRequest(LomSetupRequest),
     /// `LogOutUser`.
     LogOutUser(LogOutUser),
     /// `ManagedApplicationAttributes`.
@@ -5192,9 +5192,9 @@ pub enum AnyRequest {
     /// `ManagedMediaList`.
     ManagedMediaList(ManagedMediaList),
     /// `NSExtensionMappings`.
-    NSExtensionMappings(NSExtensionMappings),
+    NsExtensionMappings(NsExtensionMappings),
     /// `OSUpdateStatus`.
-    OSUpdateStatus(OSUpdateStatus),
+    OsUpdateStatus(OsUpdateStatus),
     /// `PlayLostModeSound`.
     PlayLostModeSound(PlayLostModeSound),
     /// `ProfileList`.
@@ -5222,9 +5222,9 @@ pub enum AnyRequest {
     /// `RotateFileVaultKey`.
     RotateFileVaultKey(RotateFileVaultKey),
     /// `ScheduleOSUpdate`.
-    ScheduleOSUpdate(ScheduleOSUpdate),
+    ScheduleOsUpdate(ScheduleOsUpdate),
     /// `ScheduleOSUpdateScan`.
-    ScheduleOSUpdateScan(ScheduleOSUpdateScan),
+    ScheduleOsUpdateScan(ScheduleOsUpdateScan),
     /// `SecurityInfo`.
     SecurityInfo(SecurityInfo),
     /// `SetAutoAdminPassword`.
@@ -5271,14 +5271,14 @@ impl AnyRequest {
             RequestType::ActivationLockBypassCode => {
                 Self::ActivationLockBypassCode(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::ActiveNSExtensions => {
-                Self::ActiveNSExtensions(crate::support::from_dictionary_typed(dict)?)
+            RequestType::ActiveNsExtensions => {
+                Self::ActiveNsExtensions(crate::support::from_dictionary_typed(dict)?)
             }
             RequestType::ApplyRedemptionCode => {
                 Self::ApplyRedemptionCode(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::AvailableOSUpdates => {
-                Self::AvailableOSUpdates(crate::support::from_dictionary_typed(dict)?)
+            RequestType::AvailableOsUpdates => {
+                Self::AvailableOsUpdates(crate::support::from_dictionary_typed(dict)?)
             }
             RequestType::CertificateList => {
                 Self::CertificateList(crate::support::from_dictionary_typed(dict)?)
@@ -5349,11 +5349,11 @@ impl AnyRequest {
             RequestType::InviteToProgram => {
                 Self::InviteToProgram(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::LOMDeviceRequest => {
-                Self::LOMDeviceRequest(crate::support::from_dictionary_typed(dict)?)
+            RequestType::LomDeviceRequest => {
+                Self::LomDeviceRequest(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::LOMSetupRequest => {
-                Self::LOMSetupRequest(crate::support::from_dictionary_typed(dict)?)
+            RequestType::LomSetupRequest => {
+                Self::LomSetupRequest(crate::support::from_dictionary_typed(dict)?)
             }
             RequestType::LogOutUser => {
                 Self::LogOutUser(crate::support::from_dictionary_typed(dict)?)
@@ -5373,11 +5373,11 @@ impl AnyRequest {
             RequestType::ManagedMediaList => {
                 Self::ManagedMediaList(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::NSExtensionMappings => {
-                Self::NSExtensionMappings(crate::support::from_dictionary_typed(dict)?)
+            RequestType::NsExtensionMappings => {
+                Self::NsExtensionMappings(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::OSUpdateStatus => {
-                Self::OSUpdateStatus(crate::support::from_dictionary_typed(dict)?)
+            RequestType::OsUpdateStatus => {
+                Self::OsUpdateStatus(crate::support::from_dictionary_typed(dict)?)
             }
             RequestType::PlayLostModeSound => {
                 Self::PlayLostModeSound(crate::support::from_dictionary_typed(dict)?)
@@ -5418,11 +5418,11 @@ impl AnyRequest {
             RequestType::RotateFileVaultKey => {
                 Self::RotateFileVaultKey(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::ScheduleOSUpdate => {
-                Self::ScheduleOSUpdate(crate::support::from_dictionary_typed(dict)?)
+            RequestType::ScheduleOsUpdate => {
+                Self::ScheduleOsUpdate(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::ScheduleOSUpdateScan => {
-                Self::ScheduleOSUpdateScan(crate::support::from_dictionary_typed(dict)?)
+            RequestType::ScheduleOsUpdateScan => {
+                Self::ScheduleOsUpdateScan(crate::support::from_dictionary_typed(dict)?)
             }
             RequestType::SecurityInfo => {
                 Self::SecurityInfo(crate::support::from_dictionary_typed(dict)?)
@@ -5471,9 +5471,9 @@ impl AnyRequest {
         match self {
             Self::AccountConfiguration(v) => crate::support::to_dictionary_typed(v),
             Self::ActivationLockBypassCode(v) => crate::support::to_dictionary_typed(v),
-            Self::ActiveNSExtensions(v) => crate::support::to_dictionary_typed(v),
+            Self::ActiveNsExtensions(v) => crate::support::to_dictionary_typed(v),
             Self::ApplyRedemptionCode(v) => crate::support::to_dictionary_typed(v),
-            Self::AvailableOSUpdates(v) => crate::support::to_dictionary_typed(v),
+            Self::AvailableOsUpdates(v) => crate::support::to_dictionary_typed(v),
             Self::CertificateList(v) => crate::support::to_dictionary_typed(v),
             Self::ClearActivationLockBypassCode(v) => crate::support::to_dictionary_typed(v),
             Self::ClearPasscode(v) => crate::support::to_dictionary_typed(v),
@@ -5497,16 +5497,16 @@ impl AnyRequest {
             Self::InstallProvisioningProfile(v) => crate::support::to_dictionary_typed(v),
             Self::InstalledApplicationList(v) => crate::support::to_dictionary_typed(v),
             Self::InviteToProgram(v) => crate::support::to_dictionary_typed(v),
-            Self::LOMDeviceRequest(v) => crate::support::to_dictionary_typed(v),
-            Self::LOMSetupRequest(v) => crate::support::to_dictionary_typed(v),
+            Self::LomDeviceRequest(v) => crate::support::to_dictionary_typed(v),
+            Self::LomSetupRequest(v) => crate::support::to_dictionary_typed(v),
             Self::LogOutUser(v) => crate::support::to_dictionary_typed(v),
             Self::ManagedApplicationAttributes(v) => crate::support::to_dictionary_typed(v),
             Self::ManagedApplicationConfiguration(v) => crate::support::to_dictionary_typed(v),
             Self::ManagedApplicationFeedback(v) => crate::support::to_dictionary_typed(v),
             Self::ManagedApplicationList(v) => crate::support::to_dictionary_typed(v),
             Self::ManagedMediaList(v) => crate::support::to_dictionary_typed(v),
-            Self::NSExtensionMappings(v) => crate::support::to_dictionary_typed(v),
-            Self::OSUpdateStatus(v) => crate::support::to_dictionary_typed(v),
+            Self::NsExtensionMappings(v) => crate::support::to_dictionary_typed(v),
+            Self::OsUpdateStatus(v) => crate::support::to_dictionary_typed(v),
             Self::PlayLostModeSound(v) => crate::support::to_dictionary_typed(v),
             Self::ProfileList(v) => crate::support::to_dictionary_typed(v),
             Self::ProvisioningProfileList(v) => crate::support::to_dictionary_typed(v),
@@ -5520,8 +5520,8 @@ impl AnyRequest {
             Self::RestartDevice(v) => crate::support::to_dictionary_typed(v),
             Self::Restrictions(v) => crate::support::to_dictionary_typed(v),
             Self::RotateFileVaultKey(v) => crate::support::to_dictionary_typed(v),
-            Self::ScheduleOSUpdate(v) => crate::support::to_dictionary_typed(v),
-            Self::ScheduleOSUpdateScan(v) => crate::support::to_dictionary_typed(v),
+            Self::ScheduleOsUpdate(v) => crate::support::to_dictionary_typed(v),
+            Self::ScheduleOsUpdateScan(v) => crate::support::to_dictionary_typed(v),
             Self::SecurityInfo(v) => crate::support::to_dictionary_typed(v),
             Self::SetAutoAdminPassword(v) => crate::support::to_dictionary_typed(v),
             Self::SetFirmwarePassword(v) => crate::support::to_dictionary_typed(v),
@@ -5545,9 +5545,9 @@ impl AnyRequest {
         match self {
             Self::AccountConfiguration(_) => Some(RequestType::AccountConfiguration),
             Self::ActivationLockBypassCode(_) => Some(RequestType::ActivationLockBypassCode),
-            Self::ActiveNSExtensions(_) => Some(RequestType::ActiveNSExtensions),
+            Self::ActiveNsExtensions(_) => Some(RequestType::ActiveNsExtensions),
             Self::ApplyRedemptionCode(_) => Some(RequestType::ApplyRedemptionCode),
-            Self::AvailableOSUpdates(_) => Some(RequestType::AvailableOSUpdates),
+            Self::AvailableOsUpdates(_) => Some(RequestType::AvailableOsUpdates),
             Self::CertificateList(_) => Some(RequestType::CertificateList),
             Self::ClearActivationLockBypassCode(_) => {
                 Some(RequestType::ClearActivationLockBypassCode)
@@ -5575,8 +5575,8 @@ impl AnyRequest {
             Self::InstallProvisioningProfile(_) => Some(RequestType::InstallProvisioningProfile),
             Self::InstalledApplicationList(_) => Some(RequestType::InstalledApplicationList),
             Self::InviteToProgram(_) => Some(RequestType::InviteToProgram),
-            Self::LOMDeviceRequest(_) => Some(RequestType::LOMDeviceRequest),
-            Self::LOMSetupRequest(_) => Some(RequestType::LOMSetupRequest),
+            Self::LomDeviceRequest(_) => Some(RequestType::LomDeviceRequest),
+            Self::LomSetupRequest(_) => Some(RequestType::LomSetupRequest),
             Self::LogOutUser(_) => Some(RequestType::LogOutUser),
             Self::ManagedApplicationAttributes(_) => {
                 Some(RequestType::ManagedApplicationAttributes)
@@ -5587,8 +5587,8 @@ impl AnyRequest {
             Self::ManagedApplicationFeedback(_) => Some(RequestType::ManagedApplicationFeedback),
             Self::ManagedApplicationList(_) => Some(RequestType::ManagedApplicationList),
             Self::ManagedMediaList(_) => Some(RequestType::ManagedMediaList),
-            Self::NSExtensionMappings(_) => Some(RequestType::NSExtensionMappings),
-            Self::OSUpdateStatus(_) => Some(RequestType::OSUpdateStatus),
+            Self::NsExtensionMappings(_) => Some(RequestType::NsExtensionMappings),
+            Self::OsUpdateStatus(_) => Some(RequestType::OsUpdateStatus),
             Self::PlayLostModeSound(_) => Some(RequestType::PlayLostModeSound),
             Self::ProfileList(_) => Some(RequestType::ProfileList),
             Self::ProvisioningProfileList(_) => Some(RequestType::ProvisioningProfileList),
@@ -5602,8 +5602,8 @@ impl AnyRequest {
             Self::RestartDevice(_) => Some(RequestType::RestartDevice),
             Self::Restrictions(_) => Some(RequestType::Restrictions),
             Self::RotateFileVaultKey(_) => Some(RequestType::RotateFileVaultKey),
-            Self::ScheduleOSUpdate(_) => Some(RequestType::ScheduleOSUpdate),
-            Self::ScheduleOSUpdateScan(_) => Some(RequestType::ScheduleOSUpdateScan),
+            Self::ScheduleOsUpdate(_) => Some(RequestType::ScheduleOsUpdate),
+            Self::ScheduleOsUpdateScan(_) => Some(RequestType::ScheduleOsUpdateScan),
             Self::SecurityInfo(_) => Some(RequestType::SecurityInfo),
             Self::SetAutoAdminPassword(_) => Some(RequestType::SetAutoAdminPassword),
             Self::SetFirmwarePassword(_) => Some(RequestType::SetFirmwarePassword),
@@ -5628,9 +5628,9 @@ pub enum AnyResponse {
     /// Answer to `ActivationLockBypassCode`.
     ActivationLockBypassCode(ActivationLockBypassCodeResponse),
     /// Answer to `ActiveNSExtensions`.
-    ActiveNSExtensions(ActiveNSExtensionsResponse),
+    ActiveNsExtensions(ActiveNsExtensionsResponse),
     /// Answer to `AvailableOSUpdates`.
-    AvailableOSUpdates(AvailableOSUpdatesResponse),
+    AvailableOsUpdates(AvailableOsUpdatesResponse),
     /// Answer to `CertificateList`.
     CertificateList(CertificateListResponse),
     /// Answer to `ContentCachingInformation`.
@@ -5650,9 +5650,9 @@ pub enum AnyResponse {
     /// Answer to `InviteToProgram`.
     InviteToProgram(InviteToProgramResponse),
     /// Answer to `LOMDeviceRequest`.
-    LOMDeviceRequest(LOMDeviceRequestResponse),
+    LomDeviceRequest(LomDeviceRequestResponse),
     /// Answer to `LOMSetupRequest`.
-    LOMSetupRequest(LOMSetupRequestResponse),
+    LomSetupRequest(LomSetupRequestResponse),
     /// Answer to `ManagedApplicationAttributes`.
     ManagedApplicationAttributes(ManagedApplicationAttributesResponse),
     /// Answer to `ManagedApplicationConfiguration`.
@@ -5664,9 +5664,9 @@ pub enum AnyResponse {
     /// Answer to `ManagedMediaList`.
     ManagedMediaList(ManagedMediaListResponse),
     /// Answer to `NSExtensionMappings`.
-    NSExtensionMappings(NSExtensionMappingsResponse),
+    NsExtensionMappings(NsExtensionMappingsResponse),
     /// Answer to `OSUpdateStatus`.
-    OSUpdateStatus(OSUpdateStatusResponse),
+    OsUpdateStatus(OsUpdateStatusResponse),
     /// Answer to `ProfileList`.
     ProfileList(ProfileListResponse),
     /// Answer to `ProvisioningProfileList`.
@@ -5680,9 +5680,9 @@ pub enum AnyResponse {
     /// Answer to `RotateFileVaultKey`.
     RotateFileVaultKey(RotateFileVaultKeyResponse),
     /// Answer to `ScheduleOSUpdate`.
-    ScheduleOSUpdate(ScheduleOSUpdateResponse),
+    ScheduleOsUpdate(ScheduleOsUpdateResponse),
     /// Answer to `ScheduleOSUpdateScan`.
-    ScheduleOSUpdateScan(ScheduleOSUpdateScanResponse),
+    ScheduleOsUpdateScan(ScheduleOsUpdateScanResponse),
     /// Answer to `SecurityInfo`.
     SecurityInfo(SecurityInfoResponse),
     /// Answer to `SetFirmwarePassword`.
@@ -5712,11 +5712,11 @@ impl AnyResponse {
             RequestType::ActivationLockBypassCode => {
                 Self::ActivationLockBypassCode(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::ActiveNSExtensions => {
-                Self::ActiveNSExtensions(crate::support::from_dictionary_typed(dict)?)
+            RequestType::ActiveNsExtensions => {
+                Self::ActiveNsExtensions(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::AvailableOSUpdates => {
-                Self::AvailableOSUpdates(crate::support::from_dictionary_typed(dict)?)
+            RequestType::AvailableOsUpdates => {
+                Self::AvailableOsUpdates(crate::support::from_dictionary_typed(dict)?)
             }
             RequestType::CertificateList => {
                 Self::CertificateList(crate::support::from_dictionary_typed(dict)?)
@@ -5745,11 +5745,11 @@ impl AnyResponse {
             RequestType::InviteToProgram => {
                 Self::InviteToProgram(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::LOMDeviceRequest => {
-                Self::LOMDeviceRequest(crate::support::from_dictionary_typed(dict)?)
+            RequestType::LomDeviceRequest => {
+                Self::LomDeviceRequest(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::LOMSetupRequest => {
-                Self::LOMSetupRequest(crate::support::from_dictionary_typed(dict)?)
+            RequestType::LomSetupRequest => {
+                Self::LomSetupRequest(crate::support::from_dictionary_typed(dict)?)
             }
             RequestType::ManagedApplicationAttributes => {
                 Self::ManagedApplicationAttributes(crate::support::from_dictionary_typed(dict)?)
@@ -5766,11 +5766,11 @@ impl AnyResponse {
             RequestType::ManagedMediaList => {
                 Self::ManagedMediaList(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::NSExtensionMappings => {
-                Self::NSExtensionMappings(crate::support::from_dictionary_typed(dict)?)
+            RequestType::NsExtensionMappings => {
+                Self::NsExtensionMappings(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::OSUpdateStatus => {
-                Self::OSUpdateStatus(crate::support::from_dictionary_typed(dict)?)
+            RequestType::OsUpdateStatus => {
+                Self::OsUpdateStatus(crate::support::from_dictionary_typed(dict)?)
             }
             RequestType::ProfileList => {
                 Self::ProfileList(crate::support::from_dictionary_typed(dict)?)
@@ -5790,11 +5790,11 @@ impl AnyResponse {
             RequestType::RotateFileVaultKey => {
                 Self::RotateFileVaultKey(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::ScheduleOSUpdate => {
-                Self::ScheduleOSUpdate(crate::support::from_dictionary_typed(dict)?)
+            RequestType::ScheduleOsUpdate => {
+                Self::ScheduleOsUpdate(crate::support::from_dictionary_typed(dict)?)
             }
-            RequestType::ScheduleOSUpdateScan => {
-                Self::ScheduleOSUpdateScan(crate::support::from_dictionary_typed(dict)?)
+            RequestType::ScheduleOsUpdateScan => {
+                Self::ScheduleOsUpdateScan(crate::support::from_dictionary_typed(dict)?)
             }
             RequestType::SecurityInfo => {
                 Self::SecurityInfo(crate::support::from_dictionary_typed(dict)?)
@@ -5821,8 +5821,8 @@ impl AnyResponse {
     pub fn to_dictionary(&self) -> Result<mdm_plist::Dictionary, crate::Error> {
         match self {
             Self::ActivationLockBypassCode(v) => crate::support::to_dictionary_typed(v),
-            Self::ActiveNSExtensions(v) => crate::support::to_dictionary_typed(v),
-            Self::AvailableOSUpdates(v) => crate::support::to_dictionary_typed(v),
+            Self::ActiveNsExtensions(v) => crate::support::to_dictionary_typed(v),
+            Self::AvailableOsUpdates(v) => crate::support::to_dictionary_typed(v),
             Self::CertificateList(v) => crate::support::to_dictionary_typed(v),
             Self::ContentCachingInformation(v) => crate::support::to_dictionary_typed(v),
             Self::DeviceInformation(v) => crate::support::to_dictionary_typed(v),
@@ -5832,23 +5832,23 @@ impl AnyResponse {
             Self::InstallMedia(v) => crate::support::to_dictionary_typed(v),
             Self::InstalledApplicationList(v) => crate::support::to_dictionary_typed(v),
             Self::InviteToProgram(v) => crate::support::to_dictionary_typed(v),
-            Self::LOMDeviceRequest(v) => crate::support::to_dictionary_typed(v),
-            Self::LOMSetupRequest(v) => crate::support::to_dictionary_typed(v),
+            Self::LomDeviceRequest(v) => crate::support::to_dictionary_typed(v),
+            Self::LomSetupRequest(v) => crate::support::to_dictionary_typed(v),
             Self::ManagedApplicationAttributes(v) => crate::support::to_dictionary_typed(v),
             Self::ManagedApplicationConfiguration(v) => crate::support::to_dictionary_typed(v),
             Self::ManagedApplicationFeedback(v) => crate::support::to_dictionary_typed(v),
             Self::ManagedApplicationList(v) => crate::support::to_dictionary_typed(v),
             Self::ManagedMediaList(v) => crate::support::to_dictionary_typed(v),
-            Self::NSExtensionMappings(v) => crate::support::to_dictionary_typed(v),
-            Self::OSUpdateStatus(v) => crate::support::to_dictionary_typed(v),
+            Self::NsExtensionMappings(v) => crate::support::to_dictionary_typed(v),
+            Self::OsUpdateStatus(v) => crate::support::to_dictionary_typed(v),
             Self::ProfileList(v) => crate::support::to_dictionary_typed(v),
             Self::ProvisioningProfileList(v) => crate::support::to_dictionary_typed(v),
             Self::RequestMirroring(v) => crate::support::to_dictionary_typed(v),
             Self::RequestUnlockToken(v) => crate::support::to_dictionary_typed(v),
             Self::Restrictions(v) => crate::support::to_dictionary_typed(v),
             Self::RotateFileVaultKey(v) => crate::support::to_dictionary_typed(v),
-            Self::ScheduleOSUpdate(v) => crate::support::to_dictionary_typed(v),
-            Self::ScheduleOSUpdateScan(v) => crate::support::to_dictionary_typed(v),
+            Self::ScheduleOsUpdate(v) => crate::support::to_dictionary_typed(v),
+            Self::ScheduleOsUpdateScan(v) => crate::support::to_dictionary_typed(v),
             Self::SecurityInfo(v) => crate::support::to_dictionary_typed(v),
             Self::SetFirmwarePassword(v) => crate::support::to_dictionary_typed(v),
             Self::Settings(v) => crate::support::to_dictionary_typed(v),

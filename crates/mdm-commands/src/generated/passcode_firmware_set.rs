@@ -32,7 +32,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/passcode.firmware.set.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/passcode.firmware.set.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SetFirmwarePassword2 {
+    pub struct SetFirmwarePasswordSetFirmwarePassword {
         /// `PasswordChanged`: boolean, optional.
         ///
         /// Available on macOS 10.13.
@@ -51,7 +51,7 @@ mdm_plist::plist_dict! {
         /// `SetFirmwarePassword`: dictionary, optional.
         ///
         /// Available on macOS 10.13.
-        "SetFirmwarePassword" => pub set_firmware_password: Option<SetFirmwarePassword2>,
+        "SetFirmwarePassword" => pub set_firmware_password: Option<SetFirmwarePasswordSetFirmwarePassword>,
     }
 }
 

@@ -99,7 +99,7 @@ mdm_plist::plist_dict! {
         /// `VPNUUID`: string, optional.
         ///
         /// Available on iOS 7.0, visionOS 1.1, watchOS 10.0.
-        "VPNUUID" => pub vpnuuid: Option<String>,
+        "VPNUUID" => pub vpn_uuid: Option<String>,
         /// `ContentFilterUUID`: string, optional.
         ///
         /// Available on iOS 16.0, visionOS 1.1.
@@ -237,7 +237,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/settings.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/settings.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SettingsMDMOptionsMDMOptions {
+    pub struct SettingsMdmOptionsMdmOptions {
         /// `ActivationLockAllowedWhileSupervised`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 7.0, macOS 10.15, visionOS 2.0.
@@ -258,11 +258,11 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/settings.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/settings.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SettingsMDMOptions {
+    pub struct SettingsMdmOptions {
         /// `MDMOptions`: dictionary, required.
         ///
         /// Available on iOS 7.0, macOS 10.15, visionOS 2.0.
-        "MDMOptions" => pub mdm_options: SettingsMDMOptionsMDMOptions,
+        "MDMOptions" => pub mdm_options: SettingsMdmOptionsMdmOptions,
     }
 }
 
@@ -494,7 +494,7 @@ pub enum SettingsItem {
     /// `Item` = `OrganizationInfo`.
     OrganizationInfo(SettingsOrganizationInfo),
     /// `Item` = `MDMOptions`.
-    MDMOptions(SettingsMDMOptions),
+    MDMOptions(SettingsMdmOptions),
     /// `Item` = `MaximumResidentUsers`.
     MaximumResidentUsers(SettingsMaximumResidentUsers),
     /// `Item` = `SharedDeviceConfiguration`.
@@ -678,7 +678,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/settings.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/settings.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Settings2 {
+    pub struct SettingsSettings {
         /// `Status`: string, optional.
         ///
         /// Available on iOS 5.0, macOS 10.9, tvOS 9.0, visionOS 1.1, watchOS 10.0.
@@ -705,7 +705,7 @@ mdm_plist::plist_dict! {
         /// `Settings`: dictionary, optional.
         ///
         /// Available on iOS 5.0, macOS 10.9, tvOS 9.0, visionOS 1.1, watchOS 10.0.
-        "Settings" => pub settings: Option<Settings2>,
+        "Settings" => pub settings: Option<SettingsSettings>,
     }
 }
 

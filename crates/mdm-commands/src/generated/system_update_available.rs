@@ -11,16 +11,16 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/system.update.available.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.available.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct AvailableOSUpdates {
+    pub struct AvailableOsUpdates {
     }
 }
 
 mdm_plist::plist_dict! {
-    /// The `AvailableOSUpdatesItem` dictionary of the response to `AvailableOSUpdates`.
+    /// The `AvailableOSUpdatesItem` dictionary of the response to `AvailableOsUpdates`.
     ///
     /// Schema: [`mdm/commands/system.update.available.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.available.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct AvailableOSUpdatesItem {
+    pub struct AvailableOsUpdatesItem {
         /// `ProductKey`: string, optional.
         ///
         /// Available on iOS 9.0, macOS 10.11, tvOS 12.0.
@@ -115,20 +115,20 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/system.update.available.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.available.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct AvailableOSUpdatesResponse {
+    pub struct AvailableOsUpdatesResponse {
         /// `AvailableOSUpdates`: array of dictionary, optional.
         ///
         /// Available on iOS 9.0, macOS 10.11, tvOS 12.0.
-        "AvailableOSUpdates" => pub available_os_updates: Option<Vec<AvailableOSUpdatesItem>>,
+        "AvailableOSUpdates" => pub available_os_updates: Option<Vec<AvailableOsUpdatesItem>>,
     }
 }
 
-impl crate::CommandPayload for AvailableOSUpdates {
+impl crate::CommandPayload for AvailableOsUpdates {
     const REQUEST_TYPE: &'static str = "AvailableOSUpdates";
-    type Response = AvailableOSUpdatesResponse;
+    type Response = AvailableOsUpdatesResponse;
 }
 
-impl crate::ResponseBody for AvailableOSUpdatesResponse {
+impl crate::ResponseBody for AvailableOsUpdatesResponse {
     fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
         &mut self.extra
     }

@@ -11,7 +11,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/system.update.scan.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.scan.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ScheduleOSUpdateScan {
+    pub struct ScheduleOsUpdateScan {
         /// `Force`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.11.
@@ -26,7 +26,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/system.update.scan.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.scan.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ScheduleOSUpdateScanResponse {
+    pub struct ScheduleOsUpdateScanResponse {
         /// `ScanInitiated`: boolean, optional.
         ///
         /// Available on macOS 10.11.
@@ -34,12 +34,12 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::CommandPayload for ScheduleOSUpdateScan {
+impl crate::CommandPayload for ScheduleOsUpdateScan {
     const REQUEST_TYPE: &'static str = "ScheduleOSUpdateScan";
-    type Response = ScheduleOSUpdateScanResponse;
+    type Response = ScheduleOsUpdateScanResponse;
 }
 
-impl crate::ResponseBody for ScheduleOSUpdateScanResponse {
+impl crate::ResponseBody for ScheduleOsUpdateScanResponse {
     fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
         &mut self.extra
     }

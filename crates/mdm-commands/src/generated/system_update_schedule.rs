@@ -5,10 +5,10 @@
 //! The `ScheduleOSUpdate` command and its response, generated from [`mdm/commands/system.update.schedule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.schedule.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `InstallAction` in the command `ScheduleOSUpdate`; unknown strings are kept in `Other`.
+    /// The values of `InstallAction` in the command `ScheduleOsUpdate`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/commands/system.update.schedule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.schedule.yaml).
-    pub enum ScheduleOSUpdateInstallAction {
+    pub enum ScheduleOsUpdateInstallAction {
         /// `Default`.
         Default = "Default",
         /// `DownloadOnly`.
@@ -25,10 +25,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Priority` in the command `ScheduleOSUpdate`; unknown strings are kept in `Other`.
+    /// The values of `Priority` in the command `ScheduleOsUpdate`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/commands/system.update.schedule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.schedule.yaml).
-    pub enum ScheduleOSUpdatePriority {
+    pub enum ScheduleOsUpdatePriority {
         /// `Low`.
         Low = "Low",
         /// `High`.
@@ -36,7 +36,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for ScheduleOSUpdatePriority {
+impl Default for ScheduleOsUpdatePriority {
     /// The schema's default value.
     fn default() -> Self {
         Self::Low
@@ -44,11 +44,11 @@ impl Default for ScheduleOSUpdatePriority {
 }
 
 mdm_plist::plist_dict! {
-    /// The `UpdatesItem` dictionary of the command `ScheduleOSUpdate`.
+    /// The `UpdatesItem` dictionary of the command `ScheduleOsUpdate`.
     ///
     /// Schema: [`mdm/commands/system.update.schedule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.schedule.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct ScheduleOSUpdateUpdatesItem {
+    pub struct ScheduleOsUpdateUpdatesItem {
         /// `ProductKey`: string, optional.
         ///
         /// Available on iOS 9.0, macOS 10.11, tvOS 12.0.
@@ -60,7 +60,7 @@ mdm_plist::plist_dict! {
         /// `InstallAction`: string, required.
         ///
         /// Available on iOS 9.0, macOS 10.11, tvOS 12.0.
-        "InstallAction" => pub install_action: ScheduleOSUpdateInstallAction,
+        "InstallAction" => pub install_action: ScheduleOsUpdateInstallAction,
         /// `MaxUserDeferrals`: integer, optional.
         ///
         /// Available on macOS 12.0.
@@ -68,7 +68,7 @@ mdm_plist::plist_dict! {
         /// `Priority`: string, optional.
         ///
         /// Default: `Low`. Available on macOS 12.3.
-        "Priority" => pub priority: Option<ScheduleOSUpdatePriority>,
+        "Priority" => pub priority: Option<ScheduleOsUpdatePriority>,
     }
 }
 
@@ -79,19 +79,19 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/system.update.schedule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.schedule.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ScheduleOSUpdate {
+    pub struct ScheduleOsUpdate {
         /// `Updates`: array of dictionary, required.
         ///
         /// Available on iOS 9.0, macOS 10.11, tvOS 12.0.
-        "Updates" => pub updates: Vec<ScheduleOSUpdateUpdatesItem>,
+        "Updates" => pub updates: Vec<ScheduleOsUpdateUpdatesItem>,
     }
 }
 
 mdm_plist::open_enum! {
-    /// The values of `InstallAction` in the response to `ScheduleOSUpdate`; unknown strings are kept in `Other`.
+    /// The values of `InstallAction` in the response to `ScheduleOsUpdate`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/commands/system.update.schedule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.schedule.yaml).
-    pub enum ScheduleOSUpdateUpdateResultsItemInstallAction {
+    pub enum ScheduleOsUpdateUpdateResultsItemInstallAction {
         /// `Error`.
         Error = "Error",
         /// `DownloadOnly`.
@@ -108,10 +108,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Status` in the response to `ScheduleOSUpdate`; unknown strings are kept in `Other`.
+    /// The values of `Status` in the response to `ScheduleOsUpdate`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/commands/system.update.schedule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.schedule.yaml).
-    pub enum ScheduleOSUpdateStatus {
+    pub enum ScheduleOsUpdateStatus {
         /// `Idle`.
         Idle = "Idle",
         /// `Downloading`.
@@ -140,11 +140,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `UpdateResultsItem` dictionary of the response to `ScheduleOSUpdate`.
+    /// The `UpdateResultsItem` dictionary of the response to `ScheduleOsUpdate`.
     ///
     /// Schema: [`mdm/commands/system.update.schedule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.schedule.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ScheduleOSUpdateUpdateResultsItem {
+    pub struct ScheduleOsUpdateUpdateResultsItem {
         /// `ProductKey`: string, optional.
         ///
         /// Available on iOS 9.0, macOS 10.11, tvOS 12.0.
@@ -152,11 +152,11 @@ mdm_plist::plist_dict! {
         /// `InstallAction`: string, optional.
         ///
         /// Available on iOS 9.0, macOS 10.11, tvOS 12.0.
-        "InstallAction" => pub install_action: Option<ScheduleOSUpdateUpdateResultsItemInstallAction>,
+        "InstallAction" => pub install_action: Option<ScheduleOsUpdateUpdateResultsItemInstallAction>,
         /// `Status`: string, optional.
         ///
         /// Available on iOS 9.0, macOS 10.11, tvOS 12.0.
-        "Status" => pub status: Option<ScheduleOSUpdateStatus>,
+        "Status" => pub status: Option<ScheduleOsUpdateStatus>,
         /// `ErrorChain`: array of dictionary, optional.
         ///
         /// Available on iOS 9.0, macOS 10.11, tvOS 12.0.
@@ -171,20 +171,20 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/system.update.schedule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.schedule.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ScheduleOSUpdateResponse {
+    pub struct ScheduleOsUpdateResponse {
         /// `UpdateResults`: array of dictionary, optional.
         ///
         /// Available on iOS 9.0, macOS 10.11, tvOS 12.0.
-        "UpdateResults" => pub update_results: Option<Vec<ScheduleOSUpdateUpdateResultsItem>>,
+        "UpdateResults" => pub update_results: Option<Vec<ScheduleOsUpdateUpdateResultsItem>>,
     }
 }
 
-impl crate::CommandPayload for ScheduleOSUpdate {
+impl crate::CommandPayload for ScheduleOsUpdate {
     const REQUEST_TYPE: &'static str = "ScheduleOSUpdate";
-    type Response = ScheduleOSUpdateResponse;
+    type Response = ScheduleOsUpdateResponse;
 }
 
-impl crate::ResponseBody for ScheduleOSUpdateResponse {
+impl crate::ResponseBody for ScheduleOsUpdateResponse {
     fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
         &mut self.extra
     }

@@ -11,16 +11,16 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/system.update.status.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.status.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct OSUpdateStatus {
+    pub struct OsUpdateStatus {
     }
 }
 
 mdm_plist::plist_dict! {
-    /// The `OSUpdateStatusItem` dictionary of the response to `OSUpdateStatus`.
+    /// The `OSUpdateStatusItem` dictionary of the response to `OsUpdateStatus`.
     ///
     /// Schema: [`mdm/commands/system.update.status.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.status.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct OSUpdateStatusItem {
+    pub struct OsUpdateStatusItem {
         /// `ProductKey`: string, optional.
         ///
         /// Available on iOS 9.0, macOS 10.11.5, tvOS 12.0.
@@ -63,20 +63,20 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/system.update.status.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/system.update.status.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct OSUpdateStatusResponse {
+    pub struct OsUpdateStatusResponse {
         /// `OSUpdateStatus`: array of dictionary, optional.
         ///
         /// Available on iOS 9.0, macOS 10.11.5, tvOS 12.0.
-        "OSUpdateStatus" => pub os_update_status: Option<Vec<OSUpdateStatusItem>>,
+        "OSUpdateStatus" => pub os_update_status: Option<Vec<OsUpdateStatusItem>>,
     }
 }
 
-impl crate::CommandPayload for OSUpdateStatus {
+impl crate::CommandPayload for OsUpdateStatus {
     const REQUEST_TYPE: &'static str = "OSUpdateStatus";
-    type Response = OSUpdateStatusResponse;
+    type Response = OsUpdateStatusResponse;
 }
 
-impl crate::ResponseBody for OSUpdateStatusResponse {
+impl crate::ResponseBody for OsUpdateStatusResponse {
     fn extra_mut(&mut self) -> &mut mdm_plist::Dictionary {
         &mut self.extra
     }

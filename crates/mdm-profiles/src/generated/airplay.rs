@@ -5,11 +5,11 @@
 //! The `com.apple.airplay` payload, generated from [`mdm/profiles/com.apple.airplay.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airplay.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `AllowListItem` dictionary of the payload `Airplay`.
+    /// The `AllowListItem` dictionary of the payload `AirPlay`.
     ///
     /// Schema: [`mdm/profiles/com.apple.airplay.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airplay.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct AirplayAllowListItem {
+    pub struct AirPlayAllowListItem {
         /// `DeviceID`: string, optional.
         ///
         /// Available on iOS 7.0, macOS 10.10.
@@ -22,11 +22,11 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `PasswordsItem` dictionary of the payload `Airplay`.
+    /// The `PasswordsItem` dictionary of the payload `AirPlay`.
     ///
     /// Schema: [`mdm/profiles/com.apple.airplay.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airplay.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct AirplayPasswordsItem {
+    pub struct AirPlayPasswordsItem {
         /// `DeviceName`: string, required.
         ///
         /// Available on iOS 7.0, macOS 15.0.
@@ -43,11 +43,11 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `AllowListItem` dictionary of the payload `Airplay`.
+    /// The `AllowListItem` dictionary of the payload `AirPlay`.
     ///
     /// Schema: [`mdm/profiles/com.apple.airplay.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airplay.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct AirplayAllowListItem2 {
+    pub struct AirPlayWhitelistAllowListItem {
         /// `DeviceID`: string, optional.
         ///
         /// Available on iOS 7.0, macOS 10.10.
@@ -62,11 +62,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.airplay` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Airplay`]. Available on iOS 7.0, macOS 10.10.
+    /// Put it in a profile as [`crate::Payload::AirPlay`]. Available on iOS 7.0, macOS 10.10.
     ///
     /// Schema: [`mdm/profiles/com.apple.airplay.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airplay.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Airplay {
+    pub struct AirPlay {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -94,19 +94,19 @@ mdm_plist::plist_dict! {
         /// `AllowList`: array of dictionary, optional.
         ///
         /// Available on iOS 14.5, macOS 11.3.
-        "AllowList" => pub allow_list: Option<Vec<AirplayAllowListItem>>,
+        "AllowList" => pub allow_list: Option<Vec<AirPlayAllowListItem>>,
         /// `Passwords`: array of dictionary, optional.
         ///
         /// Available on iOS 7.0, macOS 10.10.
-        "Passwords" => pub passwords: Option<Vec<AirplayPasswordsItem>>,
+        "Passwords" => pub passwords: Option<Vec<AirPlayPasswordsItem>>,
         /// `Whitelist`: array of dictionary, optional.
         ///
         /// Available on iOS 7.0, macOS 10.10.
-        "Whitelist" => pub whitelist: Option<Vec<AirplayAllowListItem2>>,
+        "Whitelist" => pub whitelist: Option<Vec<AirPlayWhitelistAllowListItem>>,
     }
 }
 
-impl crate::PayloadBody for Airplay {
+impl crate::PayloadBody for AirPlay {
     const PAYLOAD_TYPE: &'static str = "com.apple.airplay";
 
     fn common(&self) -> crate::Common<'_> {

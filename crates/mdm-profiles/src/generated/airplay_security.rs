@@ -5,10 +5,10 @@
 //! The `com.apple.airplay.security` payload, generated from [`mdm/profiles/com.apple.airplay.security.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airplay.security.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `SecurityType` in the payload `AirplaySecurity`; unknown strings are kept in `Other`.
+    /// The values of `SecurityType` in the payload `AirPlaySecurity`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.airplay.security.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airplay.security.yaml).
-    pub enum AirplaySecuritySecurityType {
+    pub enum AirPlaySecuritySecurityType {
         /// `PASSCODE_ONCE`.
         PASSCODEONCE = "PASSCODE_ONCE",
         /// `PASSCODE_ALWAYS`.
@@ -19,10 +19,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AccessType` in the payload `AirplaySecurity`; unknown strings are kept in `Other`.
+    /// The values of `AccessType` in the payload `AirPlaySecurity`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.airplay.security.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airplay.security.yaml).
-    pub enum AirplaySecurityAccessType {
+    pub enum AirPlaySecurityAccessType {
         /// `ANY`.
         ANY = "ANY",
         /// `WIFI_ONLY`.
@@ -33,11 +33,11 @@ mdm_plist::open_enum! {
 mdm_plist::plist_dict! {
     /// The `com.apple.airplay.security` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::AirplaySecurity`]. Available on tvOS 11.0.
+    /// Put it in a profile as [`crate::Payload::AirPlaySecurity`]. Available on tvOS 11.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.airplay.security.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airplay.security.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct AirplaySecurity {
+    pub struct AirPlaySecurity {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -65,11 +65,11 @@ mdm_plist::plist_dict! {
         /// `SecurityType`: string, required.
         ///
         /// Available on tvOS 11.0.
-        "SecurityType" => pub security_type: AirplaySecuritySecurityType,
+        "SecurityType" => pub security_type: AirPlaySecuritySecurityType,
         /// `AccessType`: string, required.
         ///
         /// Available on tvOS 11.0.
-        "AccessType" => pub access_type: AirplaySecurityAccessType,
+        "AccessType" => pub access_type: AirPlaySecurityAccessType,
         /// `Password`: string, optional.
         ///
         /// Available on tvOS 11.0.
@@ -77,7 +77,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for AirplaySecurity {
+impl crate::PayloadBody for AirPlaySecurity {
     const PAYLOAD_TYPE: &'static str = "com.apple.airplay.security";
 
     fn common(&self) -> crate::Common<'_> {

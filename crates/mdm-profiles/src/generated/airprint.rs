@@ -5,11 +5,11 @@
 //! The `com.apple.airprint` payload, generated from [`mdm/profiles/com.apple.airprint.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airprint.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `AirPrintItem` dictionary of the payload `Airprint`.
+    /// The `AirPrintItem` dictionary of the payload `AirPrint`.
     ///
     /// Schema: [`mdm/profiles/com.apple.airprint.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airprint.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct AirprintAirPrintItem {
+    pub struct AirPrintItem {
         /// `IPAddress`: string, required.
         ///
         /// Available on iOS 7.0, macOS 10.10, visionOS 2.0.
@@ -32,11 +32,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.airprint` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Airprint`]. Available on iOS 7.0, macOS 10.10, visionOS 2.0.
+    /// Put it in a profile as [`crate::Payload::AirPrint`]. Available on iOS 7.0, macOS 10.10, visionOS 2.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.airprint.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.airprint.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Airprint {
+    pub struct AirPrint {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -64,11 +64,11 @@ mdm_plist::plist_dict! {
         /// `AirPrint`: array of dictionary, required.
         ///
         /// Available on iOS 7.0, macOS 10.10, visionOS 2.0.
-        "AirPrint" => pub air_print: Vec<AirprintAirPrintItem>,
+        "AirPrint" => pub air_print: Vec<AirPrintItem>,
     }
 }
 
-impl crate::PayloadBody for Airprint {
+impl crate::PayloadBody for AirPrint {
     const PAYLOAD_TYPE: &'static str = "com.apple.airprint";
 
     fn common(&self) -> crate::Common<'_> {

@@ -93,7 +93,7 @@ mdm_plist::plist_dict! {
         /// `allowAirPrintiBeaconDiscovery`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 11.0.
-        "allowAirPrintiBeaconDiscovery" => pub allow_air_printi_beacon_discovery: Option<bool>,
+        "allowAirPrintiBeaconDiscovery" => pub allow_air_print_ibeacon_discovery: Option<bool>,
         /// `allowAppCellularDataModification`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 7.0.
@@ -373,19 +373,19 @@ mdm_plist::plist_dict! {
         /// `allowiPhoneMirroring`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 18.0, macOS 15.0.
-        "allowiPhoneMirroring" => pub allowi_phone_mirroring: Option<bool>,
+        "allowiPhoneMirroring" => pub allow_iphone_mirroring: Option<bool>,
         /// `allowiPhoneWidgetsOnMac`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 17.0.
-        "allowiPhoneWidgetsOnMac" => pub allowi_phone_widgets_on_mac: Option<bool>,
+        "allowiPhoneWidgetsOnMac" => pub allow_iphone_widgets_on_mac: Option<bool>,
         /// `allowiTunes`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 4.0.
-        "allowiTunes" => pub allowi_tunes: Option<bool>,
+        "allowiTunes" => pub allow_itunes: Option<bool>,
         /// `allowiTunesFileSharing`: boolean, optional.
         ///
         /// Default: `true`. Available on macOS 10.13.
-        "allowiTunesFileSharing" => pub allowi_tunes_file_sharing: Option<bool>,
+        "allowiTunesFileSharing" => pub allow_itunes_file_sharing: Option<bool>,
         /// `allowKeyboardShortcuts`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 9.0.
@@ -393,7 +393,7 @@ mdm_plist::plist_dict! {
         /// `allowListedAppBundleIDs`: array of string, optional.
         ///
         /// Available on iOS 15.0, tvOS 15.0.
-        "allowListedAppBundleIDs" => pub allow_listed_app_bundle_i_ds: Option<Vec<String>>,
+        "allowListedAppBundleIDs" => pub allow_listed_app_bundle_ids: Option<Vec<String>>,
         /// `allowLiveVoicemail`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 17.2.
@@ -469,7 +469,7 @@ mdm_plist::plist_dict! {
         /// `allowOTAPKIUpdates`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 7.0.
-        "allowOTAPKIUpdates" => pub allow_otapki_updates: Option<bool>,
+        "allowOTAPKIUpdates" => pub allow_ota_pki_updates: Option<bool>,
         /// `allowPairedWatch`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 9.0.
@@ -641,15 +641,15 @@ mdm_plist::plist_dict! {
         /// `autonomousSingleAppModePermittedAppIDs`: array of string, optional.
         ///
         /// Available on iOS 7.0.
-        "autonomousSingleAppModePermittedAppIDs" => pub autonomous_single_app_mode_permitted_app_i_ds: Option<Vec<String>>,
+        "autonomousSingleAppModePermittedAppIDs" => pub autonomous_single_app_mode_permitted_app_ids: Option<Vec<String>>,
         /// `blacklistedAppBundleIDs`: array of string, optional.
         ///
         /// Available on iOS 9.3, tvOS 11.0.
-        "blacklistedAppBundleIDs" => pub blacklisted_app_bundle_i_ds: Option<Vec<String>>,
+        "blacklistedAppBundleIDs" => pub blacklisted_app_bundle_ids: Option<Vec<String>>,
         /// `blockedAppBundleIDs`: array of string, optional.
         ///
         /// Available on iOS 15.0, tvOS 15.0.
-        "blockedAppBundleIDs" => pub blocked_app_bundle_i_ds: Option<Vec<String>>,
+        "blockedAppBundleIDs" => pub blocked_app_bundle_ids: Option<Vec<String>>,
         /// `enforcedFingerprintTimeout`: integer, optional.
         ///
         /// Default: `172800`. Available on macOS 12.0.
@@ -737,7 +737,7 @@ mdm_plist::plist_dict! {
         /// `forceITunesStorePasswordEntry`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 6.0.
-        "forceITunesStorePasswordEntry" => pub force_i_tunes_store_password_entry: Option<bool>,
+        "forceITunesStorePasswordEntry" => pub force_itunes_store_password_entry: Option<bool>,
         /// `forceLimitAdTracking`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 7.0.
@@ -761,15 +761,15 @@ mdm_plist::plist_dict! {
         /// `forceWiFiPowerOn`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 13.0.
-        "forceWiFiPowerOn" => pub force_wi_fi_power_on: Option<bool>,
+        "forceWiFiPowerOn" => pub force_wifi_power_on: Option<bool>,
         /// `forceWiFiToAllowedNetworksOnly`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 14.5, visionOS 2.0.
-        "forceWiFiToAllowedNetworksOnly" => pub force_wi_fi_to_allowed_networks_only: Option<bool>,
+        "forceWiFiToAllowedNetworksOnly" => pub force_wifi_to_allowed_networks_only: Option<bool>,
         /// `forceWiFiWhitelisting`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 10.3.
-        "forceWiFiWhitelisting" => pub force_wi_fi_whitelisting: Option<bool>,
+        "forceWiFiWhitelisting" => pub force_wifi_whitelisting: Option<bool>,
         /// `ratingApps`: integer, optional.
         ///
         /// Range: 0 to 1000. Default: `1000`. Available on iOS 4.0, tvOS 11.3.
@@ -813,7 +813,7 @@ mdm_plist::plist_dict! {
         /// `whitelistedAppBundleIDs`: array of string, optional.
         ///
         /// Available on iOS 9.3, tvOS 11.0.
-        "whitelistedAppBundleIDs" => pub whitelisted_app_bundle_i_ds: Option<Vec<String>>,
+        "whitelistedAppBundleIDs" => pub whitelisted_app_bundle_ids: Option<Vec<String>>,
     }
 }
 

@@ -9,7 +9,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.applicationaccess.new.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.applicationaccess.new.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct ParentalApplicationRestrictionsWhiteListItem {
+    pub struct ParentalApplicationRestrictionsApplicationItem {
         /// `bundleID`: string, required.
         ///
         /// Available on macOS 10.7.
@@ -76,7 +76,7 @@ mdm_plist::plist_dict! {
         /// `whiteList`: array of dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "whiteList" => pub white_list: Option<Vec<ParentalApplicationRestrictionsWhiteListItem>>,
+        "whiteList" => pub white_list: Option<Vec<ParentalApplicationRestrictionsApplicationItem>>,
         /// `pathBlackList`: array of string, optional.
         ///
         /// Available on macOS 10.7.

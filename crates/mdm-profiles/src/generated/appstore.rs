@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.appstore` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Appstore`]. Available on macOS 10.9.
+    /// Put it in a profile as [`crate::Payload::AppStore`]. Available on macOS 10.9.
     ///
     /// Schema: [`mdm/profiles/com.apple.appstore.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.appstore.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Appstore {
+    pub struct AppStore {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -55,7 +55,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Appstore {
+impl crate::PayloadBody for AppStore {
     const PAYLOAD_TYPE: &'static str = "com.apple.appstore";
 
     fn common(&self) -> crate::Common<'_> {

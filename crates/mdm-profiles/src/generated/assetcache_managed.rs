@@ -28,7 +28,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.AssetCache.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.AssetCache.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct AssetCacheRangesItem {
+    pub struct AssetCacheRanges {
         /// `type`: string, optional.
         ///
         /// Default: `IPv4`. Available on macOS 10.13.4.
@@ -66,126 +66,6 @@ impl Default for AssetCacheParentSelectionPolicy {
     /// The schema's default value.
     fn default() -> Self {
         Self::RoundRobin
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `type` in the payload `AssetCache`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.AssetCache.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.AssetCache.managed.yaml).
-    pub enum AssetCacheRangesItem2Type {
-        /// `IPv4`.
-        IPv4 = "IPv4",
-        /// `IPv6`.
-        IPv6 = "IPv6",
-    }
-}
-
-impl Default for AssetCacheRangesItem2Type {
-    /// The schema's default value.
-    fn default() -> Self {
-        Self::IPv4
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `RangesItem` dictionary of the payload `AssetCache`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.AssetCache.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.AssetCache.managed.yaml).
-    #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct AssetCacheRangesItem2 {
-        /// `type`: string, optional.
-        ///
-        /// Default: `IPv4`. Available on macOS 10.13.4.
-        "type" => pub type_: Option<AssetCacheRangesItem2Type>,
-        /// `first`: string, required.
-        ///
-        /// Available on macOS 10.13.4.
-        "first" => pub first: String,
-        /// `last`: string, required.
-        ///
-        /// Available on macOS 10.13.4.
-        "last" => pub last: String,
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `type` in the payload `AssetCache`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.AssetCache.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.AssetCache.managed.yaml).
-    pub enum AssetCacheRangesItem3Type {
-        /// `IPv4`.
-        IPv4 = "IPv4",
-        /// `IPv6`.
-        IPv6 = "IPv6",
-    }
-}
-
-impl Default for AssetCacheRangesItem3Type {
-    /// The schema's default value.
-    fn default() -> Self {
-        Self::IPv4
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `RangesItem` dictionary of the payload `AssetCache`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.AssetCache.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.AssetCache.managed.yaml).
-    #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct AssetCacheRangesItem3 {
-        /// `type`: string, optional.
-        ///
-        /// Default: `IPv4`. Available on macOS 10.13.4.
-        "type" => pub type_: Option<AssetCacheRangesItem3Type>,
-        /// `first`: string, required.
-        ///
-        /// Available on macOS 10.13.4.
-        "first" => pub first: String,
-        /// `last`: string, required.
-        ///
-        /// Available on macOS 10.13.4.
-        "last" => pub last: String,
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `type` in the payload `AssetCache`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.AssetCache.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.AssetCache.managed.yaml).
-    pub enum AssetCacheRangesItem4Type {
-        /// `IPv4`.
-        IPv4 = "IPv4",
-        /// `IPv6`.
-        IPv6 = "IPv6",
-    }
-}
-
-impl Default for AssetCacheRangesItem4Type {
-    /// The schema's default value.
-    fn default() -> Self {
-        Self::IPv4
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `RangesItem` dictionary of the payload `AssetCache`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.AssetCache.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.AssetCache.managed.yaml).
-    #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct AssetCacheRangesItem4 {
-        /// `type`: string, optional.
-        ///
-        /// Default: `IPv4`. Available on macOS 10.13.4.
-        "type" => pub type_: Option<AssetCacheRangesItem4Type>,
-        /// `first`: string, required.
-        ///
-        /// Available on macOS 10.13.4.
-        "first" => pub first: String,
-        /// `last`: string, required.
-        ///
-        /// Available on macOS 10.13.4.
-        "last" => pub last: String,
     }
 }
 
@@ -264,7 +144,7 @@ mdm_plist::plist_dict! {
         /// `ListenRanges`: array of dictionary, optional.
         ///
         /// Available on macOS 10.13.4.
-        "ListenRanges" => pub listen_ranges: Option<Vec<AssetCacheRangesItem>>,
+        "ListenRanges" => pub listen_ranges: Option<Vec<AssetCacheRanges>>,
         /// `ListenRangesOnly`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.13.4.
@@ -292,11 +172,11 @@ mdm_plist::plist_dict! {
         /// `PeerFilterRanges`: array of dictionary, optional.
         ///
         /// Available on macOS 10.13.4.
-        "PeerFilterRanges" => pub peer_filter_ranges: Option<Vec<AssetCacheRangesItem2>>,
+        "PeerFilterRanges" => pub peer_filter_ranges: Option<Vec<AssetCacheRanges>>,
         /// `PeerListenRanges`: array of dictionary, optional.
         ///
         /// Available on macOS 10.13.4.
-        "PeerListenRanges" => pub peer_listen_ranges: Option<Vec<AssetCacheRangesItem3>>,
+        "PeerListenRanges" => pub peer_listen_ranges: Option<Vec<AssetCacheRanges>>,
         /// `PeerLocalSubnetsOnly`: boolean, optional.
         ///
         /// Default: `true`. Available on macOS 10.13.4.
@@ -308,7 +188,7 @@ mdm_plist::plist_dict! {
         /// `PublicRanges`: array of dictionary, optional.
         ///
         /// Available on macOS 10.13.4.
-        "PublicRanges" => pub public_ranges: Option<Vec<AssetCacheRangesItem4>>,
+        "PublicRanges" => pub public_ranges: Option<Vec<AssetCacheRanges>>,
     }
 }
 

@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.caldav.account` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::CaldavAccount`]. Available on iOS 4.0, macOS 10.7, visionOS 1.1.
+    /// Put it in a profile as [`crate::Payload::CalDavAccount`]. Available on iOS 4.0, macOS 10.7, visionOS 1.1.
     ///
     /// Schema: [`mdm/profiles/com.apple.caldav.account.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.caldav.account.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct CaldavAccount {
+    pub struct CalDavAccount {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -39,39 +39,39 @@ mdm_plist::plist_dict! {
         /// `CalDAVAccountDescription`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CalDAVAccountDescription" => pub cal_dav_account_description: Option<String>,
+        "CalDAVAccountDescription" => pub caldav_account_description: Option<String>,
         /// `CalDAVHostName`: string, required.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CalDAVHostName" => pub cal_dav_host_name: String,
+        "CalDAVHostName" => pub caldav_host_name: String,
         /// `CalDAVUsername`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CalDAVUsername" => pub cal_dav_username: Option<String>,
+        "CalDAVUsername" => pub caldav_username: Option<String>,
         /// `CalDAVPassword`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CalDAVPassword" => pub cal_dav_password: Option<String>,
+        "CalDAVPassword" => pub caldav_password: Option<String>,
         /// `CalDAVPrincipalURL`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CalDAVPrincipalURL" => pub cal_dav_principal_url: Option<String>,
+        "CalDAVPrincipalURL" => pub caldav_principal_url: Option<String>,
         /// `CalDAVUseSSL`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CalDAVUseSSL" => pub cal_dav_use_ssl: Option<bool>,
+        "CalDAVUseSSL" => pub caldav_use_ssl: Option<bool>,
         /// `CalDAVPort`: integer, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CalDAVPort" => pub cal_dav_port: Option<i64>,
+        "CalDAVPort" => pub caldav_port: Option<i64>,
         /// `VPNUUID`: string, optional.
         ///
         /// Available on iOS 14.0, visionOS 1.1.
-        "VPNUUID" => pub vpnuuid: Option<String>,
+        "VPNUUID" => pub vpn_uuid: Option<String>,
     }
 }
 
-impl crate::PayloadBody for CaldavAccount {
+impl crate::PayloadBody for CalDavAccount {
     const PAYLOAD_TYPE: &'static str = "com.apple.caldav.account";
 
     fn common(&self) -> crate::Common<'_> {

@@ -5,11 +5,11 @@
 //! The `com.apple.carddav.account` payload, generated from [`mdm/profiles/com.apple.carddav.account.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.carddav.account.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `DefaultServiceHandlers` dictionary of the payload `CarddavAccount`.
+    /// The `DefaultServiceHandlers` dictionary of the payload `CardDavAccount`.
     ///
     /// Schema: [`mdm/profiles/com.apple.carddav.account.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.carddav.account.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct CarddavAccountDefaultServiceHandlers {
+    pub struct CardDavAccountDefaultServiceHandlers {
         /// `AudioCall`: string, optional.
         ///
         /// Available on iOS 10.0, visionOS 1.1.
@@ -18,26 +18,26 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `CommunicationServiceRules` dictionary of the payload `CarddavAccount`.
+    /// The `CommunicationServiceRules` dictionary of the payload `CardDavAccount`.
     ///
     /// Schema: [`mdm/profiles/com.apple.carddav.account.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.carddav.account.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct CarddavAccountCommunicationServiceRules {
+    pub struct CardDavAccountCommunicationServiceRules {
         /// `DefaultServiceHandlers`: dictionary, optional.
         ///
         /// Available on iOS 10.0, visionOS 1.1.
-        "DefaultServiceHandlers" => pub default_service_handlers: Option<CarddavAccountDefaultServiceHandlers>,
+        "DefaultServiceHandlers" => pub default_service_handlers: Option<CardDavAccountDefaultServiceHandlers>,
     }
 }
 
 mdm_plist::plist_dict! {
     /// The `com.apple.carddav.account` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::CarddavAccount`]. Available on iOS 4.0, macOS 10.7, visionOS 1.1.
+    /// Put it in a profile as [`crate::Payload::CardDavAccount`]. Available on iOS 4.0, macOS 10.7, visionOS 1.1.
     ///
     /// Schema: [`mdm/profiles/com.apple.carddav.account.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.carddav.account.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct CarddavAccount {
+    pub struct CardDavAccount {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -65,43 +65,43 @@ mdm_plist::plist_dict! {
         /// `CardDAVAccountDescription`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CardDAVAccountDescription" => pub card_dav_account_description: Option<String>,
+        "CardDAVAccountDescription" => pub carddav_account_description: Option<String>,
         /// `CardDAVHostName`: string, required.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CardDAVHostName" => pub card_dav_host_name: String,
+        "CardDAVHostName" => pub carddav_host_name: String,
         /// `CardDAVUsername`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CardDAVUsername" => pub card_dav_username: Option<String>,
+        "CardDAVUsername" => pub carddav_username: Option<String>,
         /// `CardDAVPassword`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CardDAVPassword" => pub card_dav_password: Option<String>,
+        "CardDAVPassword" => pub carddav_password: Option<String>,
         /// `CardDAVPrincipalURL`: string, optional.
         ///
         /// Available on iOS 4.0, visionOS 1.1.
-        "CardDAVPrincipalURL" => pub card_dav_principal_url: Option<String>,
+        "CardDAVPrincipalURL" => pub carddav_principal_url: Option<String>,
         /// `CardDAVUseSSL`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CardDAVUseSSL" => pub card_dav_use_ssl: Option<bool>,
+        "CardDAVUseSSL" => pub carddav_use_ssl: Option<bool>,
         /// `CardDAVPort`: integer, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "CardDAVPort" => pub card_dav_port: Option<i64>,
+        "CardDAVPort" => pub carddav_port: Option<i64>,
         /// `CommunicationServiceRules`: dictionary, optional.
         ///
         /// Available on iOS 10.0, visionOS 1.1.
-        "CommunicationServiceRules" => pub communication_service_rules: Option<CarddavAccountCommunicationServiceRules>,
+        "CommunicationServiceRules" => pub communication_service_rules: Option<CardDavAccountCommunicationServiceRules>,
         /// `VPNUUID`: string, optional.
         ///
         /// Available on iOS 14.0, visionOS 1.1.
-        "VPNUUID" => pub vpnuuid: Option<String>,
+        "VPNUUID" => pub vpn_uuid: Option<String>,
     }
 }
 
-impl crate::PayloadBody for CarddavAccount {
+impl crate::PayloadBody for CardDavAccount {
     const PAYLOAD_TYPE: &'static str = "com.apple.carddav.account";
 
     fn common(&self) -> crate::Common<'_> {

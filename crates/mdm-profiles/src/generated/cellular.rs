@@ -28,7 +28,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.cellular.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.cellular.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct CellularAttachAPN {
+    pub struct CellularAttachApn {
         /// `Name`: string, required.
         ///
         /// Available on iOS 7.0, watchOS 3.2.
@@ -56,7 +56,7 @@ mdm_plist::open_enum! {
     /// The values of `AuthenticationType` in the payload `Cellular`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.cellular.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.cellular.yaml).
-    pub enum CellularAPNsItemAuthenticationType {
+    pub enum CellularApnsItemAuthenticationType {
         /// `CHAP`.
         CHAP = "CHAP",
         /// `PAP`.
@@ -64,7 +64,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for CellularAPNsItemAuthenticationType {
+impl Default for CellularApnsItemAuthenticationType {
     /// The schema's default value.
     fn default() -> Self {
         Self::PAP
@@ -76,7 +76,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.cellular.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.cellular.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct CellularAPNsItem {
+    pub struct CellularApnsItem {
         /// `Name`: string, required.
         ///
         /// Available on iOS 7.0, watchOS 3.2.
@@ -84,7 +84,7 @@ mdm_plist::plist_dict! {
         /// `AuthenticationType`: string, optional.
         ///
         /// Default: `PAP`. Available on iOS 7.0, watchOS 3.2.
-        "AuthenticationType" => pub authentication_type: Option<CellularAPNsItemAuthenticationType>,
+        "AuthenticationType" => pub authentication_type: Option<CellularApnsItemAuthenticationType>,
         /// `Username`: string, optional.
         ///
         /// Available on iOS 7.0, watchOS 3.2.
@@ -159,11 +159,11 @@ mdm_plist::plist_dict! {
         /// `AttachAPN`: dictionary, optional.
         ///
         /// Available on iOS 7.0, watchOS 3.2.
-        "AttachAPN" => pub attach_apn: Option<CellularAttachAPN>,
+        "AttachAPN" => pub attach_apn: Option<CellularAttachApn>,
         /// `APNs`: array of dictionary, optional.
         ///
         /// Available on iOS 7.0, watchOS 3.2.
-        "APNs" => pub ap_ns: Option<Vec<CellularAPNsItem>>,
+        "APNs" => pub apns: Option<Vec<CellularApnsItem>>,
     }
 }
 

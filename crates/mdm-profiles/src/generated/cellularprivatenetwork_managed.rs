@@ -5,11 +5,11 @@
 //! The `com.apple.cellularprivatenetwork.managed` payload, generated from [`mdm/profiles/com.apple.cellularprivatenetwork.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.cellularprivatenetwork.managed.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `GeofenceItem` dictionary of the payload `Cellularprivatenetwork`.
+    /// The `GeofenceItem` dictionary of the payload `CellularPrivateNetwork`.
     ///
     /// Schema: [`mdm/profiles/com.apple.cellularprivatenetwork.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.cellularprivatenetwork.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct CellularprivatenetworkGeofenceItem {
+    pub struct CellularPrivateNetworkGeofenceItem {
         /// `Longitude`: real, required.
         ///
         /// Range: -180 to 180. Available on iOS 17.0.
@@ -32,11 +32,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.cellularprivatenetwork.managed` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Cellularprivatenetwork`]. Available on iOS 17.0.
+    /// Put it in a profile as [`crate::Payload::CellularPrivateNetwork`]. Available on iOS 17.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.cellularprivatenetwork.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.cellularprivatenetwork.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Cellularprivatenetwork {
+    pub struct CellularPrivateNetwork {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -64,7 +64,7 @@ mdm_plist::plist_dict! {
         /// `Geofences`: array of dictionary, optional.
         ///
         /// Available on iOS 17.0.
-        "Geofences" => pub geofences: Option<Vec<CellularprivatenetworkGeofenceItem>>,
+        "Geofences" => pub geofences: Option<Vec<CellularPrivateNetworkGeofenceItem>>,
         /// `DataSetName`: string, required.
         ///
         /// Available on iOS 17.0.
@@ -92,7 +92,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Cellularprivatenetwork {
+impl crate::PayloadBody for CellularPrivateNetwork {
     const PAYLOAD_TYPE: &'static str = "com.apple.cellularprivatenetwork.managed";
 
     fn common(&self) -> crate::Common<'_> {

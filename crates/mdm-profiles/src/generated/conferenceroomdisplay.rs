@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.conferenceroomdisplay` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Conferenceroomdisplay`]. Available on tvOS 10.2.
+    /// Put it in a profile as [`crate::Payload::ConferenceRoomDisplay`]. Available on tvOS 10.2.
     ///
     /// Schema: [`mdm/profiles/com.apple.conferenceroomdisplay.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.conferenceroomdisplay.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Conferenceroomdisplay {
+    pub struct ConferenceRoomDisplay {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -43,7 +43,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Conferenceroomdisplay {
+impl crate::PayloadBody for ConferenceRoomDisplay {
     const PAYLOAD_TYPE: &'static str = "com.apple.conferenceroomdisplay";
 
     fn common(&self) -> crate::Common<'_> {

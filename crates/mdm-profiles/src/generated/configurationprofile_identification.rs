@@ -5,10 +5,10 @@
 //! The `com.apple.configurationprofile.identification` payload, generated from [`mdm/profiles/com.apple.configurationprofile.identification.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.configurationprofile.identification.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `AuthMethod` in the payload `ConfigurationprofileIdentification`; unknown strings are kept in `Other`.
+    /// The values of `AuthMethod` in the payload `ConfigurationProfileIdentification`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.configurationprofile.identification.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.configurationprofile.identification.yaml).
-    pub enum ConfigurationprofileIdentificationAuthMethod {
+    pub enum ConfigurationProfileIdentificationAuthMethod {
         /// `Password`.
         Password = "Password",
         /// `UserEnteredPassword`.
@@ -17,11 +17,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `PayloadIdentification` dictionary of the payload `ConfigurationprofileIdentification`.
+    /// The `PayloadIdentification` dictionary of the payload `ConfigurationProfileIdentification`.
     ///
     /// Schema: [`mdm/profiles/com.apple.configurationprofile.identification.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.configurationprofile.identification.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct ConfigurationprofileIdentificationPayloadIdentification {
+    pub struct ConfigurationProfileIdentificationPayloadIdentification {
         /// `UserName`: string, required.
         ///
         /// Available on macOS 10.7.
@@ -37,7 +37,7 @@ mdm_plist::plist_dict! {
         /// `AuthMethod`: string, required.
         ///
         /// Available on macOS 10.7.
-        "AuthMethod" => pub auth_method: ConfigurationprofileIdentificationAuthMethod,
+        "AuthMethod" => pub auth_method: ConfigurationProfileIdentificationAuthMethod,
         /// `Password`: string, required.
         ///
         /// Available on macOS 10.7.
@@ -56,11 +56,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.configurationprofile.identification` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::ConfigurationprofileIdentification`]. Available on macOS 10.7.
+    /// Put it in a profile as [`crate::Payload::ConfigurationProfileIdentification`]. Available on macOS 10.7.
     ///
     /// Schema: [`mdm/profiles/com.apple.configurationprofile.identification.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.configurationprofile.identification.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct ConfigurationprofileIdentification {
+    pub struct ConfigurationProfileIdentification {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -88,11 +88,11 @@ mdm_plist::plist_dict! {
         /// `PayloadIdentification`: dictionary, required.
         ///
         /// Available on macOS 10.7.
-        "PayloadIdentification" => pub payload_identification: ConfigurationprofileIdentificationPayloadIdentification,
+        "PayloadIdentification" => pub payload_identification: ConfigurationProfileIdentificationPayloadIdentification,
     }
 }
 
-impl crate::PayloadBody for ConfigurationprofileIdentification {
+impl crate::PayloadBody for ConfigurationProfileIdentification {
     const PAYLOAD_TYPE: &'static str = "com.apple.configurationprofile.identification";
 
     fn common(&self) -> crate::Common<'_> {

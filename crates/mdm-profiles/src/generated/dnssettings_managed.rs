@@ -8,7 +8,7 @@ mdm_plist::open_enum! {
     /// The values of `DNSProtocol` in the payload `DnsSettings`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.dnsSettings.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dnsSettings.managed.yaml).
-    pub enum DnsSettingsDNSProtocol {
+    pub enum DnsSettingsDnsProtocol {
         /// `HTTPS`.
         HTTPS = "HTTPS",
         /// `TLS`.
@@ -21,11 +21,11 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.dnsSettings.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dnsSettings.managed.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct DnsSettingsDNSSettings {
+    pub struct DnsSettingsDnsSettings {
         /// `DNSProtocol`: string, required.
         ///
         /// Available on iOS 14.0, macOS 11.0, visionOS 1.0.
-        "DNSProtocol" => pub dns_protocol: DnsSettingsDNSProtocol,
+        "DNSProtocol" => pub dns_protocol: DnsSettingsDnsProtocol,
         /// `ServerURL`: string, optional.
         ///
         /// Available on iOS 14.0, macOS 11.0, visionOS 1.0.
@@ -174,7 +174,7 @@ mdm_plist::plist_dict! {
         /// `DNSSettings`: dictionary, required.
         ///
         /// Available on iOS 14.0, macOS 11.0, visionOS 1.0.
-        "DNSSettings" => pub dns_settings: DnsSettingsDNSSettings,
+        "DNSSettings" => pub dns_settings: DnsSettingsDnsSettings,
         /// `OnDemandRules`: array of dictionary, optional.
         ///
         /// Available on iOS 14.0, macOS 11.0, visionOS 1.0.

@@ -62,7 +62,7 @@ mdm_plist::open_enum! {
     /// The values of `MCXDockSpecialFoldersItems` in the payload `Dock`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.dock.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dock.yaml).
-    pub enum DockMCXDockSpecialFoldersItems {
+    pub enum DockMcxDockSpecialFoldersItems {
         /// `AddDockMCXMyApplicationsFolder`.
         AddDockMCXMyApplicationsFolder = "AddDockMCXMyApplicationsFolder",
         /// `AddDockMCXDocumentsFolder`.
@@ -127,174 +127,6 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.7.
         "tile-type" => pub tile_type: DockTileType,
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `tile-data` dictionary of the payload `Dock`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.dock.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dock.yaml).
-    #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct DockStaticItem2TileData {
-        /// `label`: string, required.
-        ///
-        /// Available on macOS 10.7.
-        "label" => pub label: String,
-        /// `url`: string, optional.
-        ///
-        /// Available on macOS 10.7.
-        "url" => pub url: Option<String>,
-        /// `file-type`: integer, required.
-        ///
-        /// Allowed values: `0`, `1`, `3`. Available on macOS 10.7.
-        "file-type" => pub file_type: i64,
-        /// `file-data`: dictionary, optional.
-        ///
-        /// Available on macOS 10.7.
-        "file-data" => pub file_data: Option<mdm_plist::Dictionary>,
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `tile-type` in the payload `Dock`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.dock.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dock.yaml).
-    pub enum DockStaticItem2TileType {
-        /// `file-tile`.
-        FileTile = "file-tile",
-        /// `directory-tile`.
-        DirectoryTile = "directory-tile",
-        /// `url-tile`.
-        UrlTile = "url-tile",
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `StaticItem` dictionary of the payload `Dock`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.dock.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dock.yaml).
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct DockStaticItem2 {
-        /// `tile-data`: dictionary, required.
-        ///
-        /// Available on macOS 10.7.
-        "tile-data" => pub tile_data: DockStaticItem2TileData,
-        /// `tile-type`: string, required.
-        ///
-        /// Available on macOS 10.7.
-        "tile-type" => pub tile_type: DockStaticItem2TileType,
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `tile-data` dictionary of the payload `Dock`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.dock.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dock.yaml).
-    #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct DockStaticItem3TileData {
-        /// `label`: string, required.
-        ///
-        /// Available on macOS 10.7.
-        "label" => pub label: String,
-        /// `url`: string, optional.
-        ///
-        /// Available on macOS 10.7.
-        "url" => pub url: Option<String>,
-        /// `file-type`: integer, required.
-        ///
-        /// Allowed values: `0`, `1`, `3`. Available on macOS 10.7.
-        "file-type" => pub file_type: i64,
-        /// `file-data`: dictionary, optional.
-        ///
-        /// Available on macOS 10.7.
-        "file-data" => pub file_data: Option<mdm_plist::Dictionary>,
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `tile-type` in the payload `Dock`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.dock.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dock.yaml).
-    pub enum DockStaticItem3TileType {
-        /// `file-tile`.
-        FileTile = "file-tile",
-        /// `directory-tile`.
-        DirectoryTile = "directory-tile",
-        /// `url-tile`.
-        UrlTile = "url-tile",
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `StaticItem` dictionary of the payload `Dock`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.dock.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dock.yaml).
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct DockStaticItem3 {
-        /// `tile-data`: dictionary, required.
-        ///
-        /// Available on macOS 10.7.
-        "tile-data" => pub tile_data: DockStaticItem3TileData,
-        /// `tile-type`: string, required.
-        ///
-        /// Available on macOS 10.7.
-        "tile-type" => pub tile_type: DockStaticItem3TileType,
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `tile-data` dictionary of the payload `Dock`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.dock.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dock.yaml).
-    #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct DockStaticItem4TileData {
-        /// `label`: string, required.
-        ///
-        /// Available on macOS 10.7.
-        "label" => pub label: String,
-        /// `url`: string, optional.
-        ///
-        /// Available on macOS 10.7.
-        "url" => pub url: Option<String>,
-        /// `file-type`: integer, required.
-        ///
-        /// Allowed values: `0`, `1`, `3`. Available on macOS 10.7.
-        "file-type" => pub file_type: i64,
-        /// `file-data`: dictionary, optional.
-        ///
-        /// Available on macOS 10.7.
-        "file-data" => pub file_data: Option<mdm_plist::Dictionary>,
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `tile-type` in the payload `Dock`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.dock.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dock.yaml).
-    pub enum DockStaticItem4TileType {
-        /// `file-tile`.
-        FileTile = "file-tile",
-        /// `directory-tile`.
-        DirectoryTile = "directory-tile",
-        /// `url-tile`.
-        UrlTile = "url-tile",
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `StaticItem` dictionary of the payload `Dock`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.dock.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dock.yaml).
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct DockStaticItem4 {
-        /// `tile-data`: dictionary, required.
-        ///
-        /// Available on macOS 10.7.
-        "tile-data" => pub tile_data: DockStaticItem4TileData,
-        /// `tile-type`: string, required.
-        ///
-        /// Available on macOS 10.7.
-        "tile-type" => pub tile_type: DockStaticItem4TileType,
     }
 }
 
@@ -433,7 +265,7 @@ mdm_plist::plist_dict! {
         /// `MCXDockSpecialFolders`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "MCXDockSpecialFolders" => pub mcx_dock_special_folders: Option<Vec<DockMCXDockSpecialFoldersItems>>,
+        "MCXDockSpecialFolders" => pub mcx_dock_special_folders: Option<Vec<DockMcxDockSpecialFoldersItems>>,
         /// `AllowDockFixupOverride`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.12.
@@ -449,15 +281,15 @@ mdm_plist::plist_dict! {
         /// `static-apps`: array of dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "static-apps" => pub static_apps: Option<Vec<DockStaticItem2>>,
+        "static-apps" => pub static_apps: Option<Vec<DockStaticItem>>,
         /// `persistent-apps`: array of dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "persistent-apps" => pub persistent_apps: Option<Vec<DockStaticItem3>>,
+        "persistent-apps" => pub persistent_apps: Option<Vec<DockStaticItem>>,
         /// `persistent-others`: array of dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "persistent-others" => pub persistent_others: Option<Vec<DockStaticItem4>>,
+        "persistent-others" => pub persistent_others: Option<Vec<DockStaticItem>>,
     }
 }
 

@@ -77,7 +77,7 @@ mdm_plist::plist_dict! {
         /// `OAuth`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 12.0, visionOS 1.1.
-        "OAuth" => pub o_auth: Option<bool>,
+        "OAuth" => pub oauth: Option<bool>,
         /// `UserName`: string, optional.
         ///
         /// Available on iOS 4.0, visionOS 1.1.
@@ -221,11 +221,11 @@ mdm_plist::plist_dict! {
         /// `OAuthSignInURL`: string, optional.
         ///
         /// Available on iOS 13.0, visionOS 1.1.
-        "OAuthSignInURL" => pub o_auth_sign_in_url: Option<String>,
+        "OAuthSignInURL" => pub oauth_sign_in_url: Option<String>,
         /// `OAuthTokenRequestURL`: string, optional.
         ///
         /// Available on iOS 13.0, visionOS 1.1.
-        "OAuthTokenRequestURL" => pub o_auth_token_request_url: Option<String>,
+        "OAuthTokenRequestURL" => pub oauth_token_request_url: Option<String>,
         /// `OverridePreviousPassword`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 14.0, visionOS 1.1.
@@ -233,7 +233,7 @@ mdm_plist::plist_dict! {
         /// `VPNUUID`: string, optional.
         ///
         /// Available on iOS 14.0, visionOS 1.1.
-        "VPNUUID" => pub vpnuuid: Option<String>,
+        "VPNUUID" => pub vpn_uuid: Option<String>,
     }
 }
 

@@ -17,7 +17,7 @@ mdm_plist::plist_dict! {
         /// `GroupBeaconIDs`: array of integer, required.
         ///
         /// Available on iOS 9.3, macOS 10.14.
-        "GroupBeaconIDs" => pub group_beacon_i_ds: Vec<i64>,
+        "GroupBeaconIDs" => pub group_beacon_ids: Vec<i64>,
     }
 }
 

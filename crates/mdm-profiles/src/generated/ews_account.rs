@@ -51,11 +51,11 @@ mdm_plist::plist_dict! {
         /// `OAuth`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.14.
-        "OAuth" => pub o_auth: Option<bool>,
+        "OAuth" => pub oauth: Option<bool>,
         /// `OAuthSignInURL`: string, optional.
         ///
         /// Available on macOS 10.14.
-        "OAuthSignInURL" => pub o_auth_sign_in_url: Option<String>,
+        "OAuthSignInURL" => pub oauth_sign_in_url: Option<String>,
         /// `UserName`: string, optional.
         ///
         /// Available on macOS 10.7.

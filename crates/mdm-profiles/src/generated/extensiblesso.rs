@@ -5,11 +5,11 @@
 //! The `com.apple.extensiblesso` payload, generated from [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `domainRealmMapping` dictionary of the payload `Extensiblesso`.
+    /// The `domainRealmMapping` dictionary of the payload `ExtensibleSso`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ExtensiblessoDomainRealmMapping {
+    pub struct ExtensibleSsoDomainRealmMapping {
         /// `Realm`: array of string, optional.
         ///
         /// Available on iOS 13.0, macOS 10.15, visionOS 1.1.
@@ -18,10 +18,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `credentialUseMode` in the payload `Extensiblesso`; unknown strings are kept in `Other`.
+    /// The values of `credentialUseMode` in the payload `ExtensibleSso`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
-    pub enum ExtensiblessoCredentialUseMode {
+    pub enum ExtensibleSsoCredentialUseMode {
         /// `always`.
         Always = "always",
         /// `whenNotSpecified`.
@@ -31,7 +31,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for ExtensiblessoCredentialUseMode {
+impl Default for ExtensibleSsoCredentialUseMode {
     /// The schema's default value.
     fn default() -> Self {
         Self::Always
@@ -39,11 +39,11 @@ impl Default for ExtensiblessoCredentialUseMode {
 }
 
 mdm_plist::plist_dict! {
-    /// The `ExtensionData` dictionary of the payload `Extensiblesso`.
+    /// The `ExtensionData` dictionary of the payload `ExtensibleSso`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ExtensiblessoExtensionData {
+    pub struct ExtensibleSsoExtensionData {
         /// `cacheName`: string, optional.
         ///
         /// Available on iOS 13.0, macOS 10.15, visionOS 1.1.
@@ -79,7 +79,7 @@ mdm_plist::plist_dict! {
         /// `domainRealmMapping`: dictionary, optional.
         ///
         /// Available on iOS 13.0, macOS 10.15, visionOS 1.1.
-        "domainRealmMapping" => pub domain_realm_mapping: Option<ExtensiblessoDomainRealmMapping>,
+        "domainRealmMapping" => pub domain_realm_mapping: Option<ExtensibleSsoDomainRealmMapping>,
         /// `isDefaultRealm`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 13.0, macOS 10.15, visionOS 1.1.
@@ -163,15 +163,15 @@ mdm_plist::plist_dict! {
         /// `credentialUseMode`: string, optional.
         ///
         /// Default: `always`. Available on iOS 14.0, macOS 11.0, visionOS 1.1.
-        "credentialUseMode" => pub credential_use_mode: Option<ExtensiblessoCredentialUseMode>,
+        "credentialUseMode" => pub credential_use_mode: Option<ExtensibleSsoCredentialUseMode>,
         /// `preferredKDCs`: array of string, optional.
         ///
         /// Available on iOS 15.0, macOS 12.0, visionOS 1.1.
-        "preferredKDCs" => pub preferred_kd_cs: Option<Vec<String>>,
+        "preferredKDCs" => pub preferred_kdcs: Option<Vec<String>>,
         /// `usePlatformSSOTGT`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 13.0.
-        "usePlatformSSOTGT" => pub use_platform_ssotgt: Option<bool>,
+        "usePlatformSSOTGT" => pub use_platform_sso_tgt: Option<bool>,
         /// `allowPlatformSSOAuthFallback`: boolean, optional.
         ///
         /// Default: `true`. Available on macOS 13.0.
@@ -200,10 +200,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `ScreenLockedBehavior` in the payload `Extensiblesso`; unknown strings are kept in `Other`.
+    /// The values of `ScreenLockedBehavior` in the payload `ExtensibleSso`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
-    pub enum ExtensiblessoScreenLockedBehavior {
+    pub enum ExtensibleSsoScreenLockedBehavior {
         /// `Cancel`.
         Cancel = "Cancel",
         /// `DoNotHandle`.
@@ -211,7 +211,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for ExtensiblessoScreenLockedBehavior {
+impl Default for ExtensibleSsoScreenLockedBehavior {
     /// The schema's default value.
     fn default() -> Self {
         Self::Cancel
@@ -219,10 +219,10 @@ impl Default for ExtensiblessoScreenLockedBehavior {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AuthenticationMethod` in the payload `Extensiblesso`; unknown strings are kept in `Other`.
+    /// The values of `AuthenticationMethod` in the payload `ExtensibleSso`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
-    pub enum ExtensiblessoAuthenticationMethod {
+    pub enum ExtensibleSsoAuthenticationMethod {
         /// `Password`.
         Password = "Password",
         /// `UserSecureEnclaveKey`.
@@ -231,10 +231,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `AuthenticationMethod` in the payload `Extensiblesso`; unknown strings are kept in `Other`.
+    /// The values of `AuthenticationMethod` in the payload `ExtensibleSso`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
-    pub enum ExtensiblessoPlatformSSOAuthenticationMethod {
+    pub enum ExtensibleSsoPlatformSsoAuthenticationMethod {
         /// `Password`.
         Password = "Password",
         /// `UserSecureEnclaveKey`.
@@ -245,11 +245,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `TokenToUserMapping` dictionary of the payload `Extensiblesso`.
+    /// The `TokenToUserMapping` dictionary of the payload `ExtensibleSso`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ExtensiblessoTokenToUserMapping {
+    pub struct ExtensibleSsoTokenToUserMapping {
         /// `AccountName`: string, optional.
         ///
         /// Available on macOS 14.0.
@@ -262,10 +262,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `NewUserAuthorizationMode` in the payload `Extensiblesso`; unknown strings are kept in `Other`.
+    /// The values of `NewUserAuthorizationMode` in the payload `ExtensibleSso`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
-    pub enum ExtensiblessoNewUserAuthorizationMode {
+    pub enum ExtensibleSsoNewUserAuthorizationMode {
         /// `Standard`.
         Standard = "Standard",
         /// `Admin`.
@@ -276,10 +276,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `UserAuthorizationMode` in the payload `Extensiblesso`; unknown strings are kept in `Other`.
+    /// The values of `UserAuthorizationMode` in the payload `ExtensibleSso`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
-    pub enum ExtensiblessoUserAuthorizationMode {
+    pub enum ExtensibleSsoUserAuthorizationMode {
         /// `Standard`.
         Standard = "Standard",
         /// `Admin`.
@@ -290,10 +290,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `policy` in the payload `Extensiblesso`; unknown strings are kept in `Other`.
+    /// The values of `policy` in the payload `ExtensibleSso`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
-    pub enum ExtensiblessoPolicy {
+    pub enum ExtensibleSsoPolicy {
         /// `AttemptAuthentication`.
         AttemptAuthentication = "AttemptAuthentication",
         /// `RequireAuthentication`.
@@ -306,10 +306,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `policy` in the payload `Extensiblesso`; unknown strings are kept in `Other`.
+    /// The values of `policy` in the payload `ExtensibleSso`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
-    pub enum ExtensiblessoPlatformSSOPolicy {
+    pub enum ExtensibleSsoLoginPolicyPolicy {
         /// `AttemptAuthentication`.
         AttemptAuthentication = "AttemptAuthentication",
         /// `RequireAuthentication`.
@@ -322,10 +322,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `policy` in the payload `Extensiblesso`; unknown strings are kept in `Other`.
+    /// The values of `policy` in the payload `ExtensibleSso`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
-    pub enum ExtensiblessoPolicy2 {
+    pub enum ExtensibleSsoUnlockPolicyPolicy {
         /// `AttemptAuthentication`.
         AttemptAuthentication = "AttemptAuthentication",
         /// `RequireAuthentication`.
@@ -340,15 +340,15 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `PlatformSSO` dictionary of the payload `Extensiblesso`.
+    /// The `PlatformSSO` dictionary of the payload `ExtensibleSso`.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct ExtensiblessoPlatformSSO {
+    pub struct ExtensibleSsoPlatformSso {
         /// `AuthenticationMethod`: string, optional.
         ///
         /// Available on macOS 14.0.
-        "AuthenticationMethod" => pub authentication_method: Option<ExtensiblessoPlatformSSOAuthenticationMethod>,
+        "AuthenticationMethod" => pub authentication_method: Option<ExtensibleSsoPlatformSsoAuthenticationMethod>,
         /// `UseSharedDeviceKeys`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 14.0.
@@ -372,15 +372,15 @@ mdm_plist::plist_dict! {
         /// `TokenToUserMapping`: dictionary, optional.
         ///
         /// Available on macOS 14.0.
-        "TokenToUserMapping" => pub token_to_user_mapping: Option<ExtensiblessoTokenToUserMapping>,
+        "TokenToUserMapping" => pub token_to_user_mapping: Option<ExtensibleSsoTokenToUserMapping>,
         /// `NewUserAuthorizationMode`: string, optional.
         ///
         /// Available on macOS 14.0.
-        "NewUserAuthorizationMode" => pub new_user_authorization_mode: Option<ExtensiblessoNewUserAuthorizationMode>,
+        "NewUserAuthorizationMode" => pub new_user_authorization_mode: Option<ExtensibleSsoNewUserAuthorizationMode>,
         /// `UserAuthorizationMode`: string, optional.
         ///
         /// Available on macOS 14.0.
-        "UserAuthorizationMode" => pub user_authorization_mode: Option<ExtensiblessoUserAuthorizationMode>,
+        "UserAuthorizationMode" => pub user_authorization_mode: Option<ExtensibleSsoUserAuthorizationMode>,
         /// `AdministratorGroups`: array of string, optional.
         ///
         /// Available on macOS 14.0.
@@ -396,15 +396,15 @@ mdm_plist::plist_dict! {
         /// `FileVaultPolicy`: array of string, optional.
         ///
         /// Available on macOS 15.0.
-        "FileVaultPolicy" => pub file_vault_policy: Option<Vec<ExtensiblessoPolicy>>,
+        "FileVaultPolicy" => pub file_vault_policy: Option<Vec<ExtensibleSsoPolicy>>,
         /// `LoginPolicy`: array of string, optional.
         ///
         /// Available on macOS 15.0.
-        "LoginPolicy" => pub login_policy: Option<Vec<ExtensiblessoPlatformSSOPolicy>>,
+        "LoginPolicy" => pub login_policy: Option<Vec<ExtensibleSsoLoginPolicyPolicy>>,
         /// `UnlockPolicy`: array of string, optional.
         ///
         /// Available on macOS 15.0.
-        "UnlockPolicy" => pub unlock_policy: Option<Vec<ExtensiblessoPolicy2>>,
+        "UnlockPolicy" => pub unlock_policy: Option<Vec<ExtensibleSsoUnlockPolicyPolicy>>,
         /// `OfflineGracePeriod`: integer, optional.
         ///
         /// Available on macOS 15.0.
@@ -423,11 +423,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.extensiblesso` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Extensiblesso`]. Available on iOS 13.0, macOS 10.15, visionOS 1.1.
+    /// Put it in a profile as [`crate::Payload::ExtensibleSso`]. Available on iOS 13.0, macOS 10.15, visionOS 1.1.
     ///
     /// Schema: [`mdm/profiles/com.apple.extensiblesso(kerberos).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso%28kerberos%29.yaml), [`mdm/profiles/com.apple.extensiblesso.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.extensiblesso.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Extensiblesso {
+    pub struct ExtensibleSso {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -471,7 +471,7 @@ mdm_plist::plist_dict! {
         /// `ExtensionData`: dictionary, optional.
         ///
         /// Available on iOS 13.0, macOS 10.15, visionOS 1.1.
-        "ExtensionData" => pub extension_data: Option<ExtensiblessoExtensionData>,
+        "ExtensionData" => pub extension_data: Option<ExtensibleSsoExtensionData>,
         /// `Hosts`: array of string, optional.
         ///
         /// Available on iOS 13.0, macOS 10.15, visionOS 1.1.
@@ -479,11 +479,11 @@ mdm_plist::plist_dict! {
         /// `URLs`: array of string, optional.
         ///
         /// Available on iOS 13.0, macOS 10.15, visionOS 1.1.
-        "URLs" => pub ur_ls: Option<Vec<String>>,
+        "URLs" => pub urls: Option<Vec<String>>,
         /// `ScreenLockedBehavior`: string, optional.
         ///
         /// Default: `Cancel`. Available on iOS 15.0, macOS 12.0, visionOS 1.1.
-        "ScreenLockedBehavior" => pub screen_locked_behavior: Option<ExtensiblessoScreenLockedBehavior>,
+        "ScreenLockedBehavior" => pub screen_locked_behavior: Option<ExtensibleSsoScreenLockedBehavior>,
         /// `DeniedBundleIdentifiers`: array of string, optional.
         ///
         /// Available on iOS 15.0, macOS 12.0, visionOS 1.1.
@@ -491,7 +491,7 @@ mdm_plist::plist_dict! {
         /// `AuthenticationMethod`: string, optional.
         ///
         /// Available on macOS 13.0.
-        "AuthenticationMethod" => pub authentication_method: Option<ExtensiblessoAuthenticationMethod>,
+        "AuthenticationMethod" => pub authentication_method: Option<ExtensibleSsoAuthenticationMethod>,
         /// `RegistrationToken`: string, optional.
         ///
         /// Available on macOS 13.0.
@@ -499,11 +499,11 @@ mdm_plist::plist_dict! {
         /// `PlatformSSO`: dictionary, optional.
         ///
         /// Available on macOS 14.0.
-        "PlatformSSO" => pub platform_sso: Option<ExtensiblessoPlatformSSO>,
+        "PlatformSSO" => pub platform_sso: Option<ExtensibleSsoPlatformSso>,
     }
 }
 
-impl crate::PayloadBody for Extensiblesso {
+impl crate::PayloadBody for ExtensibleSso {
     const PAYLOAD_TYPE: &'static str = "com.apple.extensiblesso";
 
     fn common(&self) -> crate::Common<'_> {

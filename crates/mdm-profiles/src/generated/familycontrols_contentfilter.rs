@@ -5,11 +5,11 @@
 //! The `com.apple.familycontrols.contentfilter` payload, generated from [`mdm/profiles/com.apple.familycontrols.contentfilter.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.familycontrols.contentfilter.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `siteWhitelistItem` dictionary of the payload `FamilycontrolsContentfilter`.
+    /// The `siteWhitelistItem` dictionary of the payload `FamilyControlsContentFilter`.
     ///
     /// Schema: [`mdm/profiles/com.apple.familycontrols.contentfilter.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.familycontrols.contentfilter.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct FamilycontrolsContentfilterSiteWhitelistItem {
+    pub struct FamilyControlsContentFilterSiteWhitelistItem {
         /// `address`: string, required.
         ///
         /// Available on macOS 10.7.
@@ -24,11 +24,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.familycontrols.contentfilter` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::FamilycontrolsContentfilter`]. Available on macOS 10.7.
+    /// Put it in a profile as [`crate::Payload::FamilyControlsContentFilter`]. Available on macOS 10.7.
     ///
     /// Schema: [`mdm/profiles/com.apple.familycontrols.contentfilter.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.familycontrols.contentfilter.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct FamilycontrolsContentfilter {
+    pub struct FamilyControlsContentFilter {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -68,7 +68,7 @@ mdm_plist::plist_dict! {
         /// `siteWhitelist`: array of dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "siteWhitelist" => pub site_whitelist: Option<Vec<FamilycontrolsContentfilterSiteWhitelistItem>>,
+        "siteWhitelist" => pub site_whitelist: Option<Vec<FamilyControlsContentFilterSiteWhitelistItem>>,
         /// `filterWhitelist`: array of string, optional.
         ///
         /// Available on macOS 10.7.
@@ -80,7 +80,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for FamilycontrolsContentfilter {
+impl crate::PayloadBody for FamilyControlsContentFilter {
     const PAYLOAD_TYPE: &'static str = "com.apple.familycontrols.contentfilter";
 
     fn common(&self) -> crate::Common<'_> {

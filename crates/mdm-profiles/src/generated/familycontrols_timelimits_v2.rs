@@ -5,11 +5,11 @@
 //! The `com.apple.familycontrols.timelimits.v2` payload, generated from [`mdm/profiles/com.apple.familycontrols.timelimits.v2.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.familycontrols.timelimits.v2.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `weekday-allowance` dictionary of the payload `FamilycontrolsTimelimitsV2`.
+    /// The `weekday-allowance` dictionary of the payload `FamilyControlsTimeLimitsV2`.
     ///
     /// Schema: [`mdm/profiles/com.apple.familycontrols.timelimits.v2.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.familycontrols.timelimits.v2.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct FamilycontrolsTimelimitsV2Allowance {
+    pub struct FamilyControlsTimeLimitsV2Allowance {
         /// `enabled`: boolean, required.
         ///
         /// Available on macOS 10.7.
@@ -34,38 +34,38 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `time-limits` dictionary of the payload `FamilycontrolsTimelimitsV2`.
+    /// The `time-limits` dictionary of the payload `FamilyControlsTimeLimitsV2`.
     ///
     /// Schema: [`mdm/profiles/com.apple.familycontrols.timelimits.v2.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.familycontrols.timelimits.v2.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct FamilycontrolsTimelimitsV2TimeLimits {
+    pub struct FamilyControlsTimeLimitsV2TimeLimits {
         /// `weekday-allowance`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "weekday-allowance" => pub weekday_allowance: Option<FamilycontrolsTimelimitsV2Allowance>,
+        "weekday-allowance" => pub weekday_allowance: Option<FamilyControlsTimeLimitsV2Allowance>,
         /// `weekday-curfew`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "weekday-curfew" => pub weekday_curfew: Option<FamilycontrolsTimelimitsV2Allowance>,
+        "weekday-curfew" => pub weekday_curfew: Option<FamilyControlsTimeLimitsV2Allowance>,
         /// `weekend-allowance`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "weekend-allowance" => pub weekend_allowance: Option<FamilycontrolsTimelimitsV2Allowance>,
+        "weekend-allowance" => pub weekend_allowance: Option<FamilyControlsTimeLimitsV2Allowance>,
         /// `weekend-curfew`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "weekend-curfew" => pub weekend_curfew: Option<FamilycontrolsTimelimitsV2Allowance>,
+        "weekend-curfew" => pub weekend_curfew: Option<FamilyControlsTimeLimitsV2Allowance>,
     }
 }
 
 mdm_plist::plist_dict! {
     /// The `com.apple.familycontrols.timelimits.v2` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::FamilycontrolsTimelimitsV2`]. Available on macOS 10.7.
+    /// Put it in a profile as [`crate::Payload::FamilyControlsTimeLimitsV2`]. Available on macOS 10.7.
     ///
     /// Schema: [`mdm/profiles/com.apple.familycontrols.timelimits.v2.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.familycontrols.timelimits.v2.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct FamilycontrolsTimelimitsV2 {
+    pub struct FamilyControlsTimeLimitsV2 {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -97,11 +97,11 @@ mdm_plist::plist_dict! {
         /// `time-limits`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "time-limits" => pub time_limits: Option<FamilycontrolsTimelimitsV2TimeLimits>,
+        "time-limits" => pub time_limits: Option<FamilyControlsTimeLimitsV2TimeLimits>,
     }
 }
 
-impl crate::PayloadBody for FamilycontrolsTimelimitsV2 {
+impl crate::PayloadBody for FamilyControlsTimeLimitsV2 {
     const PAYLOAD_TYPE: &'static str = "com.apple.familycontrols.timelimits.v2";
 
     fn common(&self) -> crate::Common<'_> {

@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.fileproviderd` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Fileproviderd`]. Available on macOS 11.0.
+    /// Put it in a profile as [`crate::Payload::FileProvider`]. Available on macOS 11.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.fileproviderd.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.fileproviderd.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Fileproviderd {
+    pub struct FileProvider {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -43,7 +43,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Fileproviderd {
+impl crate::PayloadBody for FileProvider {
     const PAYLOAD_TYPE: &'static str = "com.apple.fileproviderd";
 
     fn common(&self) -> crate::Common<'_> {

@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.globalethernet.managed` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Globalethernet`]. Available on iOS 17.0, macOS 10.13, tvOS 17.0.
+    /// Put it in a profile as [`crate::Payload::GlobalEthernet`]. Available on iOS 17.0, macOS 10.13, tvOS 17.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.globalethernet.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.globalethernet.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Globalethernet {
+    pub struct GlobalEthernet {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -39,7 +39,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Globalethernet {
+impl crate::PayloadBody for GlobalEthernet {
     const PAYLOAD_TYPE: &'static str = "com.apple.globalethernet.managed";
 
     fn common(&self) -> crate::Common<'_> {

@@ -5,10 +5,10 @@
 //! The `com.apple.homescreenlayout` payload, generated from [`mdm/profiles/com.apple.homescreenlayout.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.homescreenlayout.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `Type` in the payload `Homescreenlayout`; unknown strings are kept in `Other`.
+    /// The values of `Type` in the payload `HomeScreenLayout`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.homescreenlayout.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.homescreenlayout.yaml).
-    pub enum HomescreenlayoutType {
+    pub enum HomeScreenLayoutType {
         /// `App`.
         App = "App",
         /// `Folder`.
@@ -19,15 +19,15 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `IconItem` dictionary of the payload `Homescreenlayout`.
+    /// The `IconItem` dictionary of the payload `HomeScreenLayout`.
     ///
     /// Schema: [`mdm/profiles/com.apple.homescreenlayout.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.homescreenlayout.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct HomescreenlayoutIconItem {
+    pub struct HomeScreenLayoutIconItem {
         /// `Type`: string, required.
         ///
         /// Available on iOS 9.3, tvOS 11.0.
-        "Type" => pub type_: HomescreenlayoutType,
+        "Type" => pub type_: HomeScreenLayoutType,
         /// `DisplayName`: string, optional.
         ///
         /// Available on iOS 9.3, tvOS 11.0.
@@ -50,11 +50,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.homescreenlayout` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Homescreenlayout`]. Available on iOS 9.3, tvOS 11.0.
+    /// Put it in a profile as [`crate::Payload::HomeScreenLayout`]. Available on iOS 9.3, tvOS 11.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.homescreenlayout.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.homescreenlayout.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Homescreenlayout {
+    pub struct HomeScreenLayout {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -82,7 +82,7 @@ mdm_plist::plist_dict! {
         /// `Dock`: array of dictionary, optional.
         ///
         /// Available on iOS 9.3, tvOS 11.0.
-        "Dock" => pub dock: Option<Vec<HomescreenlayoutIconItem>>,
+        "Dock" => pub dock: Option<Vec<HomeScreenLayoutIconItem>>,
         /// `Pages`: array of array, required.
         ///
         /// Available on iOS 9.3, tvOS 11.0.
@@ -90,7 +90,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Homescreenlayout {
+impl crate::PayloadBody for HomeScreenLayout {
     const PAYLOAD_TYPE: &'static str = "com.apple.homescreenlayout";
 
     fn common(&self) -> crate::Common<'_> {

@@ -8,7 +8,7 @@ mdm_plist::open_enum! {
     /// The values of `LDAPSearchSettingScope` in the payload `LdapAccount`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.ldap.account.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.ldap.account.yaml).
-    pub enum LdapAccountLDAPSearchSettingScope {
+    pub enum LdapAccountLdapSearchSettingScope {
         /// `LDAPSearchSettingScopeBase`.
         LDAPSearchSettingScopeBase = "LDAPSearchSettingScopeBase",
         /// `LDAPSearchSettingScopeOneLevel`.
@@ -18,7 +18,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for LdapAccountLDAPSearchSettingScope {
+impl Default for LdapAccountLdapSearchSettingScope {
     /// The schema's default value.
     fn default() -> Self {
         Self::LDAPSearchSettingScopeSubtree
@@ -30,7 +30,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.ldap.account.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.ldap.account.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct LdapAccountLDAPSearchSettingsItem {
+    pub struct LdapAccountLdapSearchSettingsItem {
         /// `LDAPSearchSettingDescription`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
@@ -42,7 +42,7 @@ mdm_plist::plist_dict! {
         /// `LDAPSearchSettingScope`: string, optional.
         ///
         /// Default: `LDAPSearchSettingScopeSubtree`. Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "LDAPSearchSettingScope" => pub ldap_search_setting_scope: Option<LdapAccountLDAPSearchSettingScope>,
+        "LDAPSearchSettingScope" => pub ldap_search_setting_scope: Option<LdapAccountLdapSearchSettingScope>,
     }
 }
 
@@ -101,11 +101,11 @@ mdm_plist::plist_dict! {
         /// `LDAPSearchSettings`: array of dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.1.
-        "LDAPSearchSettings" => pub ldap_search_settings: Option<Vec<LdapAccountLDAPSearchSettingsItem>>,
+        "LDAPSearchSettings" => pub ldap_search_settings: Option<Vec<LdapAccountLdapSearchSettingsItem>>,
         /// `VPNUUID`: string, optional.
         ///
         /// Available on iOS 14.0, visionOS 1.1.
-        "VPNUUID" => pub vpnuuid: Option<String>,
+        "VPNUUID" => pub vpn_uuid: Option<String>,
     }
 }
 

@@ -5,11 +5,11 @@
 //! The `com.apple.loginitems.managed` payload, generated from [`mdm/profiles/com.apple.loginitems.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.loginitems.managed.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `LoginItem` dictionary of the payload `Loginitems`.
+    /// The `LoginItem` dictionary of the payload `LoginItems`.
     ///
     /// Schema: [`mdm/profiles/com.apple.loginitems.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.loginitems.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct LoginitemsLoginItem {
+    pub struct LoginItemsLoginItem {
         /// `Path`: string, required.
         ///
         /// Available on macOS 10.13.
@@ -24,11 +24,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.loginitems.managed` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Loginitems`]. Available on macOS 10.13.
+    /// Put it in a profile as [`crate::Payload::LoginItems`]. Available on macOS 10.13.
     ///
     /// Schema: [`mdm/profiles/com.apple.loginitems.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.loginitems.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Loginitems {
+    pub struct LoginItems {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -56,11 +56,11 @@ mdm_plist::plist_dict! {
         /// `AutoLaunchedApplicationDictionary-managed`: array of dictionary, required.
         ///
         /// Available on macOS 10.13.
-        "AutoLaunchedApplicationDictionary-managed" => pub auto_launched_application_dictionary_managed: Vec<LoginitemsLoginItem>,
+        "AutoLaunchedApplicationDictionary-managed" => pub auto_launched_application_dictionary_managed: Vec<LoginItemsLoginItem>,
     }
 }
 
-impl crate::PayloadBody for Loginitems {
+impl crate::PayloadBody for LoginItems {
     const PAYLOAD_TYPE: &'static str = "com.apple.loginitems.managed";
 
     fn common(&self) -> crate::Common<'_> {

@@ -5,10 +5,10 @@
 //! The `com.apple.loginwindow` payload, generated from [`mdm/profiles/com.apple.loginwindow.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.loginwindow.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `AdminHostInfo` in the payload `Loginwindow`; unknown strings are kept in `Other`.
+    /// The values of `AdminHostInfo` in the payload `LoginWindow`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.loginwindow.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.loginwindow.yaml).
-    pub enum LoginwindowAdminHostInfo {
+    pub enum LoginWindowAdminHostInfo {
         /// `HostName`.
         HostName = "HostName",
         /// `SystemVersion`.
@@ -21,11 +21,11 @@ mdm_plist::open_enum! {
 mdm_plist::plist_dict! {
     /// The `com.apple.loginwindow` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Loginwindow`]. Available on macOS 10.7.
+    /// Put it in a profile as [`crate::Payload::LoginWindow`]. Available on macOS 10.7.
     ///
     /// Schema: [`mdm/profiles/com.apple.loginwindow.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.loginwindow.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Loginwindow {
+    pub struct LoginWindow {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -73,7 +73,7 @@ mdm_plist::plist_dict! {
         /// `AdminHostInfo`: string, optional.
         ///
         /// Available on macOS 10.7.
-        "AdminHostInfo" => pub admin_host_info: Option<LoginwindowAdminHostInfo>,
+        "AdminHostInfo" => pub admin_host_info: Option<LoginWindowAdminHostInfo>,
         /// `AllowList`: array of string, optional.
         ///
         /// Available on macOS 10.7.
@@ -145,7 +145,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Loginwindow {
+impl crate::PayloadBody for LoginWindow {
     const PAYLOAD_TYPE: &'static str = "com.apple.loginwindow";
 
     fn common(&self) -> crate::Common<'_> {

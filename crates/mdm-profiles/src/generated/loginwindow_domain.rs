@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `loginwindow` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::LoginwindowDomain`]. Available on macOS 10.7.
+    /// Put it in a profile as [`crate::Payload::LoginWindowDomain`]. Available on macOS 10.7.
     ///
     /// Schema: [`mdm/profiles/loginwindow.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/loginwindow.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct LoginwindowDomain {
+    pub struct LoginWindowDomain {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -43,7 +43,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for LoginwindowDomain {
+impl crate::PayloadBody for LoginWindowDomain {
     const PAYLOAD_TYPE: &'static str = "loginwindow";
 
     fn common(&self) -> crate::Common<'_> {

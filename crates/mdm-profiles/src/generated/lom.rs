@@ -47,11 +47,11 @@ mdm_plist::plist_dict! {
         /// `DeviceCACertificateUUIDs`: array of string, optional.
         ///
         /// Available on macOS 11.0.
-        "DeviceCACertificateUUIDs" => pub device_ca_certificate_uui_ds: Option<Vec<String>>,
+        "DeviceCACertificateUUIDs" => pub device_ca_certificate_uuids: Option<Vec<String>>,
         /// `ControllerCACertificateUUIDs`: array of string, optional.
         ///
         /// Available on macOS 11.0.
-        "ControllerCACertificateUUIDs" => pub controller_ca_certificate_uui_ds: Option<Vec<String>>,
+        "ControllerCACertificateUUIDs" => pub controller_ca_certificate_uuids: Option<Vec<String>>,
     }
 }
 

@@ -223,7 +223,7 @@ mdm_plist::plist_dict! {
         /// `VPNUUID`: string, optional.
         ///
         /// Available on iOS 14.0, visionOS 1.1.
-        "VPNUUID" => pub vpnuuid: Option<String>,
+        "VPNUUID" => pub vpn_uuid: Option<String>,
     }
 }
 

@@ -5,11 +5,11 @@
 //! The `com.apple.MCX` payload, generated from [`mdm/profiles/com.apple.MCX(Accounts).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Accounts%29.yaml), [`mdm/profiles/com.apple.MCX(EnergySaver).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28EnergySaver%29.yaml), [`mdm/profiles/com.apple.MCX(FileVault2).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28FileVault2%29.yaml), [`mdm/profiles/com.apple.MCX(Mobililty).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Mobililty%29.yaml), [`mdm/profiles/com.apple.MCX(TimeServer).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28TimeServer%29.yaml), [`mdm/profiles/com.apple.MCX(WiFi).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28WiFi%29.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `com.apple.EnergySaver.desktop.ACPower` dictionary of the payload `MCX`.
+    /// The `com.apple.EnergySaver.desktop.ACPower` dictionary of the payload `Mcx`.
     ///
     /// Schema: [`mdm/profiles/com.apple.MCX(Accounts).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Accounts%29.yaml), [`mdm/profiles/com.apple.MCX(EnergySaver).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28EnergySaver%29.yaml), [`mdm/profiles/com.apple.MCX(FileVault2).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28FileVault2%29.yaml), [`mdm/profiles/com.apple.MCX(Mobililty).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Mobililty%29.yaml), [`mdm/profiles/com.apple.MCX(TimeServer).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28TimeServer%29.yaml), [`mdm/profiles/com.apple.MCX(WiFi).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28WiFi%29.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct MCXPowerSettings {
+    pub struct McxPowerSettings {
         /// `Display Sleep Timer`: integer, optional.
         ///
         /// Allowed values: `0`. Range: 1 to 180. Available on macOS 10.7.
@@ -46,10 +46,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `eventtype` in the payload `MCX`; unknown strings are kept in `Other`.
+    /// The values of `eventtype` in the payload `Mcx`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.MCX(Accounts).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Accounts%29.yaml), [`mdm/profiles/com.apple.MCX(EnergySaver).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28EnergySaver%29.yaml), [`mdm/profiles/com.apple.MCX(FileVault2).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28FileVault2%29.yaml), [`mdm/profiles/com.apple.MCX(Mobililty).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Mobililty%29.yaml), [`mdm/profiles/com.apple.MCX(TimeServer).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28TimeServer%29.yaml), [`mdm/profiles/com.apple.MCX(WiFi).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28WiFi%29.yaml).
-    pub enum MCXEventtype {
+    pub enum McxEventtype {
         /// `wake`.
         Wake = "wake",
         /// `poweron`.
@@ -66,15 +66,15 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `RepeatingPowerOn` dictionary of the payload `MCX`.
+    /// The `RepeatingPowerOn` dictionary of the payload `Mcx`.
     ///
     /// Schema: [`mdm/profiles/com.apple.MCX(Accounts).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Accounts%29.yaml), [`mdm/profiles/com.apple.MCX(EnergySaver).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28EnergySaver%29.yaml), [`mdm/profiles/com.apple.MCX(FileVault2).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28FileVault2%29.yaml), [`mdm/profiles/com.apple.MCX(Mobililty).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Mobililty%29.yaml), [`mdm/profiles/com.apple.MCX(TimeServer).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28TimeServer%29.yaml), [`mdm/profiles/com.apple.MCX(WiFi).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28WiFi%29.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct MCXRepeatingPowerItem {
+    pub struct McxRepeatingPowerItem {
         /// `eventtype`: string, required.
         ///
         /// Available on macOS 10.7.
-        "eventtype" => pub eventtype: MCXEventtype,
+        "eventtype" => pub eventtype: McxEventtype,
         /// `weekdays`: integer, optional.
         ///
         /// Available on macOS 10.7.
@@ -87,30 +87,30 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `com.apple.EnergySaver.desktop.Schedule` dictionary of the payload `MCX`.
+    /// The `com.apple.EnergySaver.desktop.Schedule` dictionary of the payload `Mcx`.
     ///
     /// Schema: [`mdm/profiles/com.apple.MCX(Accounts).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Accounts%29.yaml), [`mdm/profiles/com.apple.MCX(EnergySaver).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28EnergySaver%29.yaml), [`mdm/profiles/com.apple.MCX(FileVault2).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28FileVault2%29.yaml), [`mdm/profiles/com.apple.MCX(Mobililty).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Mobililty%29.yaml), [`mdm/profiles/com.apple.MCX(TimeServer).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28TimeServer%29.yaml), [`mdm/profiles/com.apple.MCX(WiFi).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28WiFi%29.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct MCXEnergySaverSchedule {
+    pub struct McxEnergySaverSchedule {
         /// `RepeatingPowerOn`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "RepeatingPowerOn" => pub repeating_power_on: Option<MCXRepeatingPowerItem>,
+        "RepeatingPowerOn" => pub repeating_power_on: Option<McxRepeatingPowerItem>,
         /// `RepeatingPowerOff`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "RepeatingPowerOff" => pub repeating_power_off: Option<MCXRepeatingPowerItem>,
+        "RepeatingPowerOff" => pub repeating_power_off: Option<McxRepeatingPowerItem>,
     }
 }
 
 mdm_plist::plist_dict! {
     /// The `com.apple.MCX` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::MCX`]. Available on macOS 10.7.
+    /// Put it in a profile as [`crate::Payload::Mcx`]. Available on macOS 10.7.
     ///
     /// Schema: [`mdm/profiles/com.apple.MCX(Accounts).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Accounts%29.yaml), [`mdm/profiles/com.apple.MCX(EnergySaver).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28EnergySaver%29.yaml), [`mdm/profiles/com.apple.MCX(FileVault2).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28FileVault2%29.yaml), [`mdm/profiles/com.apple.MCX(Mobililty).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28Mobililty%29.yaml), [`mdm/profiles/com.apple.MCX(TimeServer).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28TimeServer%29.yaml), [`mdm/profiles/com.apple.MCX(WiFi).yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX%28WiFi%29.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct MCX {
+    pub struct Mcx {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -146,19 +146,19 @@ mdm_plist::plist_dict! {
         /// `com.apple.EnergySaver.desktop.ACPower`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "com.apple.EnergySaver.desktop.ACPower" => pub com_apple_energy_saver_desktop_ac_power: Option<MCXPowerSettings>,
+        "com.apple.EnergySaver.desktop.ACPower" => pub com_apple_energy_saver_desktop_ac_power: Option<McxPowerSettings>,
         /// `com.apple.EnergySaver.portable.ACPower`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "com.apple.EnergySaver.portable.ACPower" => pub com_apple_energy_saver_portable_ac_power: Option<MCXPowerSettings>,
+        "com.apple.EnergySaver.portable.ACPower" => pub com_apple_energy_saver_portable_ac_power: Option<McxPowerSettings>,
         /// `com.apple.EnergySaver.portable.BatteryPower`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "com.apple.EnergySaver.portable.BatteryPower" => pub com_apple_energy_saver_portable_battery_power: Option<MCXPowerSettings>,
+        "com.apple.EnergySaver.portable.BatteryPower" => pub com_apple_energy_saver_portable_battery_power: Option<McxPowerSettings>,
         /// `com.apple.EnergySaver.desktop.Schedule`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "com.apple.EnergySaver.desktop.Schedule" => pub com_apple_energy_saver_desktop_schedule: Option<MCXEnergySaverSchedule>,
+        "com.apple.EnergySaver.desktop.Schedule" => pub com_apple_energy_saver_desktop_schedule: Option<McxEnergySaverSchedule>,
         /// `SleepDisabled`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.7.
@@ -218,7 +218,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for MCX {
+impl crate::PayloadBody for Mcx {
     const PAYLOAD_TYPE: &'static str = "com.apple.MCX";
 
     fn common(&self) -> crate::Common<'_> {

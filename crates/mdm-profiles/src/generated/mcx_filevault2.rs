@@ -5,10 +5,10 @@
 //! The `com.apple.MCX.FileVault2` payload, generated from [`mdm/profiles/com.apple.MCX.FileVault2.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX.FileVault2.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `Enable` in the payload `MCXFileVault2`; unknown strings are kept in `Other`.
+    /// The values of `Enable` in the payload `McxFileVault2`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.MCX.FileVault2.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX.FileVault2.yaml).
-    pub enum MCXFileVault2Enable {
+    pub enum McxFileVault2Enable {
         /// `On`.
         On = "On",
         /// `Off`.
@@ -19,11 +19,11 @@ mdm_plist::open_enum! {
 mdm_plist::plist_dict! {
     /// The `com.apple.MCX.FileVault2` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::MCXFileVault2`]. Available on macOS 10.9.
+    /// Put it in a profile as [`crate::Payload::McxFileVault2`]. Available on macOS 10.9.
     ///
     /// Schema: [`mdm/profiles/com.apple.MCX.FileVault2.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.MCX.FileVault2.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct MCXFileVault2 {
+    pub struct McxFileVault2 {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -51,7 +51,7 @@ mdm_plist::plist_dict! {
         /// `Enable`: string, required.
         ///
         /// Available on macOS 10.9.
-        "Enable" => pub enable: MCXFileVault2Enable,
+        "Enable" => pub enable: McxFileVault2Enable,
         /// `Defer`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.9.
@@ -107,7 +107,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for MCXFileVault2 {
+impl crate::PayloadBody for McxFileVault2 {
     const PAYLOAD_TYPE: &'static str = "com.apple.MCX.FileVault2";
 
     fn common(&self) -> crate::Common<'_> {

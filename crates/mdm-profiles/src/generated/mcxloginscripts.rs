@@ -5,28 +5,11 @@
 //! The `com.apple.mcxloginscripts` payload, generated from [`mdm/profiles/com.apple.mcxloginscripts.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mcxloginscripts.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `ScriptsItems` dictionary of the payload `Mcxloginscripts`.
+    /// The `ScriptsItems` dictionary of the payload `McxLoginScripts`.
     ///
     /// Schema: [`mdm/profiles/com.apple.mcxloginscripts.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mcxloginscripts.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct McxloginscriptsScriptsItems {
-        /// `filename`: string, required.
-        ///
-        /// Available on macOS 10.7.
-        "filename" => pub filename: String,
-        /// `filedata`: data, required.
-        ///
-        /// Available on macOS 10.7.
-        "filedata" => pub filedata: mdm_plist::Data,
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `ScriptsItems` dictionary of the payload `Mcxloginscripts`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.mcxloginscripts.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mcxloginscripts.yaml).
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct McxloginscriptsScriptsItems2 {
+    pub struct McxLoginScriptsScriptsItems {
         /// `filename`: string, required.
         ///
         /// Available on macOS 10.7.
@@ -41,11 +24,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.mcxloginscripts` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Mcxloginscripts`]. Available on macOS 10.7.
+    /// Put it in a profile as [`crate::Payload::McxLoginScripts`]. Available on macOS 10.7.
     ///
     /// Schema: [`mdm/profiles/com.apple.mcxloginscripts.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mcxloginscripts.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Mcxloginscripts {
+    pub struct McxLoginScripts {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -73,11 +56,11 @@ mdm_plist::plist_dict! {
         /// `loginscripts`: array of dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "loginscripts" => pub loginscripts: Option<Vec<McxloginscriptsScriptsItems>>,
+        "loginscripts" => pub loginscripts: Option<Vec<McxLoginScriptsScriptsItems>>,
         /// `logoutscripts`: array of dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "logoutscripts" => pub logoutscripts: Option<Vec<McxloginscriptsScriptsItems2>>,
+        "logoutscripts" => pub logoutscripts: Option<Vec<McxLoginScriptsScriptsItems>>,
         /// `skipLoginHook`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.7.
@@ -89,7 +72,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Mcxloginscripts {
+impl crate::PayloadBody for McxLoginScripts {
     const PAYLOAD_TYPE: &'static str = "com.apple.mcxloginscripts";
 
     fn common(&self) -> crate::Common<'_> {

@@ -83,7 +83,7 @@ mdm_plist::plist_dict! {
         /// `iChat.menu`: boolean, optional.
         ///
         /// Available on macOS 10.7.
-        "iChat.menu" => pub i_chat_menu: Option<bool>,
+        "iChat.menu" => pub ichat_menu: Option<bool>,
         /// `Ink.menu`: boolean, optional.
         ///
         /// Available on macOS 10.7.
@@ -91,7 +91,7 @@ mdm_plist::plist_dict! {
         /// `IrDA.menu`: boolean, optional.
         ///
         /// Available on macOS 10.7.
-        "IrDA.menu" => pub ir_da_menu: Option<bool>,
+        "IrDA.menu" => pub irda_menu: Option<bool>,
         /// `PCCard.menu`: boolean, optional.
         ///
         /// Available on macOS 10.7.
@@ -103,7 +103,7 @@ mdm_plist::plist_dict! {
         /// `PPPoE.menu`: boolean, optional.
         ///
         /// Available on macOS 10.7.
-        "PPPoE.menu" => pub pp_po_e_menu: Option<bool>,
+        "PPPoE.menu" => pub pppoe_menu: Option<bool>,
         /// `RemoteDesktop.menu`: boolean, optional.
         ///
         /// Available on macOS 10.7.

@@ -5,11 +5,11 @@
 //! The `com.apple.mcxprinting` payload, generated from [`mdm/profiles/com.apple.mcxprinting.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mcxprinting.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `DefaultPrinter` dictionary of the payload `Mcxprinting`.
+    /// The `DefaultPrinter` dictionary of the payload `McxPrinting`.
     ///
     /// Schema: [`mdm/profiles/com.apple.mcxprinting.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mcxprinting.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct McxprintingDefaultPrinter {
+    pub struct McxPrintingDefaultPrinter {
         /// `DeviceURI`: string, optional.
         ///
         /// Available on macOS 10.7.
@@ -22,11 +22,11 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `Printer` dictionary of the payload `Mcxprinting`.
+    /// The `Printer` dictionary of the payload `McxPrinting`.
     ///
     /// Schema: [`mdm/profiles/com.apple.mcxprinting.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mcxprinting.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct McxprintingPrinter {
+    pub struct McxPrintingPrinter {
         /// `DeviceURI`: string, optional.
         ///
         /// Available on macOS 10.7.
@@ -50,31 +50,31 @@ mdm_plist::plist_dict! {
         /// `PPDURL`: string, optional.
         ///
         /// Available on macOS 10.7.
-        "PPDURL" => pub ppdurl: Option<String>,
+        "PPDURL" => pub ppd_url: Option<String>,
     }
 }
 
 mdm_plist::plist_dict! {
-    /// The `UserPrinterList` dictionary of the payload `Mcxprinting`.
+    /// The `UserPrinterList` dictionary of the payload `McxPrinting`.
     ///
     /// Schema: [`mdm/profiles/com.apple.mcxprinting.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mcxprinting.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct McxprintingUserPrinterList {
+    pub struct McxPrintingUserPrinterList {
         /// `Printer`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "Printer" => pub printer: Option<McxprintingPrinter>,
+        "Printer" => pub printer: Option<McxPrintingPrinter>,
     }
 }
 
 mdm_plist::plist_dict! {
     /// The `com.apple.mcxprinting` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Mcxprinting`]. Available on macOS 10.7.
+    /// Put it in a profile as [`crate::Payload::McxPrinting`]. Available on macOS 10.7.
     ///
     /// Schema: [`mdm/profiles/com.apple.mcxprinting.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.mcxprinting.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Mcxprinting {
+    pub struct McxPrinting {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -134,15 +134,15 @@ mdm_plist::plist_dict! {
         /// `DefaultPrinter`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "DefaultPrinter" => pub default_printer: Option<McxprintingDefaultPrinter>,
+        "DefaultPrinter" => pub default_printer: Option<McxPrintingDefaultPrinter>,
         /// `UserPrinterList`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "UserPrinterList" => pub user_printer_list: Option<McxprintingUserPrinterList>,
+        "UserPrinterList" => pub user_printer_list: Option<McxPrintingUserPrinterList>,
     }
 }
 
-impl crate::PayloadBody for Mcxprinting {
+impl crate::PayloadBody for McxPrinting {
     const PAYLOAD_TYPE: &'static str = "com.apple.mcxprinting";
 
     fn common(&self) -> crate::Common<'_> {

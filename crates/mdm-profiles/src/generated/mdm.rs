@@ -105,11 +105,11 @@ mdm_plist::plist_dict! {
         /// `ServerURLPinningCertificateUUIDs`: array of string, optional.
         ///
         /// Available on iOS 13.4, macOS 10.13, tvOS 13.4, visionOS 1.1, watchOS 10.0.
-        "ServerURLPinningCertificateUUIDs" => pub server_url_pinning_certificate_uui_ds: Option<Vec<String>>,
+        "ServerURLPinningCertificateUUIDs" => pub server_url_pinning_certificate_uuids: Option<Vec<String>>,
         /// `CheckInURLPinningCertificateUUIDs`: array of string, optional.
         ///
         /// Available on iOS 13.4, macOS 10.13, tvOS 13.4, visionOS 1.1, watchOS 10.0.
-        "CheckInURLPinningCertificateUUIDs" => pub check_in_url_pinning_certificate_uui_ds: Option<Vec<String>>,
+        "CheckInURLPinningCertificateUUIDs" => pub check_in_url_pinning_certificate_uuids: Option<Vec<String>>,
         /// `PinningRevocationCheckRequired`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 13.4, macOS 10.13, tvOS 13.4, visionOS 1.1, watchOS 10.0.

@@ -256,10 +256,10 @@ mdm_plist::open_enum! {
     pub enum PayloadType {
         /// [`GlobalPreferences`].
         GlobalPreferences = ".GlobalPreferences",
-        /// [`ADCertificate`].
-        ADCertificate = "com.apple.ADCertificate.managed",
-        /// [`AIMAccount`].
-        AIMAccount = "com.apple.AIM.account",
+        /// [`AdCertificate`].
+        AdCertificate = "com.apple.ADCertificate.managed",
+        /// [`AimAccount`].
+        AimAccount = "com.apple.AIM.account",
         /// [`AssetCache`].
         AssetCache = "com.apple.AssetCache.managed",
         /// [`Dictionary`].
@@ -268,16 +268,16 @@ mdm_plist::open_enum! {
         DirectoryService = "com.apple.DirectoryService.managed",
         /// [`DiscRecording`].
         DiscRecording = "com.apple.DiscRecording",
-        /// [`MCX`].
-        MCX = "com.apple.MCX",
-        /// [`MCXFileVault2`].
-        MCXFileVault2 = "com.apple.MCX.FileVault2",
-        /// [`MCXTimeMachine`].
-        MCXTimeMachine = "com.apple.MCX.TimeMachine",
+        /// [`Mcx`].
+        Mcx = "com.apple.MCX",
+        /// [`McxFileVault2`].
+        McxFileVault2 = "com.apple.MCX.FileVault2",
+        /// [`McxTimeMachine`].
+        McxTimeMachine = "com.apple.MCX.TimeMachine",
         /// [`ManagedPreferences`].
         ManagedPreferences = "com.apple.ManagedClient.preferences",
-        /// [`NSExtension`].
-        NSExtension = "com.apple.NSExtension",
+        /// [`NsExtension`].
+        NsExtension = "com.apple.NSExtension",
         /// [`SetupAssistant`].
         SetupAssistant = "com.apple.SetupAssistant.managed",
         /// [`ShareKitHelper`].
@@ -288,12 +288,12 @@ mdm_plist::open_enum! {
         SystemConfiguration = "com.apple.SystemConfiguration",
         /// [`PrivacyPreferencesPolicyControl`].
         PrivacyPreferencesPolicyControl = "com.apple.TCC.configuration-profile-policy",
-        /// [`Airplay`].
-        Airplay = "com.apple.airplay",
-        /// [`AirplaySecurity`].
-        AirplaySecurity = "com.apple.airplay.security",
-        /// [`Airprint`].
-        Airprint = "com.apple.airprint",
+        /// [`AirPlay`].
+        AirPlay = "com.apple.airplay",
+        /// [`AirPlaySecurity`].
+        AirPlaySecurity = "com.apple.airplay.security",
+        /// [`AirPrint`].
+        AirPrint = "com.apple.airprint",
         /// [`Apn`].
         Apn = "com.apple.apn.managed",
         /// [`AppLock`].
@@ -302,24 +302,24 @@ mdm_plist::open_enum! {
         Restrictions = "com.apple.applicationaccess",
         /// [`ParentalApplicationRestrictions`].
         ParentalApplicationRestrictions = "com.apple.applicationaccess.new",
-        /// [`Appstore`].
-        Appstore = "com.apple.appstore",
+        /// [`AppStore`].
+        AppStore = "com.apple.appstore",
         /// [`Asam`].
         Asam = "com.apple.asam",
         /// [`AssociatedDomains`].
         AssociatedDomains = "com.apple.associated-domains",
-        /// [`CaldavAccount`].
-        CaldavAccount = "com.apple.caldav.account",
-        /// [`CarddavAccount`].
-        CarddavAccount = "com.apple.carddav.account",
+        /// [`CalDavAccount`].
+        CalDavAccount = "com.apple.caldav.account",
+        /// [`CardDavAccount`].
+        CardDavAccount = "com.apple.carddav.account",
         /// [`Cellular`].
         Cellular = "com.apple.cellular",
-        /// [`Cellularprivatenetwork`].
-        Cellularprivatenetwork = "com.apple.cellularprivatenetwork.managed",
-        /// [`Conferenceroomdisplay`].
-        Conferenceroomdisplay = "com.apple.conferenceroomdisplay",
-        /// [`ConfigurationprofileIdentification`].
-        ConfigurationprofileIdentification = "com.apple.configurationprofile.identification",
+        /// [`CellularPrivateNetwork`].
+        CellularPrivateNetwork = "com.apple.cellularprivatenetwork.managed",
+        /// [`ConferenceRoomDisplay`].
+        ConferenceRoomDisplay = "com.apple.conferenceroomdisplay",
+        /// [`ConfigurationProfileIdentification`].
+        ConfigurationProfileIdentification = "com.apple.configurationprofile.identification",
         /// [`Dashboard`].
         Dashboard = "com.apple.dashboard",
         /// [`Declarations`].
@@ -340,60 +340,60 @@ mdm_plist::open_enum! {
         Education = "com.apple.education",
         /// [`EwsAccount`].
         EwsAccount = "com.apple.ews.account",
-        /// [`Extensiblesso`].
-        Extensiblesso = "com.apple.extensiblesso",
-        /// [`FamilycontrolsContentfilter`].
-        FamilycontrolsContentfilter = "com.apple.familycontrols.contentfilter",
-        /// [`FamilycontrolsTimelimitsV2`].
-        FamilycontrolsTimelimitsV2 = "com.apple.familycontrols.timelimits.v2",
-        /// [`Fileproviderd`].
-        Fileproviderd = "com.apple.fileproviderd",
+        /// [`ExtensibleSso`].
+        ExtensibleSso = "com.apple.extensiblesso",
+        /// [`FamilyControlsContentFilter`].
+        FamilyControlsContentFilter = "com.apple.familycontrols.contentfilter",
+        /// [`FamilyControlsTimeLimitsV2`].
+        FamilyControlsTimeLimitsV2 = "com.apple.familycontrols.timelimits.v2",
+        /// [`FileProvider`].
+        FileProvider = "com.apple.fileproviderd",
         /// [`Finder`].
         Finder = "com.apple.finder",
-        /// [`Firstactiveethernet`].
-        Firstactiveethernet = "com.apple.firstactiveethernet.managed",
-        /// [`Firstethernet`].
-        Firstethernet = "com.apple.firstethernet.managed",
+        /// [`FirstActiveEthernet`].
+        FirstActiveEthernet = "com.apple.firstactiveethernet.managed",
+        /// [`FirstEthernet`].
+        FirstEthernet = "com.apple.firstethernet.managed",
         /// [`Font`].
         Font = "com.apple.font",
         /// [`Gamed`].
         Gamed = "com.apple.gamed",
-        /// [`Globalethernet`].
-        Globalethernet = "com.apple.globalethernet.managed",
+        /// [`GlobalEthernet`].
+        GlobalEthernet = "com.apple.globalethernet.managed",
         /// [`GoogleOauth`].
         GoogleOauth = "com.apple.google-oauth",
-        /// [`Homescreenlayout`].
-        Homescreenlayout = "com.apple.homescreenlayout",
+        /// [`HomeScreenLayout`].
+        HomeScreenLayout = "com.apple.homescreenlayout",
         /// [`IronwoodSupport`].
         IronwoodSupport = "com.apple.ironwood.support",
         /// [`JabberAccount`].
         JabberAccount = "com.apple.jabber.account",
         /// [`LdapAccount`].
         LdapAccount = "com.apple.ldap.account",
-        /// [`Loginitems`].
-        Loginitems = "com.apple.loginitems.managed",
-        /// [`Loginwindow`].
-        Loginwindow = "com.apple.loginwindow",
+        /// [`LoginItems`].
+        LoginItems = "com.apple.loginitems.managed",
+        /// [`LoginWindow`].
+        LoginWindow = "com.apple.loginwindow",
         /// [`Lom`].
         Lom = "com.apple.lom",
         /// [`Mail`].
         Mail = "com.apple.mail.managed",
         /// [`McxMenuExtras`].
         McxMenuExtras = "com.apple.mcxMenuExtras",
-        /// [`Mcxloginscripts`].
-        Mcxloginscripts = "com.apple.mcxloginscripts",
-        /// [`Mcxprinting`].
-        Mcxprinting = "com.apple.mcxprinting",
+        /// [`McxLoginScripts`].
+        McxLoginScripts = "com.apple.mcxloginscripts",
+        /// [`McxPrinting`].
+        McxPrinting = "com.apple.mcxprinting",
         /// [`Mdm`].
         Mdm = "com.apple.mdm",
         /// [`Passcode`].
         Passcode = "com.apple.mobiledevice.passwordpolicy",
-        /// [`Networkusagerules`].
-        Networkusagerules = "com.apple.networkusagerules",
-        /// [`Notificationsettings`].
-        Notificationsettings = "com.apple.notificationsettings",
-        /// [`OsxserverAccount`].
-        OsxserverAccount = "com.apple.osxserver.account",
+        /// [`NetworkUsageRules`].
+        NetworkUsageRules = "com.apple.networkusagerules",
+        /// [`NotificationSettings`].
+        NotificationSettings = "com.apple.notificationsettings",
+        /// [`OsxServerAccount`].
+        OsxServerAccount = "com.apple.osxserver.account",
         /// [`PreferenceSecurity`].
         PreferenceSecurity = "com.apple.preference.security",
         /// [`PreferenceUsers`].
@@ -404,30 +404,30 @@ mdm_plist::open_enum! {
         ProxyHttpGlobal = "com.apple.proxy.http.global",
         /// [`Relay`].
         Relay = "com.apple.relay.managed",
-        /// [`Screensaver`].
-        Screensaver = "com.apple.screensaver",
-        /// [`ScreensaverUser`].
-        ScreensaverUser = "com.apple.screensaver.user",
-        /// [`Secondactiveethernet`].
-        Secondactiveethernet = "com.apple.secondactiveethernet.managed",
-        /// [`Secondethernet`].
-        Secondethernet = "com.apple.secondethernet.managed",
-        /// [`SecurityFDERecoveryKeyEscrow`].
-        SecurityFDERecoveryKeyEscrow = "com.apple.security.FDERecoveryKeyEscrow",
-        /// [`SecurityFDERecoveryRedirect`].
-        SecurityFDERecoveryRedirect = "com.apple.security.FDERecoveryRedirect",
+        /// [`ScreenSaver`].
+        ScreenSaver = "com.apple.screensaver",
+        /// [`ScreenSaverUser`].
+        ScreenSaverUser = "com.apple.screensaver.user",
+        /// [`SecondActiveEthernet`].
+        SecondActiveEthernet = "com.apple.secondactiveethernet.managed",
+        /// [`SecondEthernet`].
+        SecondEthernet = "com.apple.secondethernet.managed",
+        /// [`SecurityFdeRecoveryKeyEscrow`].
+        SecurityFdeRecoveryKeyEscrow = "com.apple.security.FDERecoveryKeyEscrow",
+        /// [`SecurityFdeRecoveryRedirect`].
+        SecurityFdeRecoveryRedirect = "com.apple.security.FDERecoveryRedirect",
         /// [`Acme`].
         Acme = "com.apple.security.acme",
-        /// [`SecurityCertificatepreference`].
-        SecurityCertificatepreference = "com.apple.security.certificatepreference",
-        /// [`SecurityCertificaterevocation`].
-        SecurityCertificaterevocation = "com.apple.security.certificaterevocation",
-        /// [`SecurityCertificatetransparency`].
-        SecurityCertificatetransparency = "com.apple.security.certificatetransparency",
+        /// [`SecurityCertificatePreference`].
+        SecurityCertificatePreference = "com.apple.security.certificatepreference",
+        /// [`SecurityCertificateRevocation`].
+        SecurityCertificateRevocation = "com.apple.security.certificaterevocation",
+        /// [`SecurityCertificateTransparency`].
+        SecurityCertificateTransparency = "com.apple.security.certificatetransparency",
         /// [`SecurityFirewall`].
         SecurityFirewall = "com.apple.security.firewall",
-        /// [`SecurityIdentitypreference`].
-        SecurityIdentitypreference = "com.apple.security.identitypreference",
+        /// [`SecurityIdentityPreference`].
+        SecurityIdentityPreference = "com.apple.security.identitypreference",
         /// [`PemCertificate`].
         PemCertificate = "com.apple.security.pem",
         /// [`Pkcs1Certificate`].
@@ -438,62 +438,62 @@ mdm_plist::open_enum! {
         RootCertificate = "com.apple.security.root",
         /// [`Scep`].
         Scep = "com.apple.security.scep",
-        /// [`SecuritySmartcard`].
-        SecuritySmartcard = "com.apple.security.smartcard",
+        /// [`SecuritySmartCard`].
+        SecuritySmartCard = "com.apple.security.smartcard",
         /// [`SecurityWapiIdentity`].
         SecurityWapiIdentity = "com.apple.security.wapi-identity",
-        /// [`Servicemanagement`].
-        Servicemanagement = "com.apple.servicemanagement",
-        /// [`Shareddeviceconfiguration`].
-        Shareddeviceconfiguration = "com.apple.shareddeviceconfiguration",
+        /// [`ServiceManagement`].
+        ServiceManagement = "com.apple.servicemanagement",
+        /// [`SharedDeviceConfiguration`].
+        SharedDeviceConfiguration = "com.apple.shareddeviceconfiguration",
         /// [`Sso`].
         Sso = "com.apple.sso",
-        /// [`SubscribedcalendarAccount`].
-        SubscribedcalendarAccount = "com.apple.subscribedcalendar.account",
-        /// [`SyspolicyKernelExtensionPolicy`].
-        SyspolicyKernelExtensionPolicy = "com.apple.syspolicy.kernel-extension-policy",
+        /// [`SubscribedCalendarAccount`].
+        SubscribedCalendarAccount = "com.apple.subscribedcalendar.account",
+        /// [`SysPolicyKernelExtensionPolicy`].
+        SysPolicyKernelExtensionPolicy = "com.apple.syspolicy.kernel-extension-policy",
         /// [`SystemExtensionPolicy`].
         SystemExtensionPolicy = "com.apple.system-extension-policy",
         /// [`SystemLogging`].
         SystemLogging = "com.apple.system.logging",
-        /// [`Systemmigration`].
-        Systemmigration = "com.apple.systemmigration",
-        /// [`SystempolicyControl`].
-        SystempolicyControl = "com.apple.systempolicy.control",
-        /// [`Systempolicy`].
-        Systempolicy = "com.apple.systempolicy.managed",
-        /// [`SystempolicyRule`].
-        SystempolicyRule = "com.apple.systempolicy.rule",
-        /// [`Systempreferences`].
-        Systempreferences = "com.apple.systempreferences",
-        /// [`Systemuiserver`].
-        Systemuiserver = "com.apple.systemuiserver",
-        /// [`Thirdactiveethernet`].
-        Thirdactiveethernet = "com.apple.thirdactiveethernet.managed",
-        /// [`Thirdethernet`].
-        Thirdethernet = "com.apple.thirdethernet.managed",
-        /// [`Tvremote`].
-        Tvremote = "com.apple.tvremote",
-        /// [`Universalaccess`].
-        Universalaccess = "com.apple.universalaccess",
+        /// [`SystemMigration`].
+        SystemMigration = "com.apple.systemmigration",
+        /// [`SystemPolicyControl`].
+        SystemPolicyControl = "com.apple.systempolicy.control",
+        /// [`SystemPolicy`].
+        SystemPolicy = "com.apple.systempolicy.managed",
+        /// [`SystemPolicyRule`].
+        SystemPolicyRule = "com.apple.systempolicy.rule",
+        /// [`SystemPreferences`].
+        SystemPreferences = "com.apple.systempreferences",
+        /// [`SystemUiServer`].
+        SystemUiServer = "com.apple.systemuiserver",
+        /// [`ThirdActiveEthernet`].
+        ThirdActiveEthernet = "com.apple.thirdactiveethernet.managed",
+        /// [`ThirdEthernet`].
+        ThirdEthernet = "com.apple.thirdethernet.managed",
+        /// [`TvRemote`].
+        TvRemote = "com.apple.tvremote",
+        /// [`UniversalAccess`].
+        UniversalAccess = "com.apple.universalaccess",
         /// [`Vpn`].
         Vpn = "com.apple.vpn.managed",
-        /// [`VpnManagedApplayer`].
-        VpnManagedApplayer = "com.apple.vpn.managed.applayer",
-        /// [`VpnManagedAppmapping`].
-        VpnManagedAppmapping = "com.apple.vpn.managed.appmapping",
+        /// [`VpnManagedAppLayer`].
+        VpnManagedAppLayer = "com.apple.vpn.managed.applayer",
+        /// [`VpnManagedAppMapping`].
+        VpnManagedAppMapping = "com.apple.vpn.managed.appmapping",
         /// [`WebClip`].
         WebClip = "com.apple.webClip.managed",
-        /// [`WebcontentFilter`].
-        WebcontentFilter = "com.apple.webcontent-filter",
+        /// [`WebContentFilter`].
+        WebContentFilter = "com.apple.webcontent-filter",
         /// [`Wifi`].
         Wifi = "com.apple.wifi.managed",
         /// [`Xsan`].
         Xsan = "com.apple.xsan",
         /// [`XsanPreferences`].
         XsanPreferences = "com.apple.xsan.preferences",
-        /// [`LoginwindowDomain`].
-        LoginwindowDomain = "loginwindow",
+        /// [`LoginWindowDomain`].
+        LoginWindowDomain = "loginwindow",
     }
 }
 
@@ -505,9 +505,9 @@ pub enum Payload {
     /// `.GlobalPreferences`.
     GlobalPreferences(GlobalPreferences),
     /// `com.apple.ADCertificate.managed`.
-    ADCertificate(ADCertificate),
+    AdCertificate(AdCertificate),
     /// `com.apple.AIM.account`.
-    AIMAccount(AIMAccount),
+    AimAccount(AimAccount),
     /// `com.apple.AssetCache.managed`.
     AssetCache(AssetCache),
     /// `com.apple.Dictionary`.
@@ -517,15 +517,15 @@ pub enum Payload {
     /// `com.apple.DiscRecording`.
     DiscRecording(DiscRecording),
     /// `com.apple.MCX`.
-    MCX(MCX),
+    Mcx(Mcx),
     /// `com.apple.MCX.FileVault2`.
-    MCXFileVault2(MCXFileVault2),
+    McxFileVault2(McxFileVault2),
     /// `com.apple.MCX.TimeMachine`.
-    MCXTimeMachine(MCXTimeMachine),
+    McxTimeMachine(McxTimeMachine),
     /// `com.apple.ManagedClient.preferences`.
     ManagedPreferences(ManagedPreferences),
     /// `com.apple.NSExtension`.
-    NSExtension(NSExtension),
+    NsExtension(NsExtension),
     /// `com.apple.SetupAssistant.managed`.
     SetupAssistant(SetupAssistant),
     /// `com.apple.ShareKitHelper`.
@@ -537,11 +537,11 @@ pub enum Payload {
     /// `com.apple.TCC.configuration-profile-policy`.
     PrivacyPreferencesPolicyControl(PrivacyPreferencesPolicyControl),
     /// `com.apple.airplay`.
-    Airplay(Airplay),
+    AirPlay(AirPlay),
     /// `com.apple.airplay.security`.
-    AirplaySecurity(AirplaySecurity),
+    AirPlaySecurity(AirPlaySecurity),
     /// `com.apple.airprint`.
-    Airprint(Airprint),
+    AirPrint(AirPrint),
     /// `com.apple.apn.managed`.
     Apn(Apn),
     /// `com.apple.app.lock`.
@@ -551,23 +551,23 @@ pub enum Payload {
     /// `com.apple.applicationaccess.new`.
     ParentalApplicationRestrictions(ParentalApplicationRestrictions),
     /// `com.apple.appstore`.
-    Appstore(Appstore),
+    AppStore(AppStore),
     /// `com.apple.asam`.
     Asam(Asam),
     /// `com.apple.associated-domains`.
     AssociatedDomains(AssociatedDomains),
     /// `com.apple.caldav.account`.
-    CaldavAccount(CaldavAccount),
+    CalDavAccount(CalDavAccount),
     /// `com.apple.carddav.account`.
-    CarddavAccount(CarddavAccount),
+    CardDavAccount(CardDavAccount),
     /// `com.apple.cellular`.
     Cellular(Cellular),
     /// `com.apple.cellularprivatenetwork.managed`.
-    Cellularprivatenetwork(Cellularprivatenetwork),
+    CellularPrivateNetwork(CellularPrivateNetwork),
     /// `com.apple.conferenceroomdisplay`.
-    Conferenceroomdisplay(Conferenceroomdisplay),
+    ConferenceRoomDisplay(ConferenceRoomDisplay),
     /// `com.apple.configurationprofile.identification`.
-    ConfigurationprofileIdentification(ConfigurationprofileIdentification),
+    ConfigurationProfileIdentification(ConfigurationProfileIdentification),
     /// `com.apple.dashboard`.
     Dashboard(Dashboard),
     /// `com.apple.declarations`.
@@ -589,29 +589,29 @@ pub enum Payload {
     /// `com.apple.ews.account`.
     EwsAccount(EwsAccount),
     /// `com.apple.extensiblesso`.
-    Extensiblesso(Extensiblesso),
+    ExtensibleSso(ExtensibleSso),
     /// `com.apple.familycontrols.contentfilter`.
-    FamilycontrolsContentfilter(FamilycontrolsContentfilter),
+    FamilyControlsContentFilter(FamilyControlsContentFilter),
     /// `com.apple.familycontrols.timelimits.v2`.
-    FamilycontrolsTimelimitsV2(FamilycontrolsTimelimitsV2),
+    FamilyControlsTimeLimitsV2(FamilyControlsTimeLimitsV2),
     /// `com.apple.fileproviderd`.
-    Fileproviderd(Fileproviderd),
+    FileProvider(FileProvider),
     /// `com.apple.finder`.
     Finder(Finder),
     /// `com.apple.firstactiveethernet.managed`.
-    Firstactiveethernet(Firstactiveethernet),
+    FirstActiveEthernet(FirstActiveEthernet),
     /// `com.apple.firstethernet.managed`.
-    Firstethernet(Firstethernet),
+    FirstEthernet(FirstEthernet),
     /// `com.apple.font`.
     Font(Font),
     /// `com.apple.gamed`.
     Gamed(Gamed),
     /// `com.apple.globalethernet.managed`.
-    Globalethernet(Globalethernet),
+    GlobalEthernet(GlobalEthernet),
     /// `com.apple.google-oauth`.
     GoogleOauth(GoogleOauth),
     /// `com.apple.homescreenlayout`.
-    Homescreenlayout(Homescreenlayout),
+    HomeScreenLayout(HomeScreenLayout),
     /// `com.apple.ironwood.support`.
     IronwoodSupport(IronwoodSupport),
     /// `com.apple.jabber.account`.
@@ -619,9 +619,9 @@ pub enum Payload {
     /// `com.apple.ldap.account`.
     LdapAccount(LdapAccount),
     /// `com.apple.loginitems.managed`.
-    Loginitems(Loginitems),
+    LoginItems(LoginItems),
     /// `com.apple.loginwindow`.
-    Loginwindow(Loginwindow),
+    LoginWindow(LoginWindow),
     /// `com.apple.lom`.
     Lom(Lom),
     /// `com.apple.mail.managed`.
@@ -629,19 +629,19 @@ pub enum Payload {
     /// `com.apple.mcxMenuExtras`.
     McxMenuExtras(McxMenuExtras),
     /// `com.apple.mcxloginscripts`.
-    Mcxloginscripts(Mcxloginscripts),
+    McxLoginScripts(McxLoginScripts),
     /// `com.apple.mcxprinting`.
-    Mcxprinting(Mcxprinting),
+    McxPrinting(McxPrinting),
     /// `com.apple.mdm`.
     Mdm(Mdm),
     /// `com.apple.mobiledevice.passwordpolicy`.
     Passcode(Passcode),
     /// `com.apple.networkusagerules`.
-    Networkusagerules(Networkusagerules),
+    NetworkUsageRules(NetworkUsageRules),
     /// `com.apple.notificationsettings`.
-    Notificationsettings(Notificationsettings),
+    NotificationSettings(NotificationSettings),
     /// `com.apple.osxserver.account`.
-    OsxserverAccount(OsxserverAccount),
+    OsxServerAccount(OsxServerAccount),
     /// `com.apple.preference.security`.
     PreferenceSecurity(PreferenceSecurity),
     /// `com.apple.preference.users`.
@@ -653,29 +653,29 @@ pub enum Payload {
     /// `com.apple.relay.managed`.
     Relay(Relay),
     /// `com.apple.screensaver`.
-    Screensaver(Screensaver),
+    ScreenSaver(ScreenSaver),
     /// `com.apple.screensaver.user`.
-    ScreensaverUser(ScreensaverUser),
+    ScreenSaverUser(ScreenSaverUser),
     /// `com.apple.secondactiveethernet.managed`.
-    Secondactiveethernet(Secondactiveethernet),
+    SecondActiveEthernet(SecondActiveEthernet),
     /// `com.apple.secondethernet.managed`.
-    Secondethernet(Secondethernet),
+    SecondEthernet(SecondEthernet),
     /// `com.apple.security.FDERecoveryKeyEscrow`.
-    SecurityFDERecoveryKeyEscrow(SecurityFDERecoveryKeyEscrow),
+    SecurityFdeRecoveryKeyEscrow(SecurityFdeRecoveryKeyEscrow),
     /// `com.apple.security.FDERecoveryRedirect`.
-    SecurityFDERecoveryRedirect(SecurityFDERecoveryRedirect),
+    SecurityFdeRecoveryRedirect(SecurityFdeRecoveryRedirect),
     /// `com.apple.security.acme`.
     Acme(Acme),
     /// `com.apple.security.certificatepreference`.
-    SecurityCertificatepreference(SecurityCertificatepreference),
+    SecurityCertificatePreference(SecurityCertificatePreference),
     /// `com.apple.security.certificaterevocation`.
-    SecurityCertificaterevocation(SecurityCertificaterevocation),
+    SecurityCertificateRevocation(SecurityCertificateRevocation),
     /// `com.apple.security.certificatetransparency`.
-    SecurityCertificatetransparency(SecurityCertificatetransparency),
+    SecurityCertificateTransparency(SecurityCertificateTransparency),
     /// `com.apple.security.firewall`.
     SecurityFirewall(SecurityFirewall),
     /// `com.apple.security.identitypreference`.
-    SecurityIdentitypreference(SecurityIdentitypreference),
+    SecurityIdentityPreference(SecurityIdentityPreference),
     /// `com.apple.security.pem`.
     PemCertificate(PemCertificate),
     /// `com.apple.security.pkcs1`.
@@ -687,53 +687,53 @@ pub enum Payload {
     /// `com.apple.security.scep`.
     Scep(Scep),
     /// `com.apple.security.smartcard`.
-    SecuritySmartcard(SecuritySmartcard),
+    SecuritySmartCard(SecuritySmartCard),
     /// `com.apple.security.wapi-identity`.
     SecurityWapiIdentity(SecurityWapiIdentity),
     /// `com.apple.servicemanagement`.
-    Servicemanagement(Servicemanagement),
+    ServiceManagement(ServiceManagement),
     /// `com.apple.shareddeviceconfiguration`.
-    Shareddeviceconfiguration(Shareddeviceconfiguration),
+    SharedDeviceConfiguration(SharedDeviceConfiguration),
     /// `com.apple.sso`.
     Sso(Sso),
     /// `com.apple.subscribedcalendar.account`.
-    SubscribedcalendarAccount(SubscribedcalendarAccount),
+    SubscribedCalendarAccount(SubscribedCalendarAccount),
     /// `com.apple.syspolicy.kernel-extension-policy`.
-    SyspolicyKernelExtensionPolicy(SyspolicyKernelExtensionPolicy),
+    SysPolicyKernelExtensionPolicy(SysPolicyKernelExtensionPolicy),
     /// `com.apple.system-extension-policy`.
     SystemExtensionPolicy(SystemExtensionPolicy),
     /// `com.apple.system.logging`.
     SystemLogging(SystemLogging),
     /// `com.apple.systemmigration`.
-    Systemmigration(Systemmigration),
+    SystemMigration(SystemMigration),
     /// `com.apple.systempolicy.control`.
-    SystempolicyControl(SystempolicyControl),
+    SystemPolicyControl(SystemPolicyControl),
     /// `com.apple.systempolicy.managed`.
-    Systempolicy(Systempolicy),
+    SystemPolicy(SystemPolicy),
     /// `com.apple.systempolicy.rule`.
-    SystempolicyRule(SystempolicyRule),
+    SystemPolicyRule(SystemPolicyRule),
     /// `com.apple.systempreferences`.
-    Systempreferences(Systempreferences),
+    SystemPreferences(SystemPreferences),
     /// `com.apple.systemuiserver`.
-    Systemuiserver(Systemuiserver),
+    SystemUiServer(SystemUiServer),
     /// `com.apple.thirdactiveethernet.managed`.
-    Thirdactiveethernet(Thirdactiveethernet),
+    ThirdActiveEthernet(ThirdActiveEthernet),
     /// `com.apple.thirdethernet.managed`.
-    Thirdethernet(Thirdethernet),
+    ThirdEthernet(ThirdEthernet),
     /// `com.apple.tvremote`.
-    Tvremote(Tvremote),
+    TvRemote(TvRemote),
     /// `com.apple.universalaccess`.
-    Universalaccess(Universalaccess),
+    UniversalAccess(UniversalAccess),
     /// `com.apple.vpn.managed`.
     Vpn(Vpn),
     /// `com.apple.vpn.managed.applayer`.
-    VpnManagedApplayer(VpnManagedApplayer),
+    VpnManagedAppLayer(VpnManagedAppLayer),
     /// `com.apple.vpn.managed.appmapping`.
-    VpnManagedAppmapping(VpnManagedAppmapping),
+    VpnManagedAppMapping(VpnManagedAppMapping),
     /// `com.apple.webClip.managed`.
     WebClip(WebClip),
     /// `com.apple.webcontent-filter`.
-    WebcontentFilter(WebcontentFilter),
+    WebContentFilter(WebContentFilter),
     /// `com.apple.wifi.managed`.
     Wifi(Wifi),
     /// `com.apple.xsan`.
@@ -741,7 +741,7 @@ pub enum Payload {
     /// `com.apple.xsan.preferences`.
     XsanPreferences(XsanPreferences),
     /// `loginwindow`.
-    LoginwindowDomain(LoginwindowDomain),
+    LoginWindowDomain(LoginWindowDomain),
     /// A payload type this version does not model, or a known type whose keys did not fit
     /// its schema (decode records why); kept whole so re-encoding loses nothing.
     Unknown {
@@ -757,17 +757,17 @@ impl Payload {
     pub fn payload_type(&self) -> &str {
         match self {
             Self::GlobalPreferences(_) => ".GlobalPreferences",
-            Self::ADCertificate(_) => "com.apple.ADCertificate.managed",
-            Self::AIMAccount(_) => "com.apple.AIM.account",
+            Self::AdCertificate(_) => "com.apple.ADCertificate.managed",
+            Self::AimAccount(_) => "com.apple.AIM.account",
             Self::AssetCache(_) => "com.apple.AssetCache.managed",
             Self::Dictionary(_) => "com.apple.Dictionary",
             Self::DirectoryService(_) => "com.apple.DirectoryService.managed",
             Self::DiscRecording(_) => "com.apple.DiscRecording",
-            Self::MCX(_) => "com.apple.MCX",
-            Self::MCXFileVault2(_) => "com.apple.MCX.FileVault2",
-            Self::MCXTimeMachine(_) => "com.apple.MCX.TimeMachine",
+            Self::Mcx(_) => "com.apple.MCX",
+            Self::McxFileVault2(_) => "com.apple.MCX.FileVault2",
+            Self::McxTimeMachine(_) => "com.apple.MCX.TimeMachine",
             Self::ManagedPreferences(_) => "com.apple.ManagedClient.preferences",
-            Self::NSExtension(_) => "com.apple.NSExtension",
+            Self::NsExtension(_) => "com.apple.NSExtension",
             Self::SetupAssistant(_) => "com.apple.SetupAssistant.managed",
             Self::ShareKitHelper(_) => "com.apple.ShareKitHelper",
             Self::SoftwareUpdate(_) => "com.apple.SoftwareUpdate",
@@ -775,22 +775,22 @@ impl Payload {
             Self::PrivacyPreferencesPolicyControl(_) => {
                 "com.apple.TCC.configuration-profile-policy"
             }
-            Self::Airplay(_) => "com.apple.airplay",
-            Self::AirplaySecurity(_) => "com.apple.airplay.security",
-            Self::Airprint(_) => "com.apple.airprint",
+            Self::AirPlay(_) => "com.apple.airplay",
+            Self::AirPlaySecurity(_) => "com.apple.airplay.security",
+            Self::AirPrint(_) => "com.apple.airprint",
             Self::Apn(_) => "com.apple.apn.managed",
             Self::AppLock(_) => "com.apple.app.lock",
             Self::Restrictions(_) => "com.apple.applicationaccess",
             Self::ParentalApplicationRestrictions(_) => "com.apple.applicationaccess.new",
-            Self::Appstore(_) => "com.apple.appstore",
+            Self::AppStore(_) => "com.apple.appstore",
             Self::Asam(_) => "com.apple.asam",
             Self::AssociatedDomains(_) => "com.apple.associated-domains",
-            Self::CaldavAccount(_) => "com.apple.caldav.account",
-            Self::CarddavAccount(_) => "com.apple.carddav.account",
+            Self::CalDavAccount(_) => "com.apple.caldav.account",
+            Self::CardDavAccount(_) => "com.apple.carddav.account",
             Self::Cellular(_) => "com.apple.cellular",
-            Self::Cellularprivatenetwork(_) => "com.apple.cellularprivatenetwork.managed",
-            Self::Conferenceroomdisplay(_) => "com.apple.conferenceroomdisplay",
-            Self::ConfigurationprofileIdentification(_) => {
+            Self::CellularPrivateNetwork(_) => "com.apple.cellularprivatenetwork.managed",
+            Self::ConferenceRoomDisplay(_) => "com.apple.conferenceroomdisplay",
+            Self::ConfigurationProfileIdentification(_) => {
                 "com.apple.configurationprofile.identification"
             }
             Self::Dashboard(_) => "com.apple.dashboard",
@@ -803,87 +803,87 @@ impl Payload {
             Self::EasAccount(_) => "com.apple.eas.account",
             Self::Education(_) => "com.apple.education",
             Self::EwsAccount(_) => "com.apple.ews.account",
-            Self::Extensiblesso(_) => "com.apple.extensiblesso",
-            Self::FamilycontrolsContentfilter(_) => "com.apple.familycontrols.contentfilter",
-            Self::FamilycontrolsTimelimitsV2(_) => "com.apple.familycontrols.timelimits.v2",
-            Self::Fileproviderd(_) => "com.apple.fileproviderd",
+            Self::ExtensibleSso(_) => "com.apple.extensiblesso",
+            Self::FamilyControlsContentFilter(_) => "com.apple.familycontrols.contentfilter",
+            Self::FamilyControlsTimeLimitsV2(_) => "com.apple.familycontrols.timelimits.v2",
+            Self::FileProvider(_) => "com.apple.fileproviderd",
             Self::Finder(_) => "com.apple.finder",
-            Self::Firstactiveethernet(_) => "com.apple.firstactiveethernet.managed",
-            Self::Firstethernet(_) => "com.apple.firstethernet.managed",
+            Self::FirstActiveEthernet(_) => "com.apple.firstactiveethernet.managed",
+            Self::FirstEthernet(_) => "com.apple.firstethernet.managed",
             Self::Font(_) => "com.apple.font",
             Self::Gamed(_) => "com.apple.gamed",
-            Self::Globalethernet(_) => "com.apple.globalethernet.managed",
+            Self::GlobalEthernet(_) => "com.apple.globalethernet.managed",
             Self::GoogleOauth(_) => "com.apple.google-oauth",
-            Self::Homescreenlayout(_) => "com.apple.homescreenlayout",
+            Self::HomeScreenLayout(_) => "com.apple.homescreenlayout",
             Self::IronwoodSupport(_) => "com.apple.ironwood.support",
             Self::JabberAccount(_) => "com.apple.jabber.account",
             Self::LdapAccount(_) => "com.apple.ldap.account",
-            Self::Loginitems(_) => "com.apple.loginitems.managed",
-            Self::Loginwindow(_) => "com.apple.loginwindow",
+            Self::LoginItems(_) => "com.apple.loginitems.managed",
+            Self::LoginWindow(_) => "com.apple.loginwindow",
             Self::Lom(_) => "com.apple.lom",
             Self::Mail(_) => "com.apple.mail.managed",
             Self::McxMenuExtras(_) => "com.apple.mcxMenuExtras",
-            Self::Mcxloginscripts(_) => "com.apple.mcxloginscripts",
-            Self::Mcxprinting(_) => "com.apple.mcxprinting",
+            Self::McxLoginScripts(_) => "com.apple.mcxloginscripts",
+            Self::McxPrinting(_) => "com.apple.mcxprinting",
             Self::Mdm(_) => "com.apple.mdm",
             Self::Passcode(_) => "com.apple.mobiledevice.passwordpolicy",
-            Self::Networkusagerules(_) => "com.apple.networkusagerules",
-            Self::Notificationsettings(_) => "com.apple.notificationsettings",
-            Self::OsxserverAccount(_) => "com.apple.osxserver.account",
+            Self::NetworkUsageRules(_) => "com.apple.networkusagerules",
+            Self::NotificationSettings(_) => "com.apple.notificationsettings",
+            Self::OsxServerAccount(_) => "com.apple.osxserver.account",
             Self::PreferenceSecurity(_) => "com.apple.preference.security",
             Self::PreferenceUsers(_) => "com.apple.preference.users",
             Self::ProfileRemovalPassword(_) => "com.apple.profileRemovalPassword",
             Self::ProxyHttpGlobal(_) => "com.apple.proxy.http.global",
             Self::Relay(_) => "com.apple.relay.managed",
-            Self::Screensaver(_) => "com.apple.screensaver",
-            Self::ScreensaverUser(_) => "com.apple.screensaver.user",
-            Self::Secondactiveethernet(_) => "com.apple.secondactiveethernet.managed",
-            Self::Secondethernet(_) => "com.apple.secondethernet.managed",
-            Self::SecurityFDERecoveryKeyEscrow(_) => "com.apple.security.FDERecoveryKeyEscrow",
-            Self::SecurityFDERecoveryRedirect(_) => "com.apple.security.FDERecoveryRedirect",
+            Self::ScreenSaver(_) => "com.apple.screensaver",
+            Self::ScreenSaverUser(_) => "com.apple.screensaver.user",
+            Self::SecondActiveEthernet(_) => "com.apple.secondactiveethernet.managed",
+            Self::SecondEthernet(_) => "com.apple.secondethernet.managed",
+            Self::SecurityFdeRecoveryKeyEscrow(_) => "com.apple.security.FDERecoveryKeyEscrow",
+            Self::SecurityFdeRecoveryRedirect(_) => "com.apple.security.FDERecoveryRedirect",
             Self::Acme(_) => "com.apple.security.acme",
-            Self::SecurityCertificatepreference(_) => "com.apple.security.certificatepreference",
-            Self::SecurityCertificaterevocation(_) => "com.apple.security.certificaterevocation",
-            Self::SecurityCertificatetransparency(_) => {
+            Self::SecurityCertificatePreference(_) => "com.apple.security.certificatepreference",
+            Self::SecurityCertificateRevocation(_) => "com.apple.security.certificaterevocation",
+            Self::SecurityCertificateTransparency(_) => {
                 "com.apple.security.certificatetransparency"
             }
             Self::SecurityFirewall(_) => "com.apple.security.firewall",
-            Self::SecurityIdentitypreference(_) => "com.apple.security.identitypreference",
+            Self::SecurityIdentityPreference(_) => "com.apple.security.identitypreference",
             Self::PemCertificate(_) => "com.apple.security.pem",
             Self::Pkcs1Certificate(_) => "com.apple.security.pkcs1",
             Self::Pkcs12Certificate(_) => "com.apple.security.pkcs12",
             Self::RootCertificate(_) => "com.apple.security.root",
             Self::Scep(_) => "com.apple.security.scep",
-            Self::SecuritySmartcard(_) => "com.apple.security.smartcard",
+            Self::SecuritySmartCard(_) => "com.apple.security.smartcard",
             Self::SecurityWapiIdentity(_) => "com.apple.security.wapi-identity",
-            Self::Servicemanagement(_) => "com.apple.servicemanagement",
-            Self::Shareddeviceconfiguration(_) => "com.apple.shareddeviceconfiguration",
+            Self::ServiceManagement(_) => "com.apple.servicemanagement",
+            Self::SharedDeviceConfiguration(_) => "com.apple.shareddeviceconfiguration",
             Self::Sso(_) => "com.apple.sso",
-            Self::SubscribedcalendarAccount(_) => "com.apple.subscribedcalendar.account",
-            Self::SyspolicyKernelExtensionPolicy(_) => {
+            Self::SubscribedCalendarAccount(_) => "com.apple.subscribedcalendar.account",
+            Self::SysPolicyKernelExtensionPolicy(_) => {
                 "com.apple.syspolicy.kernel-extension-policy"
             }
             Self::SystemExtensionPolicy(_) => "com.apple.system-extension-policy",
             Self::SystemLogging(_) => "com.apple.system.logging",
-            Self::Systemmigration(_) => "com.apple.systemmigration",
-            Self::SystempolicyControl(_) => "com.apple.systempolicy.control",
-            Self::Systempolicy(_) => "com.apple.systempolicy.managed",
-            Self::SystempolicyRule(_) => "com.apple.systempolicy.rule",
-            Self::Systempreferences(_) => "com.apple.systempreferences",
-            Self::Systemuiserver(_) => "com.apple.systemuiserver",
-            Self::Thirdactiveethernet(_) => "com.apple.thirdactiveethernet.managed",
-            Self::Thirdethernet(_) => "com.apple.thirdethernet.managed",
-            Self::Tvremote(_) => "com.apple.tvremote",
-            Self::Universalaccess(_) => "com.apple.universalaccess",
+            Self::SystemMigration(_) => "com.apple.systemmigration",
+            Self::SystemPolicyControl(_) => "com.apple.systempolicy.control",
+            Self::SystemPolicy(_) => "com.apple.systempolicy.managed",
+            Self::SystemPolicyRule(_) => "com.apple.systempolicy.rule",
+            Self::SystemPreferences(_) => "com.apple.systempreferences",
+            Self::SystemUiServer(_) => "com.apple.systemuiserver",
+            Self::ThirdActiveEthernet(_) => "com.apple.thirdactiveethernet.managed",
+            Self::ThirdEthernet(_) => "com.apple.thirdethernet.managed",
+            Self::TvRemote(_) => "com.apple.tvremote",
+            Self::UniversalAccess(_) => "com.apple.universalaccess",
             Self::Vpn(_) => "com.apple.vpn.managed",
-            Self::VpnManagedApplayer(_) => "com.apple.vpn.managed.applayer",
-            Self::VpnManagedAppmapping(_) => "com.apple.vpn.managed.appmapping",
+            Self::VpnManagedAppLayer(_) => "com.apple.vpn.managed.applayer",
+            Self::VpnManagedAppMapping(_) => "com.apple.vpn.managed.appmapping",
             Self::WebClip(_) => "com.apple.webClip.managed",
-            Self::WebcontentFilter(_) => "com.apple.webcontent-filter",
+            Self::WebContentFilter(_) => "com.apple.webcontent-filter",
             Self::Wifi(_) => "com.apple.wifi.managed",
             Self::Xsan(_) => "com.apple.xsan",
             Self::XsanPreferences(_) => "com.apple.xsan.preferences",
-            Self::LoginwindowDomain(_) => "loginwindow",
+            Self::LoginWindowDomain(_) => "loginwindow",
             Self::Unknown { payload_type, .. } => payload_type,
         }
     }
@@ -905,14 +905,14 @@ impl Payload {
                 (Self::GlobalPreferences(v), names)
             }
             "com.apple.ADCertificate.managed" => {
-                let (mut v, moved) = crate::support::lenient::<ADCertificate>(body)?;
+                let (mut v, moved) = crate::support::lenient::<AdCertificate>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::ADCertificate(v), names)
+                (Self::AdCertificate(v), names)
             }
             "com.apple.AIM.account" => {
-                let (mut v, moved) = crate::support::lenient::<AIMAccount>(body)?;
+                let (mut v, moved) = crate::support::lenient::<AimAccount>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::AIMAccount(v), names)
+                (Self::AimAccount(v), names)
             }
             "com.apple.AssetCache.managed" => {
                 let (mut v, moved) = crate::support::lenient::<AssetCache>(body)?;
@@ -935,19 +935,19 @@ impl Payload {
                 (Self::DiscRecording(v), names)
             }
             "com.apple.MCX" => {
-                let (mut v, moved) = crate::support::lenient::<MCX>(body)?;
+                let (mut v, moved) = crate::support::lenient::<Mcx>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::MCX(v), names)
+                (Self::Mcx(v), names)
             }
             "com.apple.MCX.FileVault2" => {
-                let (mut v, moved) = crate::support::lenient::<MCXFileVault2>(body)?;
+                let (mut v, moved) = crate::support::lenient::<McxFileVault2>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::MCXFileVault2(v), names)
+                (Self::McxFileVault2(v), names)
             }
             "com.apple.MCX.TimeMachine" => {
-                let (mut v, moved) = crate::support::lenient::<MCXTimeMachine>(body)?;
+                let (mut v, moved) = crate::support::lenient::<McxTimeMachine>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::MCXTimeMachine(v), names)
+                (Self::McxTimeMachine(v), names)
             }
             "com.apple.ManagedClient.preferences" => {
                 let (mut v, moved) = crate::support::lenient::<ManagedPreferences>(body)?;
@@ -955,9 +955,9 @@ impl Payload {
                 (Self::ManagedPreferences(v), names)
             }
             "com.apple.NSExtension" => {
-                let (mut v, moved) = crate::support::lenient::<NSExtension>(body)?;
+                let (mut v, moved) = crate::support::lenient::<NsExtension>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::NSExtension(v), names)
+                (Self::NsExtension(v), names)
             }
             "com.apple.SetupAssistant.managed" => {
                 let (mut v, moved) = crate::support::lenient::<SetupAssistant>(body)?;
@@ -986,19 +986,19 @@ impl Payload {
                 (Self::PrivacyPreferencesPolicyControl(v), names)
             }
             "com.apple.airplay" => {
-                let (mut v, moved) = crate::support::lenient::<Airplay>(body)?;
+                let (mut v, moved) = crate::support::lenient::<AirPlay>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Airplay(v), names)
+                (Self::AirPlay(v), names)
             }
             "com.apple.airplay.security" => {
-                let (mut v, moved) = crate::support::lenient::<AirplaySecurity>(body)?;
+                let (mut v, moved) = crate::support::lenient::<AirPlaySecurity>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::AirplaySecurity(v), names)
+                (Self::AirPlaySecurity(v), names)
             }
             "com.apple.airprint" => {
-                let (mut v, moved) = crate::support::lenient::<Airprint>(body)?;
+                let (mut v, moved) = crate::support::lenient::<AirPrint>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Airprint(v), names)
+                (Self::AirPrint(v), names)
             }
             "com.apple.apn.managed" => {
                 let (mut v, moved) = crate::support::lenient::<Apn>(body)?;
@@ -1022,9 +1022,9 @@ impl Payload {
                 (Self::ParentalApplicationRestrictions(v), names)
             }
             "com.apple.appstore" => {
-                let (mut v, moved) = crate::support::lenient::<Appstore>(body)?;
+                let (mut v, moved) = crate::support::lenient::<AppStore>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Appstore(v), names)
+                (Self::AppStore(v), names)
             }
             "com.apple.asam" => {
                 let (mut v, moved) = crate::support::lenient::<Asam>(body)?;
@@ -1037,14 +1037,14 @@ impl Payload {
                 (Self::AssociatedDomains(v), names)
             }
             "com.apple.caldav.account" => {
-                let (mut v, moved) = crate::support::lenient::<CaldavAccount>(body)?;
+                let (mut v, moved) = crate::support::lenient::<CalDavAccount>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::CaldavAccount(v), names)
+                (Self::CalDavAccount(v), names)
             }
             "com.apple.carddav.account" => {
-                let (mut v, moved) = crate::support::lenient::<CarddavAccount>(body)?;
+                let (mut v, moved) = crate::support::lenient::<CardDavAccount>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::CarddavAccount(v), names)
+                (Self::CardDavAccount(v), names)
             }
             "com.apple.cellular" => {
                 let (mut v, moved) = crate::support::lenient::<Cellular>(body)?;
@@ -1052,20 +1052,20 @@ impl Payload {
                 (Self::Cellular(v), names)
             }
             "com.apple.cellularprivatenetwork.managed" => {
-                let (mut v, moved) = crate::support::lenient::<Cellularprivatenetwork>(body)?;
+                let (mut v, moved) = crate::support::lenient::<CellularPrivateNetwork>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Cellularprivatenetwork(v), names)
+                (Self::CellularPrivateNetwork(v), names)
             }
             "com.apple.conferenceroomdisplay" => {
-                let (mut v, moved) = crate::support::lenient::<Conferenceroomdisplay>(body)?;
+                let (mut v, moved) = crate::support::lenient::<ConferenceRoomDisplay>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Conferenceroomdisplay(v), names)
+                (Self::ConferenceRoomDisplay(v), names)
             }
             "com.apple.configurationprofile.identification" => {
                 let (mut v, moved) =
-                    crate::support::lenient::<ConfigurationprofileIdentification>(body)?;
+                    crate::support::lenient::<ConfigurationProfileIdentification>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::ConfigurationprofileIdentification(v), names)
+                (Self::ConfigurationProfileIdentification(v), names)
             }
             "com.apple.dashboard" => {
                 let (mut v, moved) = crate::support::lenient::<Dashboard>(body)?;
@@ -1118,24 +1118,24 @@ impl Payload {
                 (Self::EwsAccount(v), names)
             }
             "com.apple.extensiblesso" => {
-                let (mut v, moved) = crate::support::lenient::<Extensiblesso>(body)?;
+                let (mut v, moved) = crate::support::lenient::<ExtensibleSso>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Extensiblesso(v), names)
+                (Self::ExtensibleSso(v), names)
             }
             "com.apple.familycontrols.contentfilter" => {
-                let (mut v, moved) = crate::support::lenient::<FamilycontrolsContentfilter>(body)?;
+                let (mut v, moved) = crate::support::lenient::<FamilyControlsContentFilter>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::FamilycontrolsContentfilter(v), names)
+                (Self::FamilyControlsContentFilter(v), names)
             }
             "com.apple.familycontrols.timelimits.v2" => {
-                let (mut v, moved) = crate::support::lenient::<FamilycontrolsTimelimitsV2>(body)?;
+                let (mut v, moved) = crate::support::lenient::<FamilyControlsTimeLimitsV2>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::FamilycontrolsTimelimitsV2(v), names)
+                (Self::FamilyControlsTimeLimitsV2(v), names)
             }
             "com.apple.fileproviderd" => {
-                let (mut v, moved) = crate::support::lenient::<Fileproviderd>(body)?;
+                let (mut v, moved) = crate::support::lenient::<FileProvider>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Fileproviderd(v), names)
+                (Self::FileProvider(v), names)
             }
             "com.apple.finder" => {
                 let (mut v, moved) = crate::support::lenient::<Finder>(body)?;
@@ -1143,14 +1143,14 @@ impl Payload {
                 (Self::Finder(v), names)
             }
             "com.apple.firstactiveethernet.managed" => {
-                let (mut v, moved) = crate::support::lenient::<Firstactiveethernet>(body)?;
+                let (mut v, moved) = crate::support::lenient::<FirstActiveEthernet>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Firstactiveethernet(v), names)
+                (Self::FirstActiveEthernet(v), names)
             }
             "com.apple.firstethernet.managed" => {
-                let (mut v, moved) = crate::support::lenient::<Firstethernet>(body)?;
+                let (mut v, moved) = crate::support::lenient::<FirstEthernet>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Firstethernet(v), names)
+                (Self::FirstEthernet(v), names)
             }
             "com.apple.font" => {
                 let (mut v, moved) = crate::support::lenient::<Font>(body)?;
@@ -1163,9 +1163,9 @@ impl Payload {
                 (Self::Gamed(v), names)
             }
             "com.apple.globalethernet.managed" => {
-                let (mut v, moved) = crate::support::lenient::<Globalethernet>(body)?;
+                let (mut v, moved) = crate::support::lenient::<GlobalEthernet>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Globalethernet(v), names)
+                (Self::GlobalEthernet(v), names)
             }
             "com.apple.google-oauth" => {
                 let (mut v, moved) = crate::support::lenient::<GoogleOauth>(body)?;
@@ -1173,9 +1173,9 @@ impl Payload {
                 (Self::GoogleOauth(v), names)
             }
             "com.apple.homescreenlayout" => {
-                let (mut v, moved) = crate::support::lenient::<Homescreenlayout>(body)?;
+                let (mut v, moved) = crate::support::lenient::<HomeScreenLayout>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Homescreenlayout(v), names)
+                (Self::HomeScreenLayout(v), names)
             }
             "com.apple.ironwood.support" => {
                 let (mut v, moved) = crate::support::lenient::<IronwoodSupport>(body)?;
@@ -1193,14 +1193,14 @@ impl Payload {
                 (Self::LdapAccount(v), names)
             }
             "com.apple.loginitems.managed" => {
-                let (mut v, moved) = crate::support::lenient::<Loginitems>(body)?;
+                let (mut v, moved) = crate::support::lenient::<LoginItems>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Loginitems(v), names)
+                (Self::LoginItems(v), names)
             }
             "com.apple.loginwindow" => {
-                let (mut v, moved) = crate::support::lenient::<Loginwindow>(body)?;
+                let (mut v, moved) = crate::support::lenient::<LoginWindow>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Loginwindow(v), names)
+                (Self::LoginWindow(v), names)
             }
             "com.apple.lom" => {
                 let (mut v, moved) = crate::support::lenient::<Lom>(body)?;
@@ -1218,14 +1218,14 @@ impl Payload {
                 (Self::McxMenuExtras(v), names)
             }
             "com.apple.mcxloginscripts" => {
-                let (mut v, moved) = crate::support::lenient::<Mcxloginscripts>(body)?;
+                let (mut v, moved) = crate::support::lenient::<McxLoginScripts>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Mcxloginscripts(v), names)
+                (Self::McxLoginScripts(v), names)
             }
             "com.apple.mcxprinting" => {
-                let (mut v, moved) = crate::support::lenient::<Mcxprinting>(body)?;
+                let (mut v, moved) = crate::support::lenient::<McxPrinting>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Mcxprinting(v), names)
+                (Self::McxPrinting(v), names)
             }
             "com.apple.mdm" => {
                 let (mut v, moved) = crate::support::lenient::<Mdm>(body)?;
@@ -1238,19 +1238,19 @@ impl Payload {
                 (Self::Passcode(v), names)
             }
             "com.apple.networkusagerules" => {
-                let (mut v, moved) = crate::support::lenient::<Networkusagerules>(body)?;
+                let (mut v, moved) = crate::support::lenient::<NetworkUsageRules>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Networkusagerules(v), names)
+                (Self::NetworkUsageRules(v), names)
             }
             "com.apple.notificationsettings" => {
-                let (mut v, moved) = crate::support::lenient::<Notificationsettings>(body)?;
+                let (mut v, moved) = crate::support::lenient::<NotificationSettings>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Notificationsettings(v), names)
+                (Self::NotificationSettings(v), names)
             }
             "com.apple.osxserver.account" => {
-                let (mut v, moved) = crate::support::lenient::<OsxserverAccount>(body)?;
+                let (mut v, moved) = crate::support::lenient::<OsxServerAccount>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::OsxserverAccount(v), names)
+                (Self::OsxServerAccount(v), names)
             }
             "com.apple.preference.security" => {
                 let (mut v, moved) = crate::support::lenient::<PreferenceSecurity>(body)?;
@@ -1278,34 +1278,34 @@ impl Payload {
                 (Self::Relay(v), names)
             }
             "com.apple.screensaver" => {
-                let (mut v, moved) = crate::support::lenient::<Screensaver>(body)?;
+                let (mut v, moved) = crate::support::lenient::<ScreenSaver>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Screensaver(v), names)
+                (Self::ScreenSaver(v), names)
             }
             "com.apple.screensaver.user" => {
-                let (mut v, moved) = crate::support::lenient::<ScreensaverUser>(body)?;
+                let (mut v, moved) = crate::support::lenient::<ScreenSaverUser>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::ScreensaverUser(v), names)
+                (Self::ScreenSaverUser(v), names)
             }
             "com.apple.secondactiveethernet.managed" => {
-                let (mut v, moved) = crate::support::lenient::<Secondactiveethernet>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SecondActiveEthernet>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Secondactiveethernet(v), names)
+                (Self::SecondActiveEthernet(v), names)
             }
             "com.apple.secondethernet.managed" => {
-                let (mut v, moved) = crate::support::lenient::<Secondethernet>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SecondEthernet>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Secondethernet(v), names)
+                (Self::SecondEthernet(v), names)
             }
             "com.apple.security.FDERecoveryKeyEscrow" => {
-                let (mut v, moved) = crate::support::lenient::<SecurityFDERecoveryKeyEscrow>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SecurityFdeRecoveryKeyEscrow>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::SecurityFDERecoveryKeyEscrow(v), names)
+                (Self::SecurityFdeRecoveryKeyEscrow(v), names)
             }
             "com.apple.security.FDERecoveryRedirect" => {
-                let (mut v, moved) = crate::support::lenient::<SecurityFDERecoveryRedirect>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SecurityFdeRecoveryRedirect>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::SecurityFDERecoveryRedirect(v), names)
+                (Self::SecurityFdeRecoveryRedirect(v), names)
             }
             "com.apple.security.acme" => {
                 let (mut v, moved) = crate::support::lenient::<Acme>(body)?;
@@ -1314,21 +1314,21 @@ impl Payload {
             }
             "com.apple.security.certificatepreference" => {
                 let (mut v, moved) =
-                    crate::support::lenient::<SecurityCertificatepreference>(body)?;
+                    crate::support::lenient::<SecurityCertificatePreference>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::SecurityCertificatepreference(v), names)
+                (Self::SecurityCertificatePreference(v), names)
             }
             "com.apple.security.certificaterevocation" => {
                 let (mut v, moved) =
-                    crate::support::lenient::<SecurityCertificaterevocation>(body)?;
+                    crate::support::lenient::<SecurityCertificateRevocation>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::SecurityCertificaterevocation(v), names)
+                (Self::SecurityCertificateRevocation(v), names)
             }
             "com.apple.security.certificatetransparency" => {
                 let (mut v, moved) =
-                    crate::support::lenient::<SecurityCertificatetransparency>(body)?;
+                    crate::support::lenient::<SecurityCertificateTransparency>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::SecurityCertificatetransparency(v), names)
+                (Self::SecurityCertificateTransparency(v), names)
             }
             "com.apple.security.firewall" => {
                 let (mut v, moved) = crate::support::lenient::<SecurityFirewall>(body)?;
@@ -1336,9 +1336,9 @@ impl Payload {
                 (Self::SecurityFirewall(v), names)
             }
             "com.apple.security.identitypreference" => {
-                let (mut v, moved) = crate::support::lenient::<SecurityIdentitypreference>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SecurityIdentityPreference>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::SecurityIdentitypreference(v), names)
+                (Self::SecurityIdentityPreference(v), names)
             }
             "com.apple.security.pem" => {
                 let (mut v, moved) = crate::support::lenient::<PemCertificate>(body)?;
@@ -1366,9 +1366,9 @@ impl Payload {
                 (Self::Scep(v), names)
             }
             "com.apple.security.smartcard" => {
-                let (mut v, moved) = crate::support::lenient::<SecuritySmartcard>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SecuritySmartCard>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::SecuritySmartcard(v), names)
+                (Self::SecuritySmartCard(v), names)
             }
             "com.apple.security.wapi-identity" => {
                 let (mut v, moved) = crate::support::lenient::<SecurityWapiIdentity>(body)?;
@@ -1376,14 +1376,14 @@ impl Payload {
                 (Self::SecurityWapiIdentity(v), names)
             }
             "com.apple.servicemanagement" => {
-                let (mut v, moved) = crate::support::lenient::<Servicemanagement>(body)?;
+                let (mut v, moved) = crate::support::lenient::<ServiceManagement>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Servicemanagement(v), names)
+                (Self::ServiceManagement(v), names)
             }
             "com.apple.shareddeviceconfiguration" => {
-                let (mut v, moved) = crate::support::lenient::<Shareddeviceconfiguration>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SharedDeviceConfiguration>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Shareddeviceconfiguration(v), names)
+                (Self::SharedDeviceConfiguration(v), names)
             }
             "com.apple.sso" => {
                 let (mut v, moved) = crate::support::lenient::<Sso>(body)?;
@@ -1391,15 +1391,15 @@ impl Payload {
                 (Self::Sso(v), names)
             }
             "com.apple.subscribedcalendar.account" => {
-                let (mut v, moved) = crate::support::lenient::<SubscribedcalendarAccount>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SubscribedCalendarAccount>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::SubscribedcalendarAccount(v), names)
+                (Self::SubscribedCalendarAccount(v), names)
             }
             "com.apple.syspolicy.kernel-extension-policy" => {
                 let (mut v, moved) =
-                    crate::support::lenient::<SyspolicyKernelExtensionPolicy>(body)?;
+                    crate::support::lenient::<SysPolicyKernelExtensionPolicy>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::SyspolicyKernelExtensionPolicy(v), names)
+                (Self::SysPolicyKernelExtensionPolicy(v), names)
             }
             "com.apple.system-extension-policy" => {
                 let (mut v, moved) = crate::support::lenient::<SystemExtensionPolicy>(body)?;
@@ -1412,54 +1412,54 @@ impl Payload {
                 (Self::SystemLogging(v), names)
             }
             "com.apple.systemmigration" => {
-                let (mut v, moved) = crate::support::lenient::<Systemmigration>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SystemMigration>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Systemmigration(v), names)
+                (Self::SystemMigration(v), names)
             }
             "com.apple.systempolicy.control" => {
-                let (mut v, moved) = crate::support::lenient::<SystempolicyControl>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SystemPolicyControl>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::SystempolicyControl(v), names)
+                (Self::SystemPolicyControl(v), names)
             }
             "com.apple.systempolicy.managed" => {
-                let (mut v, moved) = crate::support::lenient::<Systempolicy>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SystemPolicy>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Systempolicy(v), names)
+                (Self::SystemPolicy(v), names)
             }
             "com.apple.systempolicy.rule" => {
-                let (mut v, moved) = crate::support::lenient::<SystempolicyRule>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SystemPolicyRule>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::SystempolicyRule(v), names)
+                (Self::SystemPolicyRule(v), names)
             }
             "com.apple.systempreferences" => {
-                let (mut v, moved) = crate::support::lenient::<Systempreferences>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SystemPreferences>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Systempreferences(v), names)
+                (Self::SystemPreferences(v), names)
             }
             "com.apple.systemuiserver" => {
-                let (mut v, moved) = crate::support::lenient::<Systemuiserver>(body)?;
+                let (mut v, moved) = crate::support::lenient::<SystemUiServer>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Systemuiserver(v), names)
+                (Self::SystemUiServer(v), names)
             }
             "com.apple.thirdactiveethernet.managed" => {
-                let (mut v, moved) = crate::support::lenient::<Thirdactiveethernet>(body)?;
+                let (mut v, moved) = crate::support::lenient::<ThirdActiveEthernet>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Thirdactiveethernet(v), names)
+                (Self::ThirdActiveEthernet(v), names)
             }
             "com.apple.thirdethernet.managed" => {
-                let (mut v, moved) = crate::support::lenient::<Thirdethernet>(body)?;
+                let (mut v, moved) = crate::support::lenient::<ThirdEthernet>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Thirdethernet(v), names)
+                (Self::ThirdEthernet(v), names)
             }
             "com.apple.tvremote" => {
-                let (mut v, moved) = crate::support::lenient::<Tvremote>(body)?;
+                let (mut v, moved) = crate::support::lenient::<TvRemote>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Tvremote(v), names)
+                (Self::TvRemote(v), names)
             }
             "com.apple.universalaccess" => {
-                let (mut v, moved) = crate::support::lenient::<Universalaccess>(body)?;
+                let (mut v, moved) = crate::support::lenient::<UniversalAccess>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::Universalaccess(v), names)
+                (Self::UniversalAccess(v), names)
             }
             "com.apple.vpn.managed" => {
                 let (mut v, moved) = crate::support::lenient::<Vpn>(body)?;
@@ -1467,14 +1467,14 @@ impl Payload {
                 (Self::Vpn(v), names)
             }
             "com.apple.vpn.managed.applayer" => {
-                let (mut v, moved) = crate::support::lenient::<VpnManagedApplayer>(body)?;
+                let (mut v, moved) = crate::support::lenient::<VpnManagedAppLayer>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::VpnManagedApplayer(v), names)
+                (Self::VpnManagedAppLayer(v), names)
             }
             "com.apple.vpn.managed.appmapping" => {
-                let (mut v, moved) = crate::support::lenient::<VpnManagedAppmapping>(body)?;
+                let (mut v, moved) = crate::support::lenient::<VpnManagedAppMapping>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::VpnManagedAppmapping(v), names)
+                (Self::VpnManagedAppMapping(v), names)
             }
             "com.apple.webClip.managed" => {
                 let (mut v, moved) = crate::support::lenient::<WebClip>(body)?;
@@ -1482,9 +1482,9 @@ impl Payload {
                 (Self::WebClip(v), names)
             }
             "com.apple.webcontent-filter" => {
-                let (mut v, moved) = crate::support::lenient::<WebcontentFilter>(body)?;
+                let (mut v, moved) = crate::support::lenient::<WebContentFilter>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::WebcontentFilter(v), names)
+                (Self::WebContentFilter(v), names)
             }
             "com.apple.wifi.managed" => {
                 let (mut v, moved) = crate::support::lenient::<Wifi>(body)?;
@@ -1502,9 +1502,9 @@ impl Payload {
                 (Self::XsanPreferences(v), names)
             }
             "loginwindow" => {
-                let (mut v, moved) = crate::support::lenient::<LoginwindowDomain>(body)?;
+                let (mut v, moved) = crate::support::lenient::<LoginWindowDomain>(body)?;
                 let names = crate::support::keep_extra(&mut v.extra, moved);
-                (Self::LoginwindowDomain(v), names)
+                (Self::LoginWindowDomain(v), names)
             }
             other => (
                 Self::Unknown {
@@ -1523,38 +1523,38 @@ impl Payload {
     pub fn body(&self) -> Result<mdm_plist::Dictionary, crate::Error> {
         match self {
             Self::GlobalPreferences(v) => crate::support::typed_to_dictionary(v),
-            Self::ADCertificate(v) => crate::support::typed_to_dictionary(v),
-            Self::AIMAccount(v) => crate::support::typed_to_dictionary(v),
+            Self::AdCertificate(v) => crate::support::typed_to_dictionary(v),
+            Self::AimAccount(v) => crate::support::typed_to_dictionary(v),
             Self::AssetCache(v) => crate::support::typed_to_dictionary(v),
             Self::Dictionary(v) => crate::support::typed_to_dictionary(v),
             Self::DirectoryService(v) => crate::support::typed_to_dictionary(v),
             Self::DiscRecording(v) => crate::support::typed_to_dictionary(v),
-            Self::MCX(v) => crate::support::typed_to_dictionary(v),
-            Self::MCXFileVault2(v) => crate::support::typed_to_dictionary(v),
-            Self::MCXTimeMachine(v) => crate::support::typed_to_dictionary(v),
+            Self::Mcx(v) => crate::support::typed_to_dictionary(v),
+            Self::McxFileVault2(v) => crate::support::typed_to_dictionary(v),
+            Self::McxTimeMachine(v) => crate::support::typed_to_dictionary(v),
             Self::ManagedPreferences(v) => crate::support::typed_to_dictionary(v),
-            Self::NSExtension(v) => crate::support::typed_to_dictionary(v),
+            Self::NsExtension(v) => crate::support::typed_to_dictionary(v),
             Self::SetupAssistant(v) => crate::support::typed_to_dictionary(v),
             Self::ShareKitHelper(v) => crate::support::typed_to_dictionary(v),
             Self::SoftwareUpdate(v) => crate::support::typed_to_dictionary(v),
             Self::SystemConfiguration(v) => crate::support::typed_to_dictionary(v),
             Self::PrivacyPreferencesPolicyControl(v) => crate::support::typed_to_dictionary(v),
-            Self::Airplay(v) => crate::support::typed_to_dictionary(v),
-            Self::AirplaySecurity(v) => crate::support::typed_to_dictionary(v),
-            Self::Airprint(v) => crate::support::typed_to_dictionary(v),
+            Self::AirPlay(v) => crate::support::typed_to_dictionary(v),
+            Self::AirPlaySecurity(v) => crate::support::typed_to_dictionary(v),
+            Self::AirPrint(v) => crate::support::typed_to_dictionary(v),
             Self::Apn(v) => crate::support::typed_to_dictionary(v),
             Self::AppLock(v) => crate::support::typed_to_dictionary(v),
             Self::Restrictions(v) => crate::support::typed_to_dictionary(v),
             Self::ParentalApplicationRestrictions(v) => crate::support::typed_to_dictionary(v),
-            Self::Appstore(v) => crate::support::typed_to_dictionary(v),
+            Self::AppStore(v) => crate::support::typed_to_dictionary(v),
             Self::Asam(v) => crate::support::typed_to_dictionary(v),
             Self::AssociatedDomains(v) => crate::support::typed_to_dictionary(v),
-            Self::CaldavAccount(v) => crate::support::typed_to_dictionary(v),
-            Self::CarddavAccount(v) => crate::support::typed_to_dictionary(v),
+            Self::CalDavAccount(v) => crate::support::typed_to_dictionary(v),
+            Self::CardDavAccount(v) => crate::support::typed_to_dictionary(v),
             Self::Cellular(v) => crate::support::typed_to_dictionary(v),
-            Self::Cellularprivatenetwork(v) => crate::support::typed_to_dictionary(v),
-            Self::Conferenceroomdisplay(v) => crate::support::typed_to_dictionary(v),
-            Self::ConfigurationprofileIdentification(v) => crate::support::typed_to_dictionary(v),
+            Self::CellularPrivateNetwork(v) => crate::support::typed_to_dictionary(v),
+            Self::ConferenceRoomDisplay(v) => crate::support::typed_to_dictionary(v),
+            Self::ConfigurationProfileIdentification(v) => crate::support::typed_to_dictionary(v),
             Self::Dashboard(v) => crate::support::typed_to_dictionary(v),
             Self::Declarations(v) => crate::support::typed_to_dictionary(v),
             Self::Desktop(v) => crate::support::typed_to_dictionary(v),
@@ -1565,83 +1565,83 @@ impl Payload {
             Self::EasAccount(v) => crate::support::typed_to_dictionary(v),
             Self::Education(v) => crate::support::typed_to_dictionary(v),
             Self::EwsAccount(v) => crate::support::typed_to_dictionary(v),
-            Self::Extensiblesso(v) => crate::support::typed_to_dictionary(v),
-            Self::FamilycontrolsContentfilter(v) => crate::support::typed_to_dictionary(v),
-            Self::FamilycontrolsTimelimitsV2(v) => crate::support::typed_to_dictionary(v),
-            Self::Fileproviderd(v) => crate::support::typed_to_dictionary(v),
+            Self::ExtensibleSso(v) => crate::support::typed_to_dictionary(v),
+            Self::FamilyControlsContentFilter(v) => crate::support::typed_to_dictionary(v),
+            Self::FamilyControlsTimeLimitsV2(v) => crate::support::typed_to_dictionary(v),
+            Self::FileProvider(v) => crate::support::typed_to_dictionary(v),
             Self::Finder(v) => crate::support::typed_to_dictionary(v),
-            Self::Firstactiveethernet(v) => crate::support::typed_to_dictionary(v),
-            Self::Firstethernet(v) => crate::support::typed_to_dictionary(v),
+            Self::FirstActiveEthernet(v) => crate::support::typed_to_dictionary(v),
+            Self::FirstEthernet(v) => crate::support::typed_to_dictionary(v),
             Self::Font(v) => crate::support::typed_to_dictionary(v),
             Self::Gamed(v) => crate::support::typed_to_dictionary(v),
-            Self::Globalethernet(v) => crate::support::typed_to_dictionary(v),
+            Self::GlobalEthernet(v) => crate::support::typed_to_dictionary(v),
             Self::GoogleOauth(v) => crate::support::typed_to_dictionary(v),
-            Self::Homescreenlayout(v) => crate::support::typed_to_dictionary(v),
+            Self::HomeScreenLayout(v) => crate::support::typed_to_dictionary(v),
             Self::IronwoodSupport(v) => crate::support::typed_to_dictionary(v),
             Self::JabberAccount(v) => crate::support::typed_to_dictionary(v),
             Self::LdapAccount(v) => crate::support::typed_to_dictionary(v),
-            Self::Loginitems(v) => crate::support::typed_to_dictionary(v),
-            Self::Loginwindow(v) => crate::support::typed_to_dictionary(v),
+            Self::LoginItems(v) => crate::support::typed_to_dictionary(v),
+            Self::LoginWindow(v) => crate::support::typed_to_dictionary(v),
             Self::Lom(v) => crate::support::typed_to_dictionary(v),
             Self::Mail(v) => crate::support::typed_to_dictionary(v),
             Self::McxMenuExtras(v) => crate::support::typed_to_dictionary(v),
-            Self::Mcxloginscripts(v) => crate::support::typed_to_dictionary(v),
-            Self::Mcxprinting(v) => crate::support::typed_to_dictionary(v),
+            Self::McxLoginScripts(v) => crate::support::typed_to_dictionary(v),
+            Self::McxPrinting(v) => crate::support::typed_to_dictionary(v),
             Self::Mdm(v) => crate::support::typed_to_dictionary(v),
             Self::Passcode(v) => crate::support::typed_to_dictionary(v),
-            Self::Networkusagerules(v) => crate::support::typed_to_dictionary(v),
-            Self::Notificationsettings(v) => crate::support::typed_to_dictionary(v),
-            Self::OsxserverAccount(v) => crate::support::typed_to_dictionary(v),
+            Self::NetworkUsageRules(v) => crate::support::typed_to_dictionary(v),
+            Self::NotificationSettings(v) => crate::support::typed_to_dictionary(v),
+            Self::OsxServerAccount(v) => crate::support::typed_to_dictionary(v),
             Self::PreferenceSecurity(v) => crate::support::typed_to_dictionary(v),
             Self::PreferenceUsers(v) => crate::support::typed_to_dictionary(v),
             Self::ProfileRemovalPassword(v) => crate::support::typed_to_dictionary(v),
             Self::ProxyHttpGlobal(v) => crate::support::typed_to_dictionary(v),
             Self::Relay(v) => crate::support::typed_to_dictionary(v),
-            Self::Screensaver(v) => crate::support::typed_to_dictionary(v),
-            Self::ScreensaverUser(v) => crate::support::typed_to_dictionary(v),
-            Self::Secondactiveethernet(v) => crate::support::typed_to_dictionary(v),
-            Self::Secondethernet(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityFDERecoveryKeyEscrow(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityFDERecoveryRedirect(v) => crate::support::typed_to_dictionary(v),
+            Self::ScreenSaver(v) => crate::support::typed_to_dictionary(v),
+            Self::ScreenSaverUser(v) => crate::support::typed_to_dictionary(v),
+            Self::SecondActiveEthernet(v) => crate::support::typed_to_dictionary(v),
+            Self::SecondEthernet(v) => crate::support::typed_to_dictionary(v),
+            Self::SecurityFdeRecoveryKeyEscrow(v) => crate::support::typed_to_dictionary(v),
+            Self::SecurityFdeRecoveryRedirect(v) => crate::support::typed_to_dictionary(v),
             Self::Acme(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityCertificatepreference(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityCertificaterevocation(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityCertificatetransparency(v) => crate::support::typed_to_dictionary(v),
+            Self::SecurityCertificatePreference(v) => crate::support::typed_to_dictionary(v),
+            Self::SecurityCertificateRevocation(v) => crate::support::typed_to_dictionary(v),
+            Self::SecurityCertificateTransparency(v) => crate::support::typed_to_dictionary(v),
             Self::SecurityFirewall(v) => crate::support::typed_to_dictionary(v),
-            Self::SecurityIdentitypreference(v) => crate::support::typed_to_dictionary(v),
+            Self::SecurityIdentityPreference(v) => crate::support::typed_to_dictionary(v),
             Self::PemCertificate(v) => crate::support::typed_to_dictionary(v),
             Self::Pkcs1Certificate(v) => crate::support::typed_to_dictionary(v),
             Self::Pkcs12Certificate(v) => crate::support::typed_to_dictionary(v),
             Self::RootCertificate(v) => crate::support::typed_to_dictionary(v),
             Self::Scep(v) => crate::support::typed_to_dictionary(v),
-            Self::SecuritySmartcard(v) => crate::support::typed_to_dictionary(v),
+            Self::SecuritySmartCard(v) => crate::support::typed_to_dictionary(v),
             Self::SecurityWapiIdentity(v) => crate::support::typed_to_dictionary(v),
-            Self::Servicemanagement(v) => crate::support::typed_to_dictionary(v),
-            Self::Shareddeviceconfiguration(v) => crate::support::typed_to_dictionary(v),
+            Self::ServiceManagement(v) => crate::support::typed_to_dictionary(v),
+            Self::SharedDeviceConfiguration(v) => crate::support::typed_to_dictionary(v),
             Self::Sso(v) => crate::support::typed_to_dictionary(v),
-            Self::SubscribedcalendarAccount(v) => crate::support::typed_to_dictionary(v),
-            Self::SyspolicyKernelExtensionPolicy(v) => crate::support::typed_to_dictionary(v),
+            Self::SubscribedCalendarAccount(v) => crate::support::typed_to_dictionary(v),
+            Self::SysPolicyKernelExtensionPolicy(v) => crate::support::typed_to_dictionary(v),
             Self::SystemExtensionPolicy(v) => crate::support::typed_to_dictionary(v),
             Self::SystemLogging(v) => crate::support::typed_to_dictionary(v),
-            Self::Systemmigration(v) => crate::support::typed_to_dictionary(v),
-            Self::SystempolicyControl(v) => crate::support::typed_to_dictionary(v),
-            Self::Systempolicy(v) => crate::support::typed_to_dictionary(v),
-            Self::SystempolicyRule(v) => crate::support::typed_to_dictionary(v),
-            Self::Systempreferences(v) => crate::support::typed_to_dictionary(v),
-            Self::Systemuiserver(v) => crate::support::typed_to_dictionary(v),
-            Self::Thirdactiveethernet(v) => crate::support::typed_to_dictionary(v),
-            Self::Thirdethernet(v) => crate::support::typed_to_dictionary(v),
-            Self::Tvremote(v) => crate::support::typed_to_dictionary(v),
-            Self::Universalaccess(v) => crate::support::typed_to_dictionary(v),
+            Self::SystemMigration(v) => crate::support::typed_to_dictionary(v),
+            Self::SystemPolicyControl(v) => crate::support::typed_to_dictionary(v),
+            Self::SystemPolicy(v) => crate::support::typed_to_dictionary(v),
+            Self::SystemPolicyRule(v) => crate::support::typed_to_dictionary(v),
+            Self::SystemPreferences(v) => crate::support::typed_to_dictionary(v),
+            Self::SystemUiServer(v) => crate::support::typed_to_dictionary(v),
+            Self::ThirdActiveEthernet(v) => crate::support::typed_to_dictionary(v),
+            Self::ThirdEthernet(v) => crate::support::typed_to_dictionary(v),
+            Self::TvRemote(v) => crate::support::typed_to_dictionary(v),
+            Self::UniversalAccess(v) => crate::support::typed_to_dictionary(v),
             Self::Vpn(v) => crate::support::typed_to_dictionary(v),
-            Self::VpnManagedApplayer(v) => crate::support::typed_to_dictionary(v),
-            Self::VpnManagedAppmapping(v) => crate::support::typed_to_dictionary(v),
+            Self::VpnManagedAppLayer(v) => crate::support::typed_to_dictionary(v),
+            Self::VpnManagedAppMapping(v) => crate::support::typed_to_dictionary(v),
             Self::WebClip(v) => crate::support::typed_to_dictionary(v),
-            Self::WebcontentFilter(v) => crate::support::typed_to_dictionary(v),
+            Self::WebContentFilter(v) => crate::support::typed_to_dictionary(v),
             Self::Wifi(v) => crate::support::typed_to_dictionary(v),
             Self::Xsan(v) => crate::support::typed_to_dictionary(v),
             Self::XsanPreferences(v) => crate::support::typed_to_dictionary(v),
-            Self::LoginwindowDomain(v) => crate::support::typed_to_dictionary(v),
+            Self::LoginWindowDomain(v) => crate::support::typed_to_dictionary(v),
             Self::Unknown { body, .. } => Ok(body.clone()),
         }
     }
@@ -1650,38 +1650,38 @@ impl Payload {
     pub(crate) fn typed_common(&self) -> Option<crate::Common<'_>> {
         match self {
             Self::GlobalPreferences(v) => Some(crate::PayloadBody::common(v)),
-            Self::ADCertificate(v) => Some(crate::PayloadBody::common(v)),
-            Self::AIMAccount(v) => Some(crate::PayloadBody::common(v)),
+            Self::AdCertificate(v) => Some(crate::PayloadBody::common(v)),
+            Self::AimAccount(v) => Some(crate::PayloadBody::common(v)),
             Self::AssetCache(v) => Some(crate::PayloadBody::common(v)),
             Self::Dictionary(v) => Some(crate::PayloadBody::common(v)),
             Self::DirectoryService(v) => Some(crate::PayloadBody::common(v)),
             Self::DiscRecording(v) => Some(crate::PayloadBody::common(v)),
-            Self::MCX(v) => Some(crate::PayloadBody::common(v)),
-            Self::MCXFileVault2(v) => Some(crate::PayloadBody::common(v)),
-            Self::MCXTimeMachine(v) => Some(crate::PayloadBody::common(v)),
+            Self::Mcx(v) => Some(crate::PayloadBody::common(v)),
+            Self::McxFileVault2(v) => Some(crate::PayloadBody::common(v)),
+            Self::McxTimeMachine(v) => Some(crate::PayloadBody::common(v)),
             Self::ManagedPreferences(v) => Some(crate::PayloadBody::common(v)),
-            Self::NSExtension(v) => Some(crate::PayloadBody::common(v)),
+            Self::NsExtension(v) => Some(crate::PayloadBody::common(v)),
             Self::SetupAssistant(v) => Some(crate::PayloadBody::common(v)),
             Self::ShareKitHelper(v) => Some(crate::PayloadBody::common(v)),
             Self::SoftwareUpdate(v) => Some(crate::PayloadBody::common(v)),
             Self::SystemConfiguration(v) => Some(crate::PayloadBody::common(v)),
             Self::PrivacyPreferencesPolicyControl(v) => Some(crate::PayloadBody::common(v)),
-            Self::Airplay(v) => Some(crate::PayloadBody::common(v)),
-            Self::AirplaySecurity(v) => Some(crate::PayloadBody::common(v)),
-            Self::Airprint(v) => Some(crate::PayloadBody::common(v)),
+            Self::AirPlay(v) => Some(crate::PayloadBody::common(v)),
+            Self::AirPlaySecurity(v) => Some(crate::PayloadBody::common(v)),
+            Self::AirPrint(v) => Some(crate::PayloadBody::common(v)),
             Self::Apn(v) => Some(crate::PayloadBody::common(v)),
             Self::AppLock(v) => Some(crate::PayloadBody::common(v)),
             Self::Restrictions(v) => Some(crate::PayloadBody::common(v)),
             Self::ParentalApplicationRestrictions(v) => Some(crate::PayloadBody::common(v)),
-            Self::Appstore(v) => Some(crate::PayloadBody::common(v)),
+            Self::AppStore(v) => Some(crate::PayloadBody::common(v)),
             Self::Asam(v) => Some(crate::PayloadBody::common(v)),
             Self::AssociatedDomains(v) => Some(crate::PayloadBody::common(v)),
-            Self::CaldavAccount(v) => Some(crate::PayloadBody::common(v)),
-            Self::CarddavAccount(v) => Some(crate::PayloadBody::common(v)),
+            Self::CalDavAccount(v) => Some(crate::PayloadBody::common(v)),
+            Self::CardDavAccount(v) => Some(crate::PayloadBody::common(v)),
             Self::Cellular(v) => Some(crate::PayloadBody::common(v)),
-            Self::Cellularprivatenetwork(v) => Some(crate::PayloadBody::common(v)),
-            Self::Conferenceroomdisplay(v) => Some(crate::PayloadBody::common(v)),
-            Self::ConfigurationprofileIdentification(v) => Some(crate::PayloadBody::common(v)),
+            Self::CellularPrivateNetwork(v) => Some(crate::PayloadBody::common(v)),
+            Self::ConferenceRoomDisplay(v) => Some(crate::PayloadBody::common(v)),
+            Self::ConfigurationProfileIdentification(v) => Some(crate::PayloadBody::common(v)),
             Self::Dashboard(v) => Some(crate::PayloadBody::common(v)),
             Self::Declarations(v) => Some(crate::PayloadBody::common(v)),
             Self::Desktop(v) => Some(crate::PayloadBody::common(v)),
@@ -1692,83 +1692,83 @@ impl Payload {
             Self::EasAccount(v) => Some(crate::PayloadBody::common(v)),
             Self::Education(v) => Some(crate::PayloadBody::common(v)),
             Self::EwsAccount(v) => Some(crate::PayloadBody::common(v)),
-            Self::Extensiblesso(v) => Some(crate::PayloadBody::common(v)),
-            Self::FamilycontrolsContentfilter(v) => Some(crate::PayloadBody::common(v)),
-            Self::FamilycontrolsTimelimitsV2(v) => Some(crate::PayloadBody::common(v)),
-            Self::Fileproviderd(v) => Some(crate::PayloadBody::common(v)),
+            Self::ExtensibleSso(v) => Some(crate::PayloadBody::common(v)),
+            Self::FamilyControlsContentFilter(v) => Some(crate::PayloadBody::common(v)),
+            Self::FamilyControlsTimeLimitsV2(v) => Some(crate::PayloadBody::common(v)),
+            Self::FileProvider(v) => Some(crate::PayloadBody::common(v)),
             Self::Finder(v) => Some(crate::PayloadBody::common(v)),
-            Self::Firstactiveethernet(v) => Some(crate::PayloadBody::common(v)),
-            Self::Firstethernet(v) => Some(crate::PayloadBody::common(v)),
+            Self::FirstActiveEthernet(v) => Some(crate::PayloadBody::common(v)),
+            Self::FirstEthernet(v) => Some(crate::PayloadBody::common(v)),
             Self::Font(v) => Some(crate::PayloadBody::common(v)),
             Self::Gamed(v) => Some(crate::PayloadBody::common(v)),
-            Self::Globalethernet(v) => Some(crate::PayloadBody::common(v)),
+            Self::GlobalEthernet(v) => Some(crate::PayloadBody::common(v)),
             Self::GoogleOauth(v) => Some(crate::PayloadBody::common(v)),
-            Self::Homescreenlayout(v) => Some(crate::PayloadBody::common(v)),
+            Self::HomeScreenLayout(v) => Some(crate::PayloadBody::common(v)),
             Self::IronwoodSupport(v) => Some(crate::PayloadBody::common(v)),
             Self::JabberAccount(v) => Some(crate::PayloadBody::common(v)),
             Self::LdapAccount(v) => Some(crate::PayloadBody::common(v)),
-            Self::Loginitems(v) => Some(crate::PayloadBody::common(v)),
-            Self::Loginwindow(v) => Some(crate::PayloadBody::common(v)),
+            Self::LoginItems(v) => Some(crate::PayloadBody::common(v)),
+            Self::LoginWindow(v) => Some(crate::PayloadBody::common(v)),
             Self::Lom(v) => Some(crate::PayloadBody::common(v)),
             Self::Mail(v) => Some(crate::PayloadBody::common(v)),
             Self::McxMenuExtras(v) => Some(crate::PayloadBody::common(v)),
-            Self::Mcxloginscripts(v) => Some(crate::PayloadBody::common(v)),
-            Self::Mcxprinting(v) => Some(crate::PayloadBody::common(v)),
+            Self::McxLoginScripts(v) => Some(crate::PayloadBody::common(v)),
+            Self::McxPrinting(v) => Some(crate::PayloadBody::common(v)),
             Self::Mdm(v) => Some(crate::PayloadBody::common(v)),
             Self::Passcode(v) => Some(crate::PayloadBody::common(v)),
-            Self::Networkusagerules(v) => Some(crate::PayloadBody::common(v)),
-            Self::Notificationsettings(v) => Some(crate::PayloadBody::common(v)),
-            Self::OsxserverAccount(v) => Some(crate::PayloadBody::common(v)),
+            Self::NetworkUsageRules(v) => Some(crate::PayloadBody::common(v)),
+            Self::NotificationSettings(v) => Some(crate::PayloadBody::common(v)),
+            Self::OsxServerAccount(v) => Some(crate::PayloadBody::common(v)),
             Self::PreferenceSecurity(v) => Some(crate::PayloadBody::common(v)),
             Self::PreferenceUsers(v) => Some(crate::PayloadBody::common(v)),
             Self::ProfileRemovalPassword(v) => Some(crate::PayloadBody::common(v)),
             Self::ProxyHttpGlobal(v) => Some(crate::PayloadBody::common(v)),
             Self::Relay(v) => Some(crate::PayloadBody::common(v)),
-            Self::Screensaver(v) => Some(crate::PayloadBody::common(v)),
-            Self::ScreensaverUser(v) => Some(crate::PayloadBody::common(v)),
-            Self::Secondactiveethernet(v) => Some(crate::PayloadBody::common(v)),
-            Self::Secondethernet(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityFDERecoveryKeyEscrow(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityFDERecoveryRedirect(v) => Some(crate::PayloadBody::common(v)),
+            Self::ScreenSaver(v) => Some(crate::PayloadBody::common(v)),
+            Self::ScreenSaverUser(v) => Some(crate::PayloadBody::common(v)),
+            Self::SecondActiveEthernet(v) => Some(crate::PayloadBody::common(v)),
+            Self::SecondEthernet(v) => Some(crate::PayloadBody::common(v)),
+            Self::SecurityFdeRecoveryKeyEscrow(v) => Some(crate::PayloadBody::common(v)),
+            Self::SecurityFdeRecoveryRedirect(v) => Some(crate::PayloadBody::common(v)),
             Self::Acme(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityCertificatepreference(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityCertificaterevocation(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityCertificatetransparency(v) => Some(crate::PayloadBody::common(v)),
+            Self::SecurityCertificatePreference(v) => Some(crate::PayloadBody::common(v)),
+            Self::SecurityCertificateRevocation(v) => Some(crate::PayloadBody::common(v)),
+            Self::SecurityCertificateTransparency(v) => Some(crate::PayloadBody::common(v)),
             Self::SecurityFirewall(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecurityIdentitypreference(v) => Some(crate::PayloadBody::common(v)),
+            Self::SecurityIdentityPreference(v) => Some(crate::PayloadBody::common(v)),
             Self::PemCertificate(v) => Some(crate::PayloadBody::common(v)),
             Self::Pkcs1Certificate(v) => Some(crate::PayloadBody::common(v)),
             Self::Pkcs12Certificate(v) => Some(crate::PayloadBody::common(v)),
             Self::RootCertificate(v) => Some(crate::PayloadBody::common(v)),
             Self::Scep(v) => Some(crate::PayloadBody::common(v)),
-            Self::SecuritySmartcard(v) => Some(crate::PayloadBody::common(v)),
+            Self::SecuritySmartCard(v) => Some(crate::PayloadBody::common(v)),
             Self::SecurityWapiIdentity(v) => Some(crate::PayloadBody::common(v)),
-            Self::Servicemanagement(v) => Some(crate::PayloadBody::common(v)),
-            Self::Shareddeviceconfiguration(v) => Some(crate::PayloadBody::common(v)),
+            Self::ServiceManagement(v) => Some(crate::PayloadBody::common(v)),
+            Self::SharedDeviceConfiguration(v) => Some(crate::PayloadBody::common(v)),
             Self::Sso(v) => Some(crate::PayloadBody::common(v)),
-            Self::SubscribedcalendarAccount(v) => Some(crate::PayloadBody::common(v)),
-            Self::SyspolicyKernelExtensionPolicy(v) => Some(crate::PayloadBody::common(v)),
+            Self::SubscribedCalendarAccount(v) => Some(crate::PayloadBody::common(v)),
+            Self::SysPolicyKernelExtensionPolicy(v) => Some(crate::PayloadBody::common(v)),
             Self::SystemExtensionPolicy(v) => Some(crate::PayloadBody::common(v)),
             Self::SystemLogging(v) => Some(crate::PayloadBody::common(v)),
-            Self::Systemmigration(v) => Some(crate::PayloadBody::common(v)),
-            Self::SystempolicyControl(v) => Some(crate::PayloadBody::common(v)),
-            Self::Systempolicy(v) => Some(crate::PayloadBody::common(v)),
-            Self::SystempolicyRule(v) => Some(crate::PayloadBody::common(v)),
-            Self::Systempreferences(v) => Some(crate::PayloadBody::common(v)),
-            Self::Systemuiserver(v) => Some(crate::PayloadBody::common(v)),
-            Self::Thirdactiveethernet(v) => Some(crate::PayloadBody::common(v)),
-            Self::Thirdethernet(v) => Some(crate::PayloadBody::common(v)),
-            Self::Tvremote(v) => Some(crate::PayloadBody::common(v)),
-            Self::Universalaccess(v) => Some(crate::PayloadBody::common(v)),
+            Self::SystemMigration(v) => Some(crate::PayloadBody::common(v)),
+            Self::SystemPolicyControl(v) => Some(crate::PayloadBody::common(v)),
+            Self::SystemPolicy(v) => Some(crate::PayloadBody::common(v)),
+            Self::SystemPolicyRule(v) => Some(crate::PayloadBody::common(v)),
+            Self::SystemPreferences(v) => Some(crate::PayloadBody::common(v)),
+            Self::SystemUiServer(v) => Some(crate::PayloadBody::common(v)),
+            Self::ThirdActiveEthernet(v) => Some(crate::PayloadBody::common(v)),
+            Self::ThirdEthernet(v) => Some(crate::PayloadBody::common(v)),
+            Self::TvRemote(v) => Some(crate::PayloadBody::common(v)),
+            Self::UniversalAccess(v) => Some(crate::PayloadBody::common(v)),
             Self::Vpn(v) => Some(crate::PayloadBody::common(v)),
-            Self::VpnManagedApplayer(v) => Some(crate::PayloadBody::common(v)),
-            Self::VpnManagedAppmapping(v) => Some(crate::PayloadBody::common(v)),
+            Self::VpnManagedAppLayer(v) => Some(crate::PayloadBody::common(v)),
+            Self::VpnManagedAppMapping(v) => Some(crate::PayloadBody::common(v)),
             Self::WebClip(v) => Some(crate::PayloadBody::common(v)),
-            Self::WebcontentFilter(v) => Some(crate::PayloadBody::common(v)),
+            Self::WebContentFilter(v) => Some(crate::PayloadBody::common(v)),
             Self::Wifi(v) => Some(crate::PayloadBody::common(v)),
             Self::Xsan(v) => Some(crate::PayloadBody::common(v)),
             Self::XsanPreferences(v) => Some(crate::PayloadBody::common(v)),
-            Self::LoginwindowDomain(v) => Some(crate::PayloadBody::common(v)),
+            Self::LoginWindowDomain(v) => Some(crate::PayloadBody::common(v)),
             Self::Unknown { .. } => None,
         }
     }
@@ -1777,38 +1777,38 @@ impl Payload {
     pub(crate) fn typed_common_mut(&mut self) -> Option<crate::CommonMut<'_>> {
         match self {
             Self::GlobalPreferences(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::ADCertificate(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::AIMAccount(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::AdCertificate(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::AimAccount(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::AssetCache(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Dictionary(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::DirectoryService(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::DiscRecording(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::MCX(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::MCXFileVault2(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::MCXTimeMachine(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::Mcx(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::McxFileVault2(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::McxTimeMachine(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::ManagedPreferences(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::NSExtension(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::NsExtension(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SetupAssistant(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::ShareKitHelper(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SoftwareUpdate(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SystemConfiguration(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::PrivacyPreferencesPolicyControl(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Airplay(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::AirplaySecurity(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Airprint(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::AirPlay(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::AirPlaySecurity(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::AirPrint(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Apn(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::AppLock(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Restrictions(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::ParentalApplicationRestrictions(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Appstore(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::AppStore(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Asam(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::AssociatedDomains(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::CaldavAccount(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::CarddavAccount(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::CalDavAccount(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::CardDavAccount(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Cellular(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Cellularprivatenetwork(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Conferenceroomdisplay(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::ConfigurationprofileIdentification(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::CellularPrivateNetwork(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::ConferenceRoomDisplay(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::ConfigurationProfileIdentification(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Dashboard(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Declarations(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Desktop(v) => Some(crate::PayloadBody::common_mut(v)),
@@ -1819,83 +1819,83 @@ impl Payload {
             Self::EasAccount(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Education(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::EwsAccount(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Extensiblesso(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::FamilycontrolsContentfilter(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::FamilycontrolsTimelimitsV2(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Fileproviderd(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::ExtensibleSso(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::FamilyControlsContentFilter(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::FamilyControlsTimeLimitsV2(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::FileProvider(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Finder(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Firstactiveethernet(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Firstethernet(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::FirstActiveEthernet(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::FirstEthernet(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Font(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Gamed(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Globalethernet(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::GlobalEthernet(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::GoogleOauth(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Homescreenlayout(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::HomeScreenLayout(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::IronwoodSupport(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::JabberAccount(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::LdapAccount(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Loginitems(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Loginwindow(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::LoginItems(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::LoginWindow(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Lom(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Mail(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::McxMenuExtras(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Mcxloginscripts(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Mcxprinting(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::McxLoginScripts(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::McxPrinting(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Mdm(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Passcode(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Networkusagerules(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Notificationsettings(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::OsxserverAccount(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::NetworkUsageRules(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::NotificationSettings(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::OsxServerAccount(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::PreferenceSecurity(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::PreferenceUsers(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::ProfileRemovalPassword(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::ProxyHttpGlobal(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Relay(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Screensaver(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::ScreensaverUser(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Secondactiveethernet(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Secondethernet(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityFDERecoveryKeyEscrow(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityFDERecoveryRedirect(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::ScreenSaver(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::ScreenSaverUser(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SecondActiveEthernet(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SecondEthernet(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SecurityFdeRecoveryKeyEscrow(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SecurityFdeRecoveryRedirect(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Acme(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityCertificatepreference(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityCertificaterevocation(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityCertificatetransparency(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SecurityCertificatePreference(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SecurityCertificateRevocation(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SecurityCertificateTransparency(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SecurityFirewall(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecurityIdentitypreference(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SecurityIdentityPreference(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::PemCertificate(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Pkcs1Certificate(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Pkcs12Certificate(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::RootCertificate(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Scep(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SecuritySmartcard(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SecuritySmartCard(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SecurityWapiIdentity(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Servicemanagement(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Shareddeviceconfiguration(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::ServiceManagement(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SharedDeviceConfiguration(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Sso(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SubscribedcalendarAccount(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SyspolicyKernelExtensionPolicy(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SubscribedCalendarAccount(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SysPolicyKernelExtensionPolicy(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SystemExtensionPolicy(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::SystemLogging(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Systemmigration(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SystempolicyControl(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Systempolicy(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::SystempolicyRule(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Systempreferences(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Systemuiserver(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Thirdactiveethernet(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Thirdethernet(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Tvremote(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::Universalaccess(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SystemMigration(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SystemPolicyControl(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SystemPolicy(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SystemPolicyRule(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SystemPreferences(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::SystemUiServer(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::ThirdActiveEthernet(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::ThirdEthernet(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::TvRemote(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::UniversalAccess(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Vpn(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::VpnManagedApplayer(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::VpnManagedAppmapping(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::VpnManagedAppLayer(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::VpnManagedAppMapping(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::WebClip(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::WebcontentFilter(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::WebContentFilter(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Wifi(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Xsan(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::XsanPreferences(v) => Some(crate::PayloadBody::common_mut(v)),
-            Self::LoginwindowDomain(v) => Some(crate::PayloadBody::common_mut(v)),
+            Self::LoginWindowDomain(v) => Some(crate::PayloadBody::common_mut(v)),
             Self::Unknown { .. } => None,
         }
     }
@@ -1907,15 +1907,15 @@ impl From<GlobalPreferences> for Payload {
     }
 }
 
-impl From<ADCertificate> for Payload {
-    fn from(v: ADCertificate) -> Self {
-        Self::ADCertificate(v)
+impl From<AdCertificate> for Payload {
+    fn from(v: AdCertificate) -> Self {
+        Self::AdCertificate(v)
     }
 }
 
-impl From<AIMAccount> for Payload {
-    fn from(v: AIMAccount) -> Self {
-        Self::AIMAccount(v)
+impl From<AimAccount> for Payload {
+    fn from(v: AimAccount) -> Self {
+        Self::AimAccount(v)
     }
 }
 
@@ -1943,21 +1943,21 @@ impl From<DiscRecording> for Payload {
     }
 }
 
-impl From<MCX> for Payload {
-    fn from(v: MCX) -> Self {
-        Self::MCX(v)
+impl From<Mcx> for Payload {
+    fn from(v: Mcx) -> Self {
+        Self::Mcx(v)
     }
 }
 
-impl From<MCXFileVault2> for Payload {
-    fn from(v: MCXFileVault2) -> Self {
-        Self::MCXFileVault2(v)
+impl From<McxFileVault2> for Payload {
+    fn from(v: McxFileVault2) -> Self {
+        Self::McxFileVault2(v)
     }
 }
 
-impl From<MCXTimeMachine> for Payload {
-    fn from(v: MCXTimeMachine) -> Self {
-        Self::MCXTimeMachine(v)
+impl From<McxTimeMachine> for Payload {
+    fn from(v: McxTimeMachine) -> Self {
+        Self::McxTimeMachine(v)
     }
 }
 
@@ -1967,9 +1967,9 @@ impl From<ManagedPreferences> for Payload {
     }
 }
 
-impl From<NSExtension> for Payload {
-    fn from(v: NSExtension) -> Self {
-        Self::NSExtension(v)
+impl From<NsExtension> for Payload {
+    fn from(v: NsExtension) -> Self {
+        Self::NsExtension(v)
     }
 }
 
@@ -2003,21 +2003,21 @@ impl From<PrivacyPreferencesPolicyControl> for Payload {
     }
 }
 
-impl From<Airplay> for Payload {
-    fn from(v: Airplay) -> Self {
-        Self::Airplay(v)
+impl From<AirPlay> for Payload {
+    fn from(v: AirPlay) -> Self {
+        Self::AirPlay(v)
     }
 }
 
-impl From<AirplaySecurity> for Payload {
-    fn from(v: AirplaySecurity) -> Self {
-        Self::AirplaySecurity(v)
+impl From<AirPlaySecurity> for Payload {
+    fn from(v: AirPlaySecurity) -> Self {
+        Self::AirPlaySecurity(v)
     }
 }
 
-impl From<Airprint> for Payload {
-    fn from(v: Airprint) -> Self {
-        Self::Airprint(v)
+impl From<AirPrint> for Payload {
+    fn from(v: AirPrint) -> Self {
+        Self::AirPrint(v)
     }
 }
 
@@ -2045,9 +2045,9 @@ impl From<ParentalApplicationRestrictions> for Payload {
     }
 }
 
-impl From<Appstore> for Payload {
-    fn from(v: Appstore) -> Self {
-        Self::Appstore(v)
+impl From<AppStore> for Payload {
+    fn from(v: AppStore) -> Self {
+        Self::AppStore(v)
     }
 }
 
@@ -2063,15 +2063,15 @@ impl From<AssociatedDomains> for Payload {
     }
 }
 
-impl From<CaldavAccount> for Payload {
-    fn from(v: CaldavAccount) -> Self {
-        Self::CaldavAccount(v)
+impl From<CalDavAccount> for Payload {
+    fn from(v: CalDavAccount) -> Self {
+        Self::CalDavAccount(v)
     }
 }
 
-impl From<CarddavAccount> for Payload {
-    fn from(v: CarddavAccount) -> Self {
-        Self::CarddavAccount(v)
+impl From<CardDavAccount> for Payload {
+    fn from(v: CardDavAccount) -> Self {
+        Self::CardDavAccount(v)
     }
 }
 
@@ -2081,21 +2081,21 @@ impl From<Cellular> for Payload {
     }
 }
 
-impl From<Cellularprivatenetwork> for Payload {
-    fn from(v: Cellularprivatenetwork) -> Self {
-        Self::Cellularprivatenetwork(v)
+impl From<CellularPrivateNetwork> for Payload {
+    fn from(v: CellularPrivateNetwork) -> Self {
+        Self::CellularPrivateNetwork(v)
     }
 }
 
-impl From<Conferenceroomdisplay> for Payload {
-    fn from(v: Conferenceroomdisplay) -> Self {
-        Self::Conferenceroomdisplay(v)
+impl From<ConferenceRoomDisplay> for Payload {
+    fn from(v: ConferenceRoomDisplay) -> Self {
+        Self::ConferenceRoomDisplay(v)
     }
 }
 
-impl From<ConfigurationprofileIdentification> for Payload {
-    fn from(v: ConfigurationprofileIdentification) -> Self {
-        Self::ConfigurationprofileIdentification(v)
+impl From<ConfigurationProfileIdentification> for Payload {
+    fn from(v: ConfigurationProfileIdentification) -> Self {
+        Self::ConfigurationProfileIdentification(v)
     }
 }
 
@@ -2159,27 +2159,27 @@ impl From<EwsAccount> for Payload {
     }
 }
 
-impl From<Extensiblesso> for Payload {
-    fn from(v: Extensiblesso) -> Self {
-        Self::Extensiblesso(v)
+impl From<ExtensibleSso> for Payload {
+    fn from(v: ExtensibleSso) -> Self {
+        Self::ExtensibleSso(v)
     }
 }
 
-impl From<FamilycontrolsContentfilter> for Payload {
-    fn from(v: FamilycontrolsContentfilter) -> Self {
-        Self::FamilycontrolsContentfilter(v)
+impl From<FamilyControlsContentFilter> for Payload {
+    fn from(v: FamilyControlsContentFilter) -> Self {
+        Self::FamilyControlsContentFilter(v)
     }
 }
 
-impl From<FamilycontrolsTimelimitsV2> for Payload {
-    fn from(v: FamilycontrolsTimelimitsV2) -> Self {
-        Self::FamilycontrolsTimelimitsV2(v)
+impl From<FamilyControlsTimeLimitsV2> for Payload {
+    fn from(v: FamilyControlsTimeLimitsV2) -> Self {
+        Self::FamilyControlsTimeLimitsV2(v)
     }
 }
 
-impl From<Fileproviderd> for Payload {
-    fn from(v: Fileproviderd) -> Self {
-        Self::Fileproviderd(v)
+impl From<FileProvider> for Payload {
+    fn from(v: FileProvider) -> Self {
+        Self::FileProvider(v)
     }
 }
 
@@ -2189,15 +2189,15 @@ impl From<Finder> for Payload {
     }
 }
 
-impl From<Firstactiveethernet> for Payload {
-    fn from(v: Firstactiveethernet) -> Self {
-        Self::Firstactiveethernet(v)
+impl From<FirstActiveEthernet> for Payload {
+    fn from(v: FirstActiveEthernet) -> Self {
+        Self::FirstActiveEthernet(v)
     }
 }
 
-impl From<Firstethernet> for Payload {
-    fn from(v: Firstethernet) -> Self {
-        Self::Firstethernet(v)
+impl From<FirstEthernet> for Payload {
+    fn from(v: FirstEthernet) -> Self {
+        Self::FirstEthernet(v)
     }
 }
 
@@ -2213,9 +2213,9 @@ impl From<Gamed> for Payload {
     }
 }
 
-impl From<Globalethernet> for Payload {
-    fn from(v: Globalethernet) -> Self {
-        Self::Globalethernet(v)
+impl From<GlobalEthernet> for Payload {
+    fn from(v: GlobalEthernet) -> Self {
+        Self::GlobalEthernet(v)
     }
 }
 
@@ -2225,9 +2225,9 @@ impl From<GoogleOauth> for Payload {
     }
 }
 
-impl From<Homescreenlayout> for Payload {
-    fn from(v: Homescreenlayout) -> Self {
-        Self::Homescreenlayout(v)
+impl From<HomeScreenLayout> for Payload {
+    fn from(v: HomeScreenLayout) -> Self {
+        Self::HomeScreenLayout(v)
     }
 }
 
@@ -2249,15 +2249,15 @@ impl From<LdapAccount> for Payload {
     }
 }
 
-impl From<Loginitems> for Payload {
-    fn from(v: Loginitems) -> Self {
-        Self::Loginitems(v)
+impl From<LoginItems> for Payload {
+    fn from(v: LoginItems) -> Self {
+        Self::LoginItems(v)
     }
 }
 
-impl From<Loginwindow> for Payload {
-    fn from(v: Loginwindow) -> Self {
-        Self::Loginwindow(v)
+impl From<LoginWindow> for Payload {
+    fn from(v: LoginWindow) -> Self {
+        Self::LoginWindow(v)
     }
 }
 
@@ -2279,15 +2279,15 @@ impl From<McxMenuExtras> for Payload {
     }
 }
 
-impl From<Mcxloginscripts> for Payload {
-    fn from(v: Mcxloginscripts) -> Self {
-        Self::Mcxloginscripts(v)
+impl From<McxLoginScripts> for Payload {
+    fn from(v: McxLoginScripts) -> Self {
+        Self::McxLoginScripts(v)
     }
 }
 
-impl From<Mcxprinting> for Payload {
-    fn from(v: Mcxprinting) -> Self {
-        Self::Mcxprinting(v)
+impl From<McxPrinting> for Payload {
+    fn from(v: McxPrinting) -> Self {
+        Self::McxPrinting(v)
     }
 }
 
@@ -2303,21 +2303,21 @@ impl From<Passcode> for Payload {
     }
 }
 
-impl From<Networkusagerules> for Payload {
-    fn from(v: Networkusagerules) -> Self {
-        Self::Networkusagerules(v)
+impl From<NetworkUsageRules> for Payload {
+    fn from(v: NetworkUsageRules) -> Self {
+        Self::NetworkUsageRules(v)
     }
 }
 
-impl From<Notificationsettings> for Payload {
-    fn from(v: Notificationsettings) -> Self {
-        Self::Notificationsettings(v)
+impl From<NotificationSettings> for Payload {
+    fn from(v: NotificationSettings) -> Self {
+        Self::NotificationSettings(v)
     }
 }
 
-impl From<OsxserverAccount> for Payload {
-    fn from(v: OsxserverAccount) -> Self {
-        Self::OsxserverAccount(v)
+impl From<OsxServerAccount> for Payload {
+    fn from(v: OsxServerAccount) -> Self {
+        Self::OsxServerAccount(v)
     }
 }
 
@@ -2351,39 +2351,39 @@ impl From<Relay> for Payload {
     }
 }
 
-impl From<Screensaver> for Payload {
-    fn from(v: Screensaver) -> Self {
-        Self::Screensaver(v)
+impl From<ScreenSaver> for Payload {
+    fn from(v: ScreenSaver) -> Self {
+        Self::ScreenSaver(v)
     }
 }
 
-impl From<ScreensaverUser> for Payload {
-    fn from(v: ScreensaverUser) -> Self {
-        Self::ScreensaverUser(v)
+impl From<ScreenSaverUser> for Payload {
+    fn from(v: ScreenSaverUser) -> Self {
+        Self::ScreenSaverUser(v)
     }
 }
 
-impl From<Secondactiveethernet> for Payload {
-    fn from(v: Secondactiveethernet) -> Self {
-        Self::Secondactiveethernet(v)
+impl From<SecondActiveEthernet> for Payload {
+    fn from(v: SecondActiveEthernet) -> Self {
+        Self::SecondActiveEthernet(v)
     }
 }
 
-impl From<Secondethernet> for Payload {
-    fn from(v: Secondethernet) -> Self {
-        Self::Secondethernet(v)
+impl From<SecondEthernet> for Payload {
+    fn from(v: SecondEthernet) -> Self {
+        Self::SecondEthernet(v)
     }
 }
 
-impl From<SecurityFDERecoveryKeyEscrow> for Payload {
-    fn from(v: SecurityFDERecoveryKeyEscrow) -> Self {
-        Self::SecurityFDERecoveryKeyEscrow(v)
+impl From<SecurityFdeRecoveryKeyEscrow> for Payload {
+    fn from(v: SecurityFdeRecoveryKeyEscrow) -> Self {
+        Self::SecurityFdeRecoveryKeyEscrow(v)
     }
 }
 
-impl From<SecurityFDERecoveryRedirect> for Payload {
-    fn from(v: SecurityFDERecoveryRedirect) -> Self {
-        Self::SecurityFDERecoveryRedirect(v)
+impl From<SecurityFdeRecoveryRedirect> for Payload {
+    fn from(v: SecurityFdeRecoveryRedirect) -> Self {
+        Self::SecurityFdeRecoveryRedirect(v)
     }
 }
 
@@ -2393,21 +2393,21 @@ impl From<Acme> for Payload {
     }
 }
 
-impl From<SecurityCertificatepreference> for Payload {
-    fn from(v: SecurityCertificatepreference) -> Self {
-        Self::SecurityCertificatepreference(v)
+impl From<SecurityCertificatePreference> for Payload {
+    fn from(v: SecurityCertificatePreference) -> Self {
+        Self::SecurityCertificatePreference(v)
     }
 }
 
-impl From<SecurityCertificaterevocation> for Payload {
-    fn from(v: SecurityCertificaterevocation) -> Self {
-        Self::SecurityCertificaterevocation(v)
+impl From<SecurityCertificateRevocation> for Payload {
+    fn from(v: SecurityCertificateRevocation) -> Self {
+        Self::SecurityCertificateRevocation(v)
     }
 }
 
-impl From<SecurityCertificatetransparency> for Payload {
-    fn from(v: SecurityCertificatetransparency) -> Self {
-        Self::SecurityCertificatetransparency(v)
+impl From<SecurityCertificateTransparency> for Payload {
+    fn from(v: SecurityCertificateTransparency) -> Self {
+        Self::SecurityCertificateTransparency(v)
     }
 }
 
@@ -2417,9 +2417,9 @@ impl From<SecurityFirewall> for Payload {
     }
 }
 
-impl From<SecurityIdentitypreference> for Payload {
-    fn from(v: SecurityIdentitypreference) -> Self {
-        Self::SecurityIdentitypreference(v)
+impl From<SecurityIdentityPreference> for Payload {
+    fn from(v: SecurityIdentityPreference) -> Self {
+        Self::SecurityIdentityPreference(v)
     }
 }
 
@@ -2453,9 +2453,9 @@ impl From<Scep> for Payload {
     }
 }
 
-impl From<SecuritySmartcard> for Payload {
-    fn from(v: SecuritySmartcard) -> Self {
-        Self::SecuritySmartcard(v)
+impl From<SecuritySmartCard> for Payload {
+    fn from(v: SecuritySmartCard) -> Self {
+        Self::SecuritySmartCard(v)
     }
 }
 
@@ -2465,15 +2465,15 @@ impl From<SecurityWapiIdentity> for Payload {
     }
 }
 
-impl From<Servicemanagement> for Payload {
-    fn from(v: Servicemanagement) -> Self {
-        Self::Servicemanagement(v)
+impl From<ServiceManagement> for Payload {
+    fn from(v: ServiceManagement) -> Self {
+        Self::ServiceManagement(v)
     }
 }
 
-impl From<Shareddeviceconfiguration> for Payload {
-    fn from(v: Shareddeviceconfiguration) -> Self {
-        Self::Shareddeviceconfiguration(v)
+impl From<SharedDeviceConfiguration> for Payload {
+    fn from(v: SharedDeviceConfiguration) -> Self {
+        Self::SharedDeviceConfiguration(v)
     }
 }
 
@@ -2483,15 +2483,15 @@ impl From<Sso> for Payload {
     }
 }
 
-impl From<SubscribedcalendarAccount> for Payload {
-    fn from(v: SubscribedcalendarAccount) -> Self {
-        Self::SubscribedcalendarAccount(v)
+impl From<SubscribedCalendarAccount> for Payload {
+    fn from(v: SubscribedCalendarAccount) -> Self {
+        Self::SubscribedCalendarAccount(v)
     }
 }
 
-impl From<SyspolicyKernelExtensionPolicy> for Payload {
-    fn from(v: SyspolicyKernelExtensionPolicy) -> Self {
-        Self::SyspolicyKernelExtensionPolicy(v)
+impl From<SysPolicyKernelExtensionPolicy> for Payload {
+    fn from(v: SysPolicyKernelExtensionPolicy) -> Self {
+        Self::SysPolicyKernelExtensionPolicy(v)
     }
 }
 
@@ -2507,63 +2507,63 @@ impl From<SystemLogging> for Payload {
     }
 }
 
-impl From<Systemmigration> for Payload {
-    fn from(v: Systemmigration) -> Self {
-        Self::Systemmigration(v)
+impl From<SystemMigration> for Payload {
+    fn from(v: SystemMigration) -> Self {
+        Self::SystemMigration(v)
     }
 }
 
-impl From<SystempolicyControl> for Payload {
-    fn from(v: SystempolicyControl) -> Self {
-        Self::SystempolicyControl(v)
+impl From<SystemPolicyControl> for Payload {
+    fn from(v: SystemPolicyControl) -> Self {
+        Self::SystemPolicyControl(v)
     }
 }
 
-impl From<Systempolicy> for Payload {
-    fn from(v: Systempolicy) -> Self {
-        Self::Systempolicy(v)
+impl From<SystemPolicy> for Payload {
+    fn from(v: SystemPolicy) -> Self {
+        Self::SystemPolicy(v)
     }
 }
 
-impl From<SystempolicyRule> for Payload {
-    fn from(v: SystempolicyRule) -> Self {
-        Self::SystempolicyRule(v)
+impl From<SystemPolicyRule> for Payload {
+    fn from(v: SystemPolicyRule) -> Self {
+        Self::SystemPolicyRule(v)
     }
 }
 
-impl From<Systempreferences> for Payload {
-    fn from(v: Systempreferences) -> Self {
-        Self::Systempreferences(v)
+impl From<SystemPreferences> for Payload {
+    fn from(v: SystemPreferences) -> Self {
+        Self::SystemPreferences(v)
     }
 }
 
-impl From<Systemuiserver> for Payload {
-    fn from(v: Systemuiserver) -> Self {
-        Self::Systemuiserver(v)
+impl From<SystemUiServer> for Payload {
+    fn from(v: SystemUiServer) -> Self {
+        Self::SystemUiServer(v)
     }
 }
 
-impl From<Thirdactiveethernet> for Payload {
-    fn from(v: Thirdactiveethernet) -> Self {
-        Self::Thirdactiveethernet(v)
+impl From<ThirdActiveEthernet> for Payload {
+    fn from(v: ThirdActiveEthernet) -> Self {
+        Self::ThirdActiveEthernet(v)
     }
 }
 
-impl From<Thirdethernet> for Payload {
-    fn from(v: Thirdethernet) -> Self {
-        Self::Thirdethernet(v)
+impl From<ThirdEthernet> for Payload {
+    fn from(v: ThirdEthernet) -> Self {
+        Self::ThirdEthernet(v)
     }
 }
 
-impl From<Tvremote> for Payload {
-    fn from(v: Tvremote) -> Self {
-        Self::Tvremote(v)
+impl From<TvRemote> for Payload {
+    fn from(v: TvRemote) -> Self {
+        Self::TvRemote(v)
     }
 }
 
-impl From<Universalaccess> for Payload {
-    fn from(v: Universalaccess) -> Self {
-        Self::Universalaccess(v)
+impl From<UniversalAccess> for Payload {
+    fn from(v: UniversalAccess) -> Self {
+        Self::UniversalAccess(v)
     }
 }
 
@@ -2573,15 +2573,15 @@ impl From<Vpn> for Payload {
     }
 }
 
-impl From<VpnManagedApplayer> for Payload {
-    fn from(v: VpnManagedApplayer) -> Self {
-        Self::VpnManagedApplayer(v)
+impl From<VpnManagedAppLayer> for Payload {
+    fn from(v: VpnManagedAppLayer) -> Self {
+        Self::VpnManagedAppLayer(v)
     }
 }
 
-impl From<VpnManagedAppmapping> for Payload {
-    fn from(v: VpnManagedAppmapping) -> Self {
-        Self::VpnManagedAppmapping(v)
+impl From<VpnManagedAppMapping> for Payload {
+    fn from(v: VpnManagedAppMapping) -> Self {
+        Self::VpnManagedAppMapping(v)
     }
 }
 
@@ -2591,9 +2591,9 @@ impl From<WebClip> for Payload {
     }
 }
 
-impl From<WebcontentFilter> for Payload {
-    fn from(v: WebcontentFilter) -> Self {
-        Self::WebcontentFilter(v)
+impl From<WebContentFilter> for Payload {
+    fn from(v: WebContentFilter) -> Self {
+        Self::WebContentFilter(v)
     }
 }
 
@@ -2615,8 +2615,8 @@ impl From<XsanPreferences> for Payload {
     }
 }
 
-impl From<LoginwindowDomain> for Payload {
-    fn from(v: LoginwindowDomain) -> Self {
-        Self::LoginwindowDomain(v)
+impl From<LoginWindowDomain> for Payload {
+    fn from(v: LoginWindowDomain) -> Self {
+        Self::LoginWindowDomain(v)
     }
 }

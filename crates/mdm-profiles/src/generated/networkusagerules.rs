@@ -5,11 +5,11 @@
 //! The `com.apple.networkusagerules` payload, generated from [`mdm/profiles/com.apple.networkusagerules.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.networkusagerules.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `ApplicationRulesItem` dictionary of the payload `Networkusagerules`.
+    /// The `ApplicationRulesItem` dictionary of the payload `NetworkUsageRules`.
     ///
     /// Schema: [`mdm/profiles/com.apple.networkusagerules.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.networkusagerules.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct NetworkusagerulesApplicationRulesItem {
+    pub struct NetworkUsageRulesApplicationRulesItem {
         /// `AppIdentifierMatches`: array of string, optional.
         ///
         /// Available on iOS 9.0.
@@ -26,30 +26,30 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `SIMRulesItem` dictionary of the payload `Networkusagerules`.
+    /// The `SIMRulesItem` dictionary of the payload `NetworkUsageRules`.
     ///
     /// Schema: [`mdm/profiles/com.apple.networkusagerules.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.networkusagerules.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct NetworkusagerulesSIMRulesItem {
+    pub struct NetworkUsageRulesSimRulesItem {
         /// `ICCIDs`: array of string, required.
         ///
         /// Available on iOS 13.0.
-        "ICCIDs" => pub icci_ds: Vec<String>,
+        "ICCIDs" => pub iccids: Vec<String>,
         /// `WiFiAssistPolicy`: integer, required.
         ///
         /// Allowed values: `2`, `3`. Available on iOS 13.0.
-        "WiFiAssistPolicy" => pub wi_fi_assist_policy: i64,
+        "WiFiAssistPolicy" => pub wifi_assist_policy: i64,
     }
 }
 
 mdm_plist::plist_dict! {
     /// The `com.apple.networkusagerules` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Networkusagerules`]. Available on iOS 9.0.
+    /// Put it in a profile as [`crate::Payload::NetworkUsageRules`]. Available on iOS 9.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.networkusagerules.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.networkusagerules.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Networkusagerules {
+    pub struct NetworkUsageRules {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -77,15 +77,15 @@ mdm_plist::plist_dict! {
         /// `ApplicationRules`: array of dictionary, optional.
         ///
         /// Available on iOS 9.0.
-        "ApplicationRules" => pub application_rules: Option<Vec<NetworkusagerulesApplicationRulesItem>>,
+        "ApplicationRules" => pub application_rules: Option<Vec<NetworkUsageRulesApplicationRulesItem>>,
         /// `SIMRules`: array of dictionary, optional.
         ///
         /// Available on iOS 13.0.
-        "SIMRules" => pub sim_rules: Option<Vec<NetworkusagerulesSIMRulesItem>>,
+        "SIMRules" => pub sim_rules: Option<Vec<NetworkUsageRulesSimRulesItem>>,
     }
 }
 
-impl crate::PayloadBody for Networkusagerules {
+impl crate::PayloadBody for NetworkUsageRules {
     const PAYLOAD_TYPE: &'static str = "com.apple.networkusagerules";
 
     fn common(&self) -> crate::Common<'_> {

@@ -5,11 +5,11 @@
 //! The `com.apple.notificationsettings` payload, generated from [`mdm/profiles/com.apple.notificationsettings.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.notificationsettings.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `NotificationSettingsItem` dictionary of the payload `Notificationsettings`.
+    /// The `NotificationSettingsItem` dictionary of the payload `NotificationSettings`.
     ///
     /// Schema: [`mdm/profiles/com.apple.notificationsettings.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.notificationsettings.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct NotificationsettingsNotificationSettingsItem {
+    pub struct NotificationSettingsItem {
         /// `BundleIdentifier`: string, required.
         ///
         /// Available on iOS 9.3, macOS 10.15.
@@ -60,11 +60,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.notificationsettings` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Notificationsettings`]. Available on iOS 9.3, macOS 10.15.
+    /// Put it in a profile as [`crate::Payload::NotificationSettings`]. Available on iOS 9.3, macOS 10.15.
     ///
     /// Schema: [`mdm/profiles/com.apple.notificationsettings.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.notificationsettings.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Notificationsettings {
+    pub struct NotificationSettings {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -92,11 +92,11 @@ mdm_plist::plist_dict! {
         /// `NotificationSettings`: array of dictionary, required.
         ///
         /// Available on iOS 9.3, macOS 10.15.
-        "NotificationSettings" => pub notification_settings: Vec<NotificationsettingsNotificationSettingsItem>,
+        "NotificationSettings" => pub notification_settings: Vec<NotificationSettingsItem>,
     }
 }
 
-impl crate::PayloadBody for Notificationsettings {
+impl crate::PayloadBody for NotificationSettings {
     const PAYLOAD_TYPE: &'static str = "com.apple.notificationsettings";
 
     fn common(&self) -> crate::Common<'_> {

@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.NSExtension` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::NSExtension`]. Available on macOS 10.13.
+    /// Put it in a profile as [`crate::Payload::NsExtension`]. Available on macOS 10.13.
     ///
     /// Schema: [`mdm/profiles/com.apple.NSExtension.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.NSExtension.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct NSExtension {
+    pub struct NsExtension {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -51,7 +51,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for NSExtension {
+impl crate::PayloadBody for NsExtension {
     const PAYLOAD_TYPE: &'static str = "com.apple.NSExtension";
 
     fn common(&self) -> crate::Common<'_> {

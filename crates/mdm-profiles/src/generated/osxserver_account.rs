@@ -5,11 +5,11 @@
 //! The `com.apple.osxserver.account` payload, generated from [`mdm/profiles/com.apple.osxserver.account.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.osxserver.account.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `ConfiguredAccountsItem` dictionary of the payload `OsxserverAccount`.
+    /// The `ConfiguredAccountsItem` dictionary of the payload `OsxServerAccount`.
     ///
     /// Schema: [`mdm/profiles/com.apple.osxserver.account.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.osxserver.account.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct OsxserverAccountConfiguredAccountsItem {
+    pub struct OsxServerAccountConfiguredAccountsItem {
         /// `Type`: string, required.
         ///
         /// Available on iOS 9.0.
@@ -24,11 +24,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.osxserver.account` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::OsxserverAccount`]. Available on iOS 9.0.
+    /// Put it in a profile as [`crate::Payload::OsxServerAccount`]. Available on iOS 9.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.osxserver.account.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.osxserver.account.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct OsxserverAccount {
+    pub struct OsxServerAccount {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -72,11 +72,11 @@ mdm_plist::plist_dict! {
         /// `ConfiguredAccounts`: array of dictionary, required.
         ///
         /// Available on iOS 9.0.
-        "ConfiguredAccounts" => pub configured_accounts: Vec<OsxserverAccountConfiguredAccountsItem>,
+        "ConfiguredAccounts" => pub configured_accounts: Vec<OsxServerAccountConfiguredAccountsItem>,
     }
 }
 
-impl crate::PayloadBody for OsxserverAccount {
+impl crate::PayloadBody for OsxServerAccount {
     const PAYLOAD_TYPE: &'static str = "com.apple.osxserver.account";
 
     fn common(&self) -> crate::Common<'_> {

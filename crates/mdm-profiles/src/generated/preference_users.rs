@@ -39,7 +39,7 @@ mdm_plist::plist_dict! {
         /// `DisableUsingiCloudPassword`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.12.
-        "DisableUsingiCloudPassword" => pub disable_usingi_cloud_password: Option<bool>,
+        "DisableUsingiCloudPassword" => pub disable_using_icloud_password: Option<bool>,
     }
 }
 

@@ -78,7 +78,7 @@ mdm_plist::plist_dict! {
         /// `ProxyPACURL`: string, optional.
         ///
         /// Available on iOS 6.0, macOS 10.9, tvOS 9.0, visionOS 2.0.
-        "ProxyPACURL" => pub proxy_pacurl: Option<String>,
+        "ProxyPACURL" => pub proxy_pac_url: Option<String>,
         /// `ProxyPACFallbackAllowed`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 7.0, macOS 10.9, tvOS 9.0, visionOS 2.0.

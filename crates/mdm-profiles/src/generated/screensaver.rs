@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.screensaver` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Screensaver`]. Available on macOS 10.11.
+    /// Put it in a profile as [`crate::Payload::ScreenSaver`]. Available on macOS 10.11.
     ///
     /// Schema: [`mdm/profiles/com.apple.screensaver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.screensaver.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Screensaver {
+    pub struct ScreenSaver {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -59,7 +59,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Screensaver {
+impl crate::PayloadBody for ScreenSaver {
     const PAYLOAD_TYPE: &'static str = "com.apple.screensaver";
 
     fn common(&self) -> crate::Common<'_> {

@@ -29,7 +29,7 @@ mdm_plist::plist_dict! {
         /// `dNSName`: string, optional.
         ///
         /// Available on iOS 16.0, macOS 13.1, tvOS 16.0, visionOS 1.0, watchOS 9.0.
-        "dNSName" => pub d_ns_name: Option<String>,
+        "dNSName" => pub dns_name: Option<String>,
         /// `uniformResourceIdentifier`: string, optional.
         ///
         /// Available on iOS 16.0, macOS 13.1, tvOS 16.0, visionOS 1.0, watchOS 9.0.

@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.security.certificatepreference` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SecurityCertificatepreference`]. Available on macOS 10.12.
+    /// Put it in a profile as [`crate::Payload::SecurityCertificatePreference`]. Available on macOS 10.12.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.certificatepreference.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.certificatepreference.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SecurityCertificatepreference {
+    pub struct SecurityCertificatePreference {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -47,7 +47,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for SecurityCertificatepreference {
+impl crate::PayloadBody for SecurityCertificatePreference {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.certificatepreference";
 
     fn common(&self) -> crate::Common<'_> {

@@ -5,11 +5,11 @@
 //! The `com.apple.security.certificaterevocation` payload, generated from [`mdm/profiles/com.apple.security.certificaterevocation.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.certificaterevocation.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `SubjectPublicKeyInfoHashDict` dictionary of the payload `SecurityCertificaterevocation`.
+    /// The `SubjectPublicKeyInfoHashDict` dictionary of the payload `SecurityCertificateRevocation`.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.certificaterevocation.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.certificaterevocation.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct SecurityCertificaterevocationSubjectPublicKeyInfoHashDict {
+    pub struct SecurityCertificateRevocationSubjectPublicKeyInfoHashDict {
         /// `Algorithm`: string, required.
         ///
         /// Available on iOS 14.2, visionOS 1.1.
@@ -24,11 +24,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.security.certificaterevocation` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SecurityCertificaterevocation`]. Available on iOS 14.2, visionOS 1.1.
+    /// Put it in a profile as [`crate::Payload::SecurityCertificateRevocation`]. Available on iOS 14.2, visionOS 1.1.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.certificaterevocation.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.certificaterevocation.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SecurityCertificaterevocation {
+    pub struct SecurityCertificateRevocation {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -56,11 +56,11 @@ mdm_plist::plist_dict! {
         /// `EnabledForCerts`: array of dictionary, optional.
         ///
         /// Available on iOS 14.2, visionOS 1.1.
-        "EnabledForCerts" => pub enabled_for_certs: Option<Vec<SecurityCertificaterevocationSubjectPublicKeyInfoHashDict>>,
+        "EnabledForCerts" => pub enabled_for_certs: Option<Vec<SecurityCertificateRevocationSubjectPublicKeyInfoHashDict>>,
     }
 }
 
-impl crate::PayloadBody for SecurityCertificaterevocation {
+impl crate::PayloadBody for SecurityCertificateRevocation {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.certificaterevocation";
 
     fn common(&self) -> crate::Common<'_> {

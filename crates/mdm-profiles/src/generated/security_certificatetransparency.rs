@@ -5,11 +5,11 @@
 //! The `com.apple.security.certificatetransparency` payload, generated from [`mdm/profiles/com.apple.security.certificatetransparency.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.certificatetransparency.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `SubjectPublicKeyInfoHashDict` dictionary of the payload `SecurityCertificatetransparency`.
+    /// The `SubjectPublicKeyInfoHashDict` dictionary of the payload `SecurityCertificateTransparency`.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.certificatetransparency.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.certificatetransparency.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct SecurityCertificatetransparencySubjectPublicKeyInfoHashDict {
+    pub struct SecurityCertificateTransparencySubjectPublicKeyInfoHashDict {
         /// `Algorithm`: string, required.
         ///
         /// Available on iOS 12.1.1, macOS 10.14.2, tvOS 12.1.1, visionOS 1.0, watchOS 5.1.1.
@@ -24,11 +24,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.security.certificatetransparency` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SecurityCertificatetransparency`]. Available on iOS 12.1.1, macOS 10.14.2, tvOS 12.1.1, visionOS 1.0, watchOS 5.1.1.
+    /// Put it in a profile as [`crate::Payload::SecurityCertificateTransparency`]. Available on iOS 12.1.1, macOS 10.14.2, tvOS 12.1.1, visionOS 1.0, watchOS 5.1.1.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.certificatetransparency.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.certificatetransparency.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SecurityCertificatetransparency {
+    pub struct SecurityCertificateTransparency {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -56,7 +56,7 @@ mdm_plist::plist_dict! {
         /// `DisabledForCerts`: array of dictionary, optional.
         ///
         /// Available on iOS 12.1.1, macOS 10.14.2, tvOS 12.1.1, visionOS 1.0, watchOS 5.1.1.
-        "DisabledForCerts" => pub disabled_for_certs: Option<Vec<SecurityCertificatetransparencySubjectPublicKeyInfoHashDict>>,
+        "DisabledForCerts" => pub disabled_for_certs: Option<Vec<SecurityCertificateTransparencySubjectPublicKeyInfoHashDict>>,
         /// `DisabledForDomains`: array of string, optional.
         ///
         /// Available on iOS 12.1.1, macOS 10.14.2, tvOS 12.1.1, visionOS 1.0, watchOS 5.1.1.
@@ -64,7 +64,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for SecurityCertificatetransparency {
+impl crate::PayloadBody for SecurityCertificateTransparency {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.certificatetransparency";
 
     fn common(&self) -> crate::Common<'_> {

@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.security.FDERecoveryKeyEscrow` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SecurityFDERecoveryKeyEscrow`]. Available on macOS 10.13.
+    /// Put it in a profile as [`crate::Payload::SecurityFdeRecoveryKeyEscrow`]. Available on macOS 10.13.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.FDERecoveryKeyEscrow.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.FDERecoveryKeyEscrow.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SecurityFDERecoveryKeyEscrow {
+    pub struct SecurityFdeRecoveryKeyEscrow {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -51,7 +51,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for SecurityFDERecoveryKeyEscrow {
+impl crate::PayloadBody for SecurityFdeRecoveryKeyEscrow {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.FDERecoveryKeyEscrow";
 
     fn common(&self) -> crate::Common<'_> {

@@ -17,7 +17,7 @@ mdm_plist::plist_dict! {
         /// `dNSName`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
-        "dNSName" => pub d_ns_name: Option<String>,
+        "dNSName" => pub dns_name: Option<String>,
         /// `uniformResourceIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.

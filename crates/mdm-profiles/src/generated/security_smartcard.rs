@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.security.smartcard` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SecuritySmartcard`]. Available on macOS 10.12.4.
+    /// Put it in a profile as [`crate::Payload::SecuritySmartCard`]. Available on macOS 10.12.4.
     ///
     /// Schema: [`mdm/profiles/com.apple.security.smartcard.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.security.smartcard.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SecuritySmartcard {
+    pub struct SecuritySmartCard {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -63,7 +63,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for SecuritySmartcard {
+impl crate::PayloadBody for SecuritySmartCard {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.smartcard";
 
     fn common(&self) -> crate::Common<'_> {

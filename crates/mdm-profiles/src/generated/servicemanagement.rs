@@ -5,10 +5,10 @@
 //! The `com.apple.servicemanagement` payload, generated from [`mdm/profiles/com.apple.servicemanagement.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.servicemanagement.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `RuleType` in the payload `Servicemanagement`; unknown strings are kept in `Other`.
+    /// The values of `RuleType` in the payload `ServiceManagement`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.servicemanagement.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.servicemanagement.yaml).
-    pub enum ServicemanagementRuleType {
+    pub enum ServiceManagementRuleType {
         /// `BundleIdentifier`.
         BundleIdentifier = "BundleIdentifier",
         /// `BundleIdentifierPrefix`.
@@ -23,15 +23,15 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `Rule` dictionary of the payload `Servicemanagement`.
+    /// The `Rule` dictionary of the payload `ServiceManagement`.
     ///
     /// Schema: [`mdm/profiles/com.apple.servicemanagement.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.servicemanagement.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct ServicemanagementRule {
+    pub struct ServiceManagementRule {
         /// `RuleType`: string, required.
         ///
         /// Available on macOS 13.0.
-        "RuleType" => pub rule_type: ServicemanagementRuleType,
+        "RuleType" => pub rule_type: ServiceManagementRuleType,
         /// `RuleValue`: string, required.
         ///
         /// Available on macOS 13.0.
@@ -50,11 +50,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.servicemanagement` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Servicemanagement`]. Available on macOS 13.0.
+    /// Put it in a profile as [`crate::Payload::ServiceManagement`]. Available on macOS 13.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.servicemanagement.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.servicemanagement.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Servicemanagement {
+    pub struct ServiceManagement {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -82,11 +82,11 @@ mdm_plist::plist_dict! {
         /// `Rules`: array of dictionary, required.
         ///
         /// Available on macOS 13.0.
-        "Rules" => pub rules: Vec<ServicemanagementRule>,
+        "Rules" => pub rules: Vec<ServiceManagementRule>,
     }
 }
 
-impl crate::PayloadBody for Servicemanagement {
+impl crate::PayloadBody for ServiceManagement {
     const PAYLOAD_TYPE: &'static str = "com.apple.servicemanagement";
 
     fn common(&self) -> crate::Common<'_> {

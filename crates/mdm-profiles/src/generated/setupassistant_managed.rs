@@ -51,7 +51,7 @@ mdm_plist::plist_dict! {
         /// `SkipiCloudStorageSetup`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.13.4.
-        "SkipiCloudStorageSetup" => pub skipi_cloud_storage_setup: Option<bool>,
+        "SkipiCloudStorageSetup" => pub skip_icloud_storage_setup: Option<bool>,
         /// `SkipTrueTone`: boolean, optional.
         ///
         /// Default: `false`. Available on macOS 10.13.6.

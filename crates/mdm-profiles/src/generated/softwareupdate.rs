@@ -51,7 +51,7 @@ mdm_plist::plist_dict! {
         /// `AutomaticallyInstallMacOSUpdates`: boolean, optional.
         ///
         /// Default: `true`. Available on macOS 10.15.
-        "AutomaticallyInstallMacOSUpdates" => pub automatically_install_mac_os_updates: Option<bool>,
+        "AutomaticallyInstallMacOSUpdates" => pub automatically_install_macos_updates: Option<bool>,
         /// `AutomaticallyInstallAppUpdates`: boolean, optional.
         ///
         /// Default: `true`. Available on macOS 10.15.

@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.subscribedcalendar.account` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SubscribedcalendarAccount`]. Available on iOS 4.0, visionOS 1.1.
+    /// Put it in a profile as [`crate::Payload::SubscribedCalendarAccount`]. Available on iOS 4.0, visionOS 1.1.
     ///
     /// Schema: [`mdm/profiles/com.apple.subscribedcalendar.account.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.subscribedcalendar.account.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SubscribedcalendarAccount {
+    pub struct SubscribedCalendarAccount {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -59,11 +59,11 @@ mdm_plist::plist_dict! {
         /// `VPNUUID`: string, optional.
         ///
         /// Available on iOS 14.0, visionOS 1.1.
-        "VPNUUID" => pub vpnuuid: Option<String>,
+        "VPNUUID" => pub vpn_uuid: Option<String>,
     }
 }
 
-impl crate::PayloadBody for SubscribedcalendarAccount {
+impl crate::PayloadBody for SubscribedCalendarAccount {
     const PAYLOAD_TYPE: &'static str = "com.apple.subscribedcalendar.account";
 
     fn common(&self) -> crate::Common<'_> {

@@ -5,11 +5,11 @@
 //! The `com.apple.systemmigration` payload, generated from [`mdm/profiles/com.apple.systemmigration.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemmigration.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `PathsItem` dictionary of the payload `Systemmigration`.
+    /// The `PathsItem` dictionary of the payload `SystemMigration`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemmigration.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemmigration.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SystemmigrationPathsItem {
+    pub struct SystemMigrationPathsItem {
         /// `SourcePath`: string, required.
         ///
         /// Available on macOS 10.12.4.
@@ -30,11 +30,11 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `CustomBehaviorItem` dictionary of the payload `Systemmigration`.
+    /// The `CustomBehaviorItem` dictionary of the payload `SystemMigration`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemmigration.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemmigration.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SystemmigrationCustomBehaviorItem {
+    pub struct SystemMigrationCustomBehaviorItem {
         /// `Context`: string, required.
         ///
         /// Available on macOS 10.12.4.
@@ -42,18 +42,18 @@ mdm_plist::plist_dict! {
         /// `Paths`: array of dictionary, required.
         ///
         /// Available on macOS 10.12.4.
-        "Paths" => pub paths: Vec<SystemmigrationPathsItem>,
+        "Paths" => pub paths: Vec<SystemMigrationPathsItem>,
     }
 }
 
 mdm_plist::plist_dict! {
     /// The `com.apple.systemmigration` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Systemmigration`]. Available on macOS 10.12.4.
+    /// Put it in a profile as [`crate::Payload::SystemMigration`]. Available on macOS 10.12.4.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemmigration.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemmigration.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Systemmigration {
+    pub struct SystemMigration {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -81,11 +81,11 @@ mdm_plist::plist_dict! {
         /// `CustomBehavior`: array of dictionary, optional.
         ///
         /// Available on macOS 10.12.4.
-        "CustomBehavior" => pub custom_behavior: Option<Vec<SystemmigrationCustomBehaviorItem>>,
+        "CustomBehavior" => pub custom_behavior: Option<Vec<SystemMigrationCustomBehaviorItem>>,
     }
 }
 
-impl crate::PayloadBody for Systemmigration {
+impl crate::PayloadBody for SystemMigration {
     const PAYLOAD_TYPE: &'static str = "com.apple.systemmigration";
 
     fn common(&self) -> crate::Common<'_> {

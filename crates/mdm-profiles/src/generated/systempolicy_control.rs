@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.systempolicy.control` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SystempolicyControl`]. Available on macOS 10.8.
+    /// Put it in a profile as [`crate::Payload::SystemPolicyControl`]. Available on macOS 10.8.
     ///
     /// Schema: [`mdm/profiles/com.apple.systempolicy.control.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systempolicy.control.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SystempolicyControl {
+    pub struct SystemPolicyControl {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -47,11 +47,11 @@ mdm_plist::plist_dict! {
         /// `EnableXProtectMalwareUpload`: boolean, optional.
         ///
         /// Available on macOS 15.0.
-        "EnableXProtectMalwareUpload" => pub enable_x_protect_malware_upload: Option<bool>,
+        "EnableXProtectMalwareUpload" => pub enable_xprotect_malware_upload: Option<bool>,
     }
 }
 
-impl crate::PayloadBody for SystempolicyControl {
+impl crate::PayloadBody for SystemPolicyControl {
     const PAYLOAD_TYPE: &'static str = "com.apple.systempolicy.control";
 
     fn common(&self) -> crate::Common<'_> {

@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.systempolicy.managed` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Systempolicy`]. Available on macOS 10.8.
+    /// Put it in a profile as [`crate::Payload::SystemPolicy`]. Available on macOS 10.8.
     ///
     /// Schema: [`mdm/profiles/com.apple.systempolicy.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systempolicy.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Systempolicy {
+    pub struct SystemPolicy {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -43,7 +43,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Systempolicy {
+impl crate::PayloadBody for SystemPolicy {
     const PAYLOAD_TYPE: &'static str = "com.apple.systempolicy.managed";
 
     fn common(&self) -> crate::Common<'_> {

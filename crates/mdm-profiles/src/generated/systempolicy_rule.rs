@@ -5,10 +5,10 @@
 //! The `com.apple.systempolicy.rule` payload, generated from [`mdm/profiles/com.apple.systempolicy.rule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systempolicy.rule.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `OperationType` in the payload `SystempolicyRule`; unknown strings are kept in `Other`.
+    /// The values of `OperationType` in the payload `SystemPolicyRule`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systempolicy.rule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systempolicy.rule.yaml).
-    pub enum SystempolicyRuleOperationType {
+    pub enum SystemPolicyRuleOperationType {
         /// `operation:execute`.
         OperationExecute = "operation:execute",
         /// `operation:install`.
@@ -18,7 +18,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for SystempolicyRuleOperationType {
+impl Default for SystemPolicyRuleOperationType {
     /// The schema's default value.
     fn default() -> Self {
         Self::OperationExecute
@@ -28,11 +28,11 @@ impl Default for SystempolicyRuleOperationType {
 mdm_plist::plist_dict! {
     /// The `com.apple.systempolicy.rule` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::SystempolicyRule`]. Available on macOS 10.8.
+    /// Put it in a profile as [`crate::Payload::SystemPolicyRule`]. Available on macOS 10.8.
     ///
     /// Schema: [`mdm/profiles/com.apple.systempolicy.rule.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systempolicy.rule.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SystempolicyRule {
+    pub struct SystemPolicyRule {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -76,7 +76,7 @@ mdm_plist::plist_dict! {
         /// `OperationType`: string, optional.
         ///
         /// Default: `operation:execute`. Available on macOS 10.8.
-        "OperationType" => pub operation_type: Option<SystempolicyRuleOperationType>,
+        "OperationType" => pub operation_type: Option<SystemPolicyRuleOperationType>,
         /// `LeafCertificate`: data, optional.
         ///
         /// Available on macOS 10.8.
@@ -84,7 +84,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for SystempolicyRule {
+impl crate::PayloadBody for SystemPolicyRule {
     const PAYLOAD_TYPE: &'static str = "com.apple.systempolicy.rule";
 
     fn common(&self) -> crate::Common<'_> {

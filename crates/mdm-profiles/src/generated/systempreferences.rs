@@ -5,10 +5,10 @@
 //! The `com.apple.systempreferences` payload, generated from [`mdm/profiles/com.apple.systempreferences.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systempreferences.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `PreferencePanes` in the payload `Systempreferences`; unknown strings are kept in `Other`.
+    /// The values of `PreferencePanes` in the payload `SystemPreferences`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systempreferences.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systempreferences.yaml).
-    pub enum SystempreferencesPreferencePanes {
+    pub enum SystemPreferencesPreferencePanes {
         /// `com.apple.ClassroomSettings`.
         ComAppleClassroomSettings = "com.apple.ClassroomSettings",
         /// `com.apple.Localization`.
@@ -97,10 +97,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `PreferencePanes` in the payload `Systempreferences`; unknown strings are kept in `Other`.
+    /// The values of `PreferencePanes` in the payload `SystemPreferences`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systempreferences.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systempreferences.yaml).
-    pub enum SystempreferencesPreferencePanes2 {
+    pub enum SystemPreferencesDisabledPreferencePanesPreferencePanes {
         /// `com.apple.ClassroomSettings`.
         ComAppleClassroomSettings = "com.apple.ClassroomSettings",
         /// `com.apple.Localization`.
@@ -189,10 +189,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `SettingsExtensions` in the payload `Systempreferences`; unknown strings are kept in `Other`.
+    /// The values of `SettingsExtensions` in the payload `SystemPreferences`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systempreferences.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systempreferences.yaml).
-    pub enum SystempreferencesSettingsExtensions {
+    pub enum SystemPreferencesSettingsExtensions {
         /// `com.apple.Accessibility-Settings.extension`.
         ComAppleAccessibilitySettingsExtension = "com.apple.Accessibility-Settings.extension",
         /// `com.apple.AirDrop-Handoff-Settings.extension`.
@@ -289,11 +289,11 @@ mdm_plist::open_enum! {
 mdm_plist::plist_dict! {
     /// The `com.apple.systempreferences` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Systempreferences`]. Available on macOS 10.7.
+    /// Put it in a profile as [`crate::Payload::SystemPreferences`]. Available on macOS 10.7.
     ///
     /// Schema: [`mdm/profiles/com.apple.systempreferences.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systempreferences.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Systempreferences {
+    pub struct SystemPreferences {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -321,19 +321,19 @@ mdm_plist::plist_dict! {
         /// `EnabledPreferencePanes`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "EnabledPreferencePanes" => pub enabled_preference_panes: Option<Vec<SystempreferencesPreferencePanes>>,
+        "EnabledPreferencePanes" => pub enabled_preference_panes: Option<Vec<SystemPreferencesPreferencePanes>>,
         /// `DisabledPreferencePanes`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "DisabledPreferencePanes" => pub disabled_preference_panes: Option<Vec<SystempreferencesPreferencePanes2>>,
+        "DisabledPreferencePanes" => pub disabled_preference_panes: Option<Vec<SystemPreferencesDisabledPreferencePanesPreferencePanes>>,
         /// `DisabledSystemSettings`: array of string, optional.
         ///
         /// Available on macOS 13.0.
-        "DisabledSystemSettings" => pub disabled_system_settings: Option<Vec<SystempreferencesSettingsExtensions>>,
+        "DisabledSystemSettings" => pub disabled_system_settings: Option<Vec<SystemPreferencesSettingsExtensions>>,
     }
 }
 
-impl crate::PayloadBody for Systempreferences {
+impl crate::PayloadBody for SystemPreferences {
     const PAYLOAD_TYPE: &'static str = "com.apple.systempreferences";
 
     fn common(&self) -> crate::Common<'_> {

@@ -5,10 +5,10 @@
 //! The `com.apple.systemuiserver` payload, generated from [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `ActionStringItem` in the payload `Systemuiserver`; unknown strings are kept in `Other`.
+    /// The values of `ActionStringItem` in the payload `SystemUiServer`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
-    pub enum SystemuiserverActionStringItem {
+    pub enum SystemUiServerActionStringItem {
         /// `authenticate`.
         Authenticate = "authenticate",
         /// `read-only`.
@@ -21,10 +21,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `ActionStringItem` in the payload `Systemuiserver`; unknown strings are kept in `Other`.
+    /// The values of `ActionStringItem` in the payload `SystemUiServer`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
-    pub enum SystemuiserverMediaItemsActionStringItem {
+    pub enum SystemUiServerDvdActionStringItem {
         /// `authenticate`.
         Authenticate = "authenticate",
         /// `read-only`.
@@ -37,10 +37,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `ActionStringItem` in the payload `Systemuiserver`; unknown strings are kept in `Other`.
+    /// The values of `ActionStringItem` in the payload `SystemUiServer`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
-    pub enum SystemuiserverActionStringItem2 {
+    pub enum SystemUiServerBdActionStringItem {
         /// `authenticate`.
         Authenticate = "authenticate",
         /// `read-only`.
@@ -53,10 +53,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `ActionStringItem` in the payload `Systemuiserver`; unknown strings are kept in `Other`.
+    /// The values of `ActionStringItem` in the payload `SystemUiServer`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
-    pub enum SystemuiserverActionStringItem3 {
+    pub enum SystemUiServerBlankcdActionStringItem {
         /// `authenticate`.
         Authenticate = "authenticate",
         /// `read-only`.
@@ -69,10 +69,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `ActionStringItem` in the payload `Systemuiserver`; unknown strings are kept in `Other`.
+    /// The values of `ActionStringItem` in the payload `SystemUiServer`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
-    pub enum SystemuiserverActionStringItem4 {
+    pub enum SystemUiServerBlankdvdActionStringItem {
         /// `authenticate`.
         Authenticate = "authenticate",
         /// `read-only`.
@@ -85,10 +85,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `ActionStringItem` in the payload `Systemuiserver`; unknown strings are kept in `Other`.
+    /// The values of `ActionStringItem` in the payload `SystemUiServer`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
-    pub enum SystemuiserverActionStringItem5 {
+    pub enum SystemUiServerBlankbdActionStringItem {
         /// `authenticate`.
         Authenticate = "authenticate",
         /// `read-only`.
@@ -101,10 +101,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `ActionStringItem` in the payload `Systemuiserver`; unknown strings are kept in `Other`.
+    /// The values of `ActionStringItem` in the payload `SystemUiServer`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
-    pub enum SystemuiserverActionStringItem6 {
+    pub enum SystemUiServerDvdramActionStringItem {
         /// `authenticate`.
         Authenticate = "authenticate",
         /// `read-only`.
@@ -117,10 +117,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `ActionStringItem` in the payload `Systemuiserver`; unknown strings are kept in `Other`.
+    /// The values of `ActionStringItem` in the payload `SystemUiServer`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
-    pub enum SystemuiserverActionStringItem7 {
+    pub enum SystemUiServerDiskImageActionStringItem {
         /// `authenticate`.
         Authenticate = "authenticate",
         /// `read-only`.
@@ -133,10 +133,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `ActionStringItem` in the payload `Systemuiserver`; unknown strings are kept in `Other`.
+    /// The values of `ActionStringItem` in the payload `SystemUiServer`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
-    pub enum SystemuiserverActionStringItem8 {
+    pub enum SystemUiServerHarddiskInternalActionStringItem {
         /// `authenticate`.
         Authenticate = "authenticate",
         /// `read-only`.
@@ -149,10 +149,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `ActionStringItem` in the payload `Systemuiserver`; unknown strings are kept in `Other`.
+    /// The values of `ActionStringItem` in the payload `SystemUiServer`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
-    pub enum SystemuiserverActionStringItem9 {
+    pub enum SystemUiServerHarddiskExternalActionStringItem {
         /// `authenticate`.
         Authenticate = "authenticate",
         /// `read-only`.
@@ -165,10 +165,10 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `ActionStringItem` in the payload `Systemuiserver`; unknown strings are kept in `Other`.
+    /// The values of `ActionStringItem` in the payload `SystemUiServer`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
-    pub enum SystemuiserverActionStringItem10 {
+    pub enum SystemUiServerNetworkdiskActionStringItem {
         /// `authenticate`.
         Authenticate = "authenticate",
         /// `read-only`.
@@ -181,11 +181,11 @@ mdm_plist::open_enum! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `logout-eject` dictionary of the payload `Systemuiserver`.
+    /// The `logout-eject` dictionary of the payload `SystemUiServer`.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SystemuiserverMediaItems {
+    pub struct SystemUiServerMediaItems {
         /// `all-media`: string, optional.
         ///
         /// Available on macOS 10.7.
@@ -193,58 +193,58 @@ mdm_plist::plist_dict! {
         /// `cd`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "cd" => pub cd: Option<Vec<SystemuiserverActionStringItem>>,
+        "cd" => pub cd: Option<Vec<SystemUiServerActionStringItem>>,
         /// `dvd`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "dvd" => pub dvd: Option<Vec<SystemuiserverMediaItemsActionStringItem>>,
+        "dvd" => pub dvd: Option<Vec<SystemUiServerDvdActionStringItem>>,
         /// `bd`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "bd" => pub bd: Option<Vec<SystemuiserverActionStringItem2>>,
+        "bd" => pub bd: Option<Vec<SystemUiServerBdActionStringItem>>,
         /// `blankcd`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "blankcd" => pub blankcd: Option<Vec<SystemuiserverActionStringItem3>>,
+        "blankcd" => pub blankcd: Option<Vec<SystemUiServerBlankcdActionStringItem>>,
         /// `blankdvd`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "blankdvd" => pub blankdvd: Option<Vec<SystemuiserverActionStringItem4>>,
+        "blankdvd" => pub blankdvd: Option<Vec<SystemUiServerBlankdvdActionStringItem>>,
         /// `blankbd`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "blankbd" => pub blankbd: Option<Vec<SystemuiserverActionStringItem5>>,
+        "blankbd" => pub blankbd: Option<Vec<SystemUiServerBlankbdActionStringItem>>,
         /// `dvdram`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "dvdram" => pub dvdram: Option<Vec<SystemuiserverActionStringItem6>>,
+        "dvdram" => pub dvdram: Option<Vec<SystemUiServerDvdramActionStringItem>>,
         /// `disk-image`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "disk-image" => pub disk_image: Option<Vec<SystemuiserverActionStringItem7>>,
+        "disk-image" => pub disk_image: Option<Vec<SystemUiServerDiskImageActionStringItem>>,
         /// `harddisk-internal`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "harddisk-internal" => pub harddisk_internal: Option<Vec<SystemuiserverActionStringItem8>>,
+        "harddisk-internal" => pub harddisk_internal: Option<Vec<SystemUiServerHarddiskInternalActionStringItem>>,
         /// `harddisk-external`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "harddisk-external" => pub harddisk_external: Option<Vec<SystemuiserverActionStringItem9>>,
+        "harddisk-external" => pub harddisk_external: Option<Vec<SystemUiServerHarddiskExternalActionStringItem>>,
         /// `networkdisk`: array of string, optional.
         ///
         /// Available on macOS 10.7.
-        "networkdisk" => pub networkdisk: Option<Vec<SystemuiserverActionStringItem10>>,
+        "networkdisk" => pub networkdisk: Option<Vec<SystemUiServerNetworkdiskActionStringItem>>,
     }
 }
 
 mdm_plist::plist_dict! {
     /// The `com.apple.systemuiserver` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Systemuiserver`]. Available on macOS 10.7.
+    /// Put it in a profile as [`crate::Payload::SystemUiServer`]. Available on macOS 10.7.
     ///
     /// Schema: [`mdm/profiles/com.apple.systemuiserver.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.systemuiserver.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Systemuiserver {
+    pub struct SystemUiServer {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -272,19 +272,19 @@ mdm_plist::plist_dict! {
         /// `logout-eject`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "logout-eject" => pub logout_eject: Option<SystemuiserverMediaItems>,
+        "logout-eject" => pub logout_eject: Option<SystemUiServerMediaItems>,
         /// `mount-controls`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "mount-controls" => pub mount_controls: Option<SystemuiserverMediaItems>,
+        "mount-controls" => pub mount_controls: Option<SystemUiServerMediaItems>,
         /// `unmount-controls`: dictionary, optional.
         ///
         /// Available on macOS 10.7.
-        "unmount-controls" => pub unmount_controls: Option<SystemuiserverMediaItems>,
+        "unmount-controls" => pub unmount_controls: Option<SystemUiServerMediaItems>,
     }
 }
 
-impl crate::PayloadBody for Systemuiserver {
+impl crate::PayloadBody for SystemUiServer {
     const PAYLOAD_TYPE: &'static str = "com.apple.systemuiserver";
 
     fn common(&self) -> crate::Common<'_> {

@@ -5,11 +5,11 @@
 //! The `com.apple.tvremote` payload, generated from [`mdm/profiles/com.apple.tvremote.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.tvremote.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `AllowedRemotesItem` dictionary of the payload `Tvremote`.
+    /// The `AllowedRemotesItem` dictionary of the payload `TvRemote`.
     ///
     /// Schema: [`mdm/profiles/com.apple.tvremote.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.tvremote.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct TvremoteAllowedRemotesItem {
+    pub struct TvRemoteAllowedRemotesItem {
         /// `RemoteDeviceID`: string, required.
         ///
         /// Available on tvOS 11.3.
@@ -18,11 +18,11 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `AllowedTVsItem` dictionary of the payload `Tvremote`.
+    /// The `AllowedTVsItem` dictionary of the payload `TvRemote`.
     ///
     /// Schema: [`mdm/profiles/com.apple.tvremote.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.tvremote.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct TvremoteAllowedTVsItem {
+    pub struct TvRemoteAllowedTvsItem {
         /// `TVDeviceID`: string, required.
         ///
         /// Available on iOS 11.3.
@@ -37,11 +37,11 @@ mdm_plist::plist_dict! {
 mdm_plist::plist_dict! {
     /// The `com.apple.tvremote` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Tvremote`]. Available on iOS 11.3, tvOS 11.3.
+    /// Put it in a profile as [`crate::Payload::TvRemote`]. Available on iOS 11.3, tvOS 11.3.
     ///
     /// Schema: [`mdm/profiles/com.apple.tvremote.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.tvremote.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Tvremote {
+    pub struct TvRemote {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -69,15 +69,15 @@ mdm_plist::plist_dict! {
         /// `AllowedRemotes`: array of dictionary, optional.
         ///
         /// Available on tvOS 11.3.
-        "AllowedRemotes" => pub allowed_remotes: Option<Vec<TvremoteAllowedRemotesItem>>,
+        "AllowedRemotes" => pub allowed_remotes: Option<Vec<TvRemoteAllowedRemotesItem>>,
         /// `AllowedTVs`: array of dictionary, optional.
         ///
         /// Available on iOS 11.3.
-        "AllowedTVs" => pub allowed_t_vs: Option<Vec<TvremoteAllowedTVsItem>>,
+        "AllowedTVs" => pub allowed_tvs: Option<Vec<TvRemoteAllowedTvsItem>>,
     }
 }
 
-impl crate::PayloadBody for Tvremote {
+impl crate::PayloadBody for TvRemote {
     const PAYLOAD_TYPE: &'static str = "com.apple.tvremote";
 
     fn common(&self) -> crate::Common<'_> {

@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.universalaccess` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::Universalaccess`]. Available on macOS 10.9.
+    /// Put it in a profile as [`crate::Payload::UniversalAccess`]. Available on macOS 10.9.
     ///
     /// Schema: [`mdm/profiles/com.apple.universalaccess.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.universalaccess.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct Universalaccess {
+    pub struct UniversalAccess {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -131,7 +131,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for Universalaccess {
+impl crate::PayloadBody for UniversalAccess {
     const PAYLOAD_TYPE: &'static str = "com.apple.universalaccess";
 
     fn common(&self) -> crate::Common<'_> {

@@ -8,7 +8,7 @@ mdm_plist::open_enum! {
     /// The values of `VPNType` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnVPNType {
+    pub enum VpnType {
         /// `VPN`.
         VPN = "VPN",
         /// `L2TP`.
@@ -200,7 +200,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct VpnVPN {
+    pub struct VpnVpn {
         /// `AuthenticationMethod`: string, optional.
         ///
         /// Default: `Password`. Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0.
@@ -252,7 +252,7 @@ mdm_plist::plist_dict! {
         /// `ExcludeAPNs`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Default: `1`. Available on iOS 16.4, macOS 13.3, visionOS 1.0.
-        "ExcludeAPNs" => pub exclude_ap_ns: Option<i64>,
+        "ExcludeAPNs" => pub exclude_apns: Option<i64>,
         /// `ExcludeDeviceCommunication`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Default: `1`. Available on iOS 17.4, macOS 14.4, visionOS 1.1.
@@ -289,7 +289,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct VpnIPv4 {
+    pub struct VpnIpv4 {
         /// `OverridePrimary`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Default: `0`. Available on iOS 4.0, macOS 10.7, visionOS 1.0.
@@ -301,7 +301,7 @@ mdm_plist::open_enum! {
     /// The values of `EAPPluginElement` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnEAPPluginElement {
+    pub enum VpnEapPluginElement {
         /// `EAP-RSA`.
         EAPRSA = "EAP-RSA",
         /// `EAP-TLS`.
@@ -316,7 +316,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct VpnPPP {
+    pub struct VpnPpp {
         /// `AuthName`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
@@ -336,7 +336,7 @@ mdm_plist::plist_dict! {
         /// `AuthEAPPlugins`: array of string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "AuthEAPPlugins" => pub auth_eap_plugins: Option<Vec<VpnEAPPluginElement>>,
+        "AuthEAPPlugins" => pub auth_eap_plugins: Option<Vec<VpnEapPluginElement>>,
         /// `AuthProtocol`: array of string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
@@ -344,11 +344,11 @@ mdm_plist::plist_dict! {
         /// `CCPMPPE40Enabled`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "CCPMPPE40Enabled" => pub ccpmppe40_enabled: Option<i64>,
+        "CCPMPPE40Enabled" => pub ccp_mppe40_enabled: Option<i64>,
         /// `CCPMPPE128Enabled`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "CCPMPPE128Enabled" => pub ccpmppe128_enabled: Option<i64>,
+        "CCPMPPE128Enabled" => pub ccp_mppe128_enabled: Option<i64>,
         /// `CCPEnabled`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Available on iOS 4.0, macOS 10.7, visionOS 1.0.
@@ -368,7 +368,7 @@ mdm_plist::open_enum! {
     /// The values of `AuthenticationMethod` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnIPSecAuthenticationMethod {
+    pub enum VpnIpsecAuthenticationMethod {
         /// `SharedSecret`.
         SharedSecret = "SharedSecret",
         /// `Certificate`.
@@ -376,116 +376,10 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for VpnIPSecAuthenticationMethod {
+impl Default for VpnIpsecAuthenticationMethod {
     /// The schema's default value.
     fn default() -> Self {
         Self::SharedSecret
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `Action` in the payload `Vpn`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnIPSecOnDemandRulesElementAction {
-        /// `Allow`.
-        Allow = "Allow",
-        /// `Connect`.
-        Connect = "Connect",
-        /// `Disconnect`.
-        Disconnect = "Disconnect",
-        /// `EvaluateConnection`.
-        EvaluateConnection = "EvaluateConnection",
-        /// `Ignore`.
-        Ignore = "Ignore",
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `DomainAction` in the payload `Vpn`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnIPSecOnDemandRulesElementActionParameterDomainAction {
-        /// `ConnectIfNeeded`.
-        ConnectIfNeeded = "ConnectIfNeeded",
-        /// `NeverConnect`.
-        NeverConnect = "NeverConnect",
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `ActionParameter` dictionary of the payload `Vpn`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct VpnIPSecOnDemandRulesElementActionParameter {
-        /// `Domains`: array of string, required.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "Domains" => pub domains: Vec<String>,
-        /// `DomainAction`: string, required.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "DomainAction" => pub domain_action: VpnIPSecOnDemandRulesElementActionParameterDomainAction,
-        /// `RequiredDNSServers`: array of string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "RequiredDNSServers" => pub required_dns_servers: Option<Vec<String>>,
-        /// `RequiredURLStringProbe`: string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "RequiredURLStringProbe" => pub required_url_string_probe: Option<String>,
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `InterfaceTypeMatch` in the payload `Vpn`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnIPSecOnDemandRulesElementInterfaceTypeMatch {
-        /// `Ethernet`.
-        Ethernet = "Ethernet",
-        /// `WiFi`.
-        WiFi = "WiFi",
-        /// `Cellular`.
-        Cellular = "Cellular",
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `OnDemandRulesElement` dictionary of the payload `Vpn`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct VpnIPSecOnDemandRulesElement {
-        /// `Action`: string, required.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "Action" => pub action: VpnIPSecOnDemandRulesElementAction,
-        /// `ActionParameters`: array of dictionary, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "ActionParameters" => pub action_parameters: Option<Vec<VpnIPSecOnDemandRulesElementActionParameter>>,
-        /// `DNSDomainMatch`: array of string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "DNSDomainMatch" => pub dns_domain_match: Option<Vec<String>>,
-        /// `DNSServerAddressMatch`: array of string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "DNSServerAddressMatch" => pub dns_server_address_match: Option<Vec<String>>,
-        /// `InterfaceTypeMatch`: string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "InterfaceTypeMatch" => pub interface_type_match: Option<VpnIPSecOnDemandRulesElementInterfaceTypeMatch>,
-        /// `SSIDMatch`: array of string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "SSIDMatch" => pub ssid_match: Option<Vec<String>>,
-        /// `URLStringProbe`: string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "URLStringProbe" => pub url_string_probe: Option<String>,
     }
 }
 
@@ -494,7 +388,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct VpnIPSec {
+    pub struct VpnIpsec {
         /// `RemoteAddress`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
@@ -502,23 +396,23 @@ mdm_plist::plist_dict! {
         /// `AuthenticationMethod`: string, optional.
         ///
         /// Default: `SharedSecret`. Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "AuthenticationMethod" => pub authentication_method: Option<VpnIPSecAuthenticationMethod>,
+        "AuthenticationMethod" => pub authentication_method: Option<VpnIpsecAuthenticationMethod>,
         /// `XAuthName`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "XAuthName" => pub x_auth_name: Option<String>,
+        "XAuthName" => pub xauth_name: Option<String>,
         /// `XAuthPassword`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "XAuthPassword" => pub x_auth_password: Option<String>,
+        "XAuthPassword" => pub xauth_password: Option<String>,
         /// `XAuthEnabled`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "XAuthEnabled" => pub x_auth_enabled: Option<i64>,
+        "XAuthEnabled" => pub xauth_enabled: Option<i64>,
         /// `XAuthPasswordEncryption`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "XAuthPasswordEncryption" => pub x_auth_password_encryption: Option<String>,
+        "XAuthPasswordEncryption" => pub xauth_password_encryption: Option<String>,
         /// `LocalIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
@@ -538,7 +432,7 @@ mdm_plist::plist_dict! {
         /// `PromptForVPNPIN`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "PromptForVPNPIN" => pub prompt_for_vpnpin: Option<bool>,
+        "PromptForVPNPIN" => pub prompt_for_vpn_pin: Option<bool>,
         /// `DisconnectOnIdle`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Default: `0`. Available on iOS 4.0, macOS 10.7, visionOS 1.0.
@@ -566,7 +460,7 @@ mdm_plist::plist_dict! {
         /// `OnDemandRules`: array of dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "OnDemandRules" => pub on_demand_rules: Option<Vec<VpnIPSecOnDemandRulesElement>>,
+        "OnDemandRules" => pub on_demand_rules: Option<Vec<VpnOnDemandRulesElement>>,
     }
 }
 
@@ -574,7 +468,7 @@ mdm_plist::open_enum! {
     /// The values of `AuthenticationMethod` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnIKEv2AuthenticationMethod {
+    pub enum VpnIkev2AuthenticationMethod {
         /// `None`.
         None = "None",
         /// `SharedSecret`.
@@ -610,112 +504,6 @@ impl Default for VpnCertificateType {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Action` in the payload `Vpn`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnIKEv2OnDemandRulesElementAction {
-        /// `Allow`.
-        Allow = "Allow",
-        /// `Connect`.
-        Connect = "Connect",
-        /// `Disconnect`.
-        Disconnect = "Disconnect",
-        /// `EvaluateConnection`.
-        EvaluateConnection = "EvaluateConnection",
-        /// `Ignore`.
-        Ignore = "Ignore",
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `DomainAction` in the payload `Vpn`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnIKEv2OnDemandRulesElementActionParameterDomainAction {
-        /// `ConnectIfNeeded`.
-        ConnectIfNeeded = "ConnectIfNeeded",
-        /// `NeverConnect`.
-        NeverConnect = "NeverConnect",
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `ActionParameter` dictionary of the payload `Vpn`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct VpnIKEv2OnDemandRulesElementActionParameter {
-        /// `Domains`: array of string, required.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "Domains" => pub domains: Vec<String>,
-        /// `DomainAction`: string, required.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "DomainAction" => pub domain_action: VpnIKEv2OnDemandRulesElementActionParameterDomainAction,
-        /// `RequiredDNSServers`: array of string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "RequiredDNSServers" => pub required_dns_servers: Option<Vec<String>>,
-        /// `RequiredURLStringProbe`: string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "RequiredURLStringProbe" => pub required_url_string_probe: Option<String>,
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `InterfaceTypeMatch` in the payload `Vpn`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnIKEv2OnDemandRulesElementInterfaceTypeMatch {
-        /// `Ethernet`.
-        Ethernet = "Ethernet",
-        /// `WiFi`.
-        WiFi = "WiFi",
-        /// `Cellular`.
-        Cellular = "Cellular",
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `OnDemandRulesElement` dictionary of the payload `Vpn`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct VpnIKEv2OnDemandRulesElement {
-        /// `Action`: string, required.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "Action" => pub action: VpnIKEv2OnDemandRulesElementAction,
-        /// `ActionParameters`: array of dictionary, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "ActionParameters" => pub action_parameters: Option<Vec<VpnIKEv2OnDemandRulesElementActionParameter>>,
-        /// `DNSDomainMatch`: array of string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "DNSDomainMatch" => pub dns_domain_match: Option<Vec<String>>,
-        /// `DNSServerAddressMatch`: array of string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "DNSServerAddressMatch" => pub dns_server_address_match: Option<Vec<String>>,
-        /// `InterfaceTypeMatch`: string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "InterfaceTypeMatch" => pub interface_type_match: Option<VpnIKEv2OnDemandRulesElementInterfaceTypeMatch>,
-        /// `SSIDMatch`: array of string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "SSIDMatch" => pub ssid_match: Option<Vec<String>>,
-        /// `URLStringProbe`: string, optional.
-        ///
-        /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "URLStringProbe" => pub url_string_probe: Option<String>,
-    }
-}
-
-mdm_plist::open_enum! {
     /// The values of `DeadPeerDetectionRate` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
@@ -742,7 +530,7 @@ mdm_plist::open_enum! {
     /// The values of `TLSMinimumVersion` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnTLSMinimumVersion {
+    pub enum VpnTlsMinimumVersion {
         /// `1.0`.
         V10 = "1.0",
         /// `1.1`.
@@ -752,7 +540,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for VpnTLSMinimumVersion {
+impl Default for VpnTlsMinimumVersion {
     /// The schema's default value.
     fn default() -> Self {
         Self::V10
@@ -763,7 +551,7 @@ mdm_plist::open_enum! {
     /// The values of `TLSMaximumVersion` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnTLSMaximumVersion {
+    pub enum VpnTlsMaximumVersion {
         /// `1.0`.
         V10 = "1.0",
         /// `1.1`.
@@ -773,7 +561,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for VpnTLSMaximumVersion {
+impl Default for VpnTlsMaximumVersion {
     /// The schema's default value.
     fn default() -> Self {
         Self::V12
@@ -784,7 +572,7 @@ mdm_plist::open_enum! {
     /// The values of `ProviderType` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnIKEv2ProviderType {
+    pub enum VpnIkev2ProviderType {
         /// `packet-tunnel`.
         PacketTunnel = "packet-tunnel",
         /// `app-proxy`.
@@ -792,7 +580,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for VpnIKEv2ProviderType {
+impl Default for VpnIkev2ProviderType {
     /// The schema's default value.
     fn default() -> Self {
         Self::PacketTunnel
@@ -883,7 +671,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct VpnIKEv2 {
+    pub struct VpnIkev2 {
         /// `RemoteAddress`: string, required.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
@@ -899,7 +687,7 @@ mdm_plist::plist_dict! {
         /// `AuthenticationMethod`: string, required.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "AuthenticationMethod" => pub authentication_method: VpnIKEv2AuthenticationMethod,
+        "AuthenticationMethod" => pub authentication_method: VpnIkev2AuthenticationMethod,
         /// `CertificateType`: string, optional.
         ///
         /// Default: `RSA`. Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
@@ -947,7 +735,7 @@ mdm_plist::plist_dict! {
         /// `OnDemandRules`: array of dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "OnDemandRules" => pub on_demand_rules: Option<Vec<VpnIKEv2OnDemandRulesElement>>,
+        "OnDemandRules" => pub on_demand_rules: Option<Vec<VpnOnDemandRulesElement>>,
         /// `DeadPeerDetectionRate`: string, optional.
         ///
         /// Default: `Medium`. Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0.
@@ -963,11 +751,11 @@ mdm_plist::plist_dict! {
         /// `TLSMinimumVersion`: string, optional.
         ///
         /// Default: `1.0`. Available on iOS 11.0, macOS 10.13, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "TLSMinimumVersion" => pub tls_minimum_version: Option<VpnTLSMinimumVersion>,
+        "TLSMinimumVersion" => pub tls_minimum_version: Option<VpnTlsMinimumVersion>,
         /// `TLSMaximumVersion`: string, optional.
         ///
         /// Default: `1.2`. Available on iOS 11.0, macOS 10.13, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "TLSMaximumVersion" => pub tls_maximum_version: Option<VpnTLSMaximumVersion>,
+        "TLSMaximumVersion" => pub tls_maximum_version: Option<VpnTlsMaximumVersion>,
         /// `UseConfigurationAttributeInternalIPSubnet`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Default: `0`. Available on iOS 9.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
@@ -1015,7 +803,7 @@ mdm_plist::plist_dict! {
         /// `ProviderType`: string, optional.
         ///
         /// Default: `packet-tunnel`. Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "ProviderType" => pub provider_type: Option<VpnIKEv2ProviderType>,
+        "ProviderType" => pub provider_type: Option<VpnIkev2ProviderType>,
         /// `IncludeAllNetworks`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Default: `0`. Available on iOS 14.0, macOS 10.15, visionOS 1.0.
@@ -1035,7 +823,7 @@ mdm_plist::plist_dict! {
         /// `ExcludeAPNs`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Default: `1`. Available on iOS 16.4, macOS 13.3, visionOS 1.0.
-        "ExcludeAPNs" => pub exclude_ap_ns: Option<i64>,
+        "ExcludeAPNs" => pub exclude_apns: Option<i64>,
         /// `ExcludeDeviceCommunication`: integer, optional.
         ///
         /// Allowed values: `0`, `1`. Default: `1`. Available on iOS 17.4, macOS 14.4, visionOS 1.1.
@@ -1067,7 +855,7 @@ mdm_plist::open_enum! {
     /// The values of `DNSProtocol` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnDNSProtocol {
+    pub enum VpnDnsProtocol {
         /// `Cleartext`.
         Cleartext = "Cleartext",
         /// `HTTPS`.
@@ -1082,11 +870,11 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct VpnDNS {
+    pub struct VpnDns {
         /// `DNSProtocol`: string, required.
         ///
         /// Available on iOS 14.0, macOS 11.0, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "DNSProtocol" => pub dns_protocol: VpnDNSProtocol,
+        "DNSProtocol" => pub dns_protocol: VpnDnsProtocol,
         /// `ServerURL`: string, optional.
         ///
         /// Available on iOS 14.0, macOS 11.0, tvOS 17.0, visionOS 1.0, watchOS 10.0.
@@ -1342,112 +1130,6 @@ impl Default for VpnTransparentProxyAuthenticationMethod {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `Action` in the payload `Vpn`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnTransparentProxyOnDemandRulesElementAction {
-        /// `Allow`.
-        Allow = "Allow",
-        /// `Connect`.
-        Connect = "Connect",
-        /// `Disconnect`.
-        Disconnect = "Disconnect",
-        /// `EvaluateConnection`.
-        EvaluateConnection = "EvaluateConnection",
-        /// `Ignore`.
-        Ignore = "Ignore",
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `DomainAction` in the payload `Vpn`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnTransparentProxyOnDemandRulesElementActionParameterDomainAction {
-        /// `ConnectIfNeeded`.
-        ConnectIfNeeded = "ConnectIfNeeded",
-        /// `NeverConnect`.
-        NeverConnect = "NeverConnect",
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `ActionParameter` dictionary of the payload `Vpn`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct VpnTransparentProxyOnDemandRulesElementActionParameter {
-        /// `Domains`: array of string, required.
-        ///
-        /// Available on macOS 14.0.
-        "Domains" => pub domains: Vec<String>,
-        /// `DomainAction`: string, required.
-        ///
-        /// Available on macOS 14.0.
-        "DomainAction" => pub domain_action: VpnTransparentProxyOnDemandRulesElementActionParameterDomainAction,
-        /// `RequiredDNSServers`: array of string, optional.
-        ///
-        /// Available on macOS 14.0.
-        "RequiredDNSServers" => pub required_dns_servers: Option<Vec<String>>,
-        /// `RequiredURLStringProbe`: string, optional.
-        ///
-        /// Available on macOS 14.0.
-        "RequiredURLStringProbe" => pub required_url_string_probe: Option<String>,
-    }
-}
-
-mdm_plist::open_enum! {
-    /// The values of `InterfaceTypeMatch` in the payload `Vpn`; unknown strings are kept in `Other`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    pub enum VpnTransparentProxyOnDemandRulesElementInterfaceTypeMatch {
-        /// `Ethernet`.
-        Ethernet = "Ethernet",
-        /// `WiFi`.
-        WiFi = "WiFi",
-        /// `Cellular`.
-        Cellular = "Cellular",
-    }
-}
-
-mdm_plist::plist_dict! {
-    /// The `OnDemandRulesElement` dictionary of the payload `Vpn`.
-    ///
-    /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
-    #[derive(Debug, Clone, PartialEq)]
-    pub struct VpnTransparentProxyOnDemandRulesElement {
-        /// `Action`: string, required.
-        ///
-        /// Available on macOS 14.0.
-        "Action" => pub action: VpnTransparentProxyOnDemandRulesElementAction,
-        /// `ActionParameters`: array of dictionary, optional.
-        ///
-        /// Available on macOS 14.0.
-        "ActionParameters" => pub action_parameters: Option<Vec<VpnTransparentProxyOnDemandRulesElementActionParameter>>,
-        /// `DNSDomainMatch`: array of string, optional.
-        ///
-        /// Available on macOS 14.0.
-        "DNSDomainMatch" => pub dns_domain_match: Option<Vec<String>>,
-        /// `DNSServerAddressMatch`: array of string, optional.
-        ///
-        /// Available on macOS 14.0.
-        "DNSServerAddressMatch" => pub dns_server_address_match: Option<Vec<String>>,
-        /// `InterfaceTypeMatch`: string, optional.
-        ///
-        /// Available on macOS 14.0.
-        "InterfaceTypeMatch" => pub interface_type_match: Option<VpnTransparentProxyOnDemandRulesElementInterfaceTypeMatch>,
-        /// `SSIDMatch`: array of string, optional.
-        ///
-        /// Available on macOS 14.0.
-        "SSIDMatch" => pub ssid_match: Option<Vec<String>>,
-        /// `URLStringProbe`: string, optional.
-        ///
-        /// Available on macOS 14.0.
-        "URLStringProbe" => pub url_string_probe: Option<String>,
-    }
-}
-
-mdm_plist::open_enum! {
     /// The values of `ProviderType` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
@@ -1495,7 +1177,7 @@ mdm_plist::plist_dict! {
         /// `OnDemandRules`: array of dictionary, optional.
         ///
         /// Available on macOS 14.0.
-        "OnDemandRules" => pub on_demand_rules: Option<Vec<VpnTransparentProxyOnDemandRulesElement>>,
+        "OnDemandRules" => pub on_demand_rules: Option<Vec<VpnOnDemandRulesElement>>,
         /// `PayloadCertificateUUID`: string, optional.
         ///
         /// Available on macOS 14.0.
@@ -1558,7 +1240,7 @@ mdm_plist::plist_dict! {
         /// `VPNType`: string, required.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0.
-        "VPNType" => pub vpn_type: VpnVPNType,
+        "VPNType" => pub vpn_type: VpnType,
         /// `VPNSubType`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0.
@@ -1574,27 +1256,27 @@ mdm_plist::plist_dict! {
         /// `VPN`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0.
-        "VPN" => pub vpn: Option<VpnVPN>,
+        "VPN" => pub vpn: Option<VpnVpn>,
         /// `IPv4`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "IPv4" => pub i_pv4: Option<VpnIPv4>,
+        "IPv4" => pub ipv4: Option<VpnIpv4>,
         /// `PPP`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "PPP" => pub ppp: Option<VpnPPP>,
+        "PPP" => pub ppp: Option<VpnPpp>,
         /// `IPSec`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
-        "IPSec" => pub ip_sec: Option<VpnIPSec>,
+        "IPSec" => pub ipsec: Option<VpnIpsec>,
         /// `IKEv2`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "IKEv2" => pub ik_ev2: Option<VpnIKEv2>,
+        "IKEv2" => pub ikev2: Option<VpnIkev2>,
         /// `DNS`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.
-        "DNS" => pub dns: Option<VpnDNS>,
+        "DNS" => pub dns: Option<VpnDns>,
         /// `Proxies`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0, watchOS 10.0.

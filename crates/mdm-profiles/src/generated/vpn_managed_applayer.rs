@@ -7,11 +7,11 @@
 mdm_plist::plist_dict! {
     /// The `com.apple.vpn.managed.applayer` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::VpnManagedApplayer`]. Available on iOS 7.0, macOS 10.9, visionOS 1.1, watchOS 10.0.
+    /// Put it in a profile as [`crate::Payload::VpnManagedAppLayer`]. Available on iOS 7.0, macOS 10.9, visionOS 1.1, watchOS 10.0.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.applayer.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.applayer.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct VpnManagedApplayer {
+    pub struct VpnManagedAppLayer {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -39,7 +39,7 @@ mdm_plist::plist_dict! {
         /// `VPNUUID`: string, required.
         ///
         /// Available on iOS 7.0, macOS 10.9, visionOS 1.1, watchOS 10.0.
-        "VPNUUID" => pub vpnuuid: String,
+        "VPNUUID" => pub vpn_uuid: String,
         /// `CellularSliceUUID`: string, optional.
         ///
         /// Available on iOS 18.0, watchOS 10.0.
@@ -79,7 +79,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for VpnManagedApplayer {
+impl crate::PayloadBody for VpnManagedAppLayer {
     const PAYLOAD_TYPE: &'static str = "com.apple.vpn.managed.applayer";
 
     fn common(&self) -> crate::Common<'_> {

@@ -5,11 +5,11 @@
 //! The `com.apple.vpn.managed.appmapping` payload, generated from [`mdm/profiles/com.apple.vpn.managed.appmapping.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.appmapping.yaml).
 
 mdm_plist::plist_dict! {
-    /// The `MatchToolsItem` dictionary of the payload `VpnManagedAppmapping`.
+    /// The `MatchToolsItem` dictionary of the payload `VpnManagedAppMapping`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.appmapping.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.appmapping.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct VpnManagedAppmappingMatchToolsItem {
+    pub struct VpnManagedAppMappingMatchToolsItem {
         /// `DesignatedRequirement`: string, required.
         ///
         /// Available on macOS 10.15.4.
@@ -26,11 +26,11 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `AppLayerVPNMappingItem` dictionary of the payload `VpnManagedAppmapping`.
+    /// The `AppLayerVPNMappingItem` dictionary of the payload `VpnManagedAppMapping`.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.appmapping.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.appmapping.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct VpnManagedAppmappingAppLayerVPNMappingItem {
+    pub struct VpnManagedAppMappingAppLayerVpnMappingItem {
         /// `Identifier`: string, required.
         ///
         /// Available on macOS 10.9.
@@ -38,7 +38,7 @@ mdm_plist::plist_dict! {
         /// `VPNUUID`: string, required.
         ///
         /// Available on macOS 10.9.
-        "VPNUUID" => pub vpnuuid: String,
+        "VPNUUID" => pub vpn_uuid: String,
         /// `DesignatedRequirement`: string, required.
         ///
         /// Available on macOS 10.10.
@@ -54,18 +54,18 @@ mdm_plist::plist_dict! {
         /// `MatchTools`: array of dictionary, optional.
         ///
         /// Available on macOS 10.15.4.
-        "MatchTools" => pub match_tools: Option<Vec<VpnManagedAppmappingMatchToolsItem>>,
+        "MatchTools" => pub match_tools: Option<Vec<VpnManagedAppMappingMatchToolsItem>>,
     }
 }
 
 mdm_plist::plist_dict! {
     /// The `com.apple.vpn.managed.appmapping` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::VpnManagedAppmapping`]. Available on macOS 10.9.
+    /// Put it in a profile as [`crate::Payload::VpnManagedAppMapping`]. Available on macOS 10.9.
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.appmapping.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.appmapping.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct VpnManagedAppmapping {
+    pub struct VpnManagedAppMapping {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -93,11 +93,11 @@ mdm_plist::plist_dict! {
         /// `AppLayerVPNMapping`: array of dictionary, required.
         ///
         /// Available on macOS 10.9.
-        "AppLayerVPNMapping" => pub app_layer_vpn_mapping: Vec<VpnManagedAppmappingAppLayerVPNMappingItem>,
+        "AppLayerVPNMapping" => pub app_layer_vpn_mapping: Vec<VpnManagedAppMappingAppLayerVpnMappingItem>,
     }
 }
 
-impl crate::PayloadBody for VpnManagedAppmapping {
+impl crate::PayloadBody for VpnManagedAppMapping {
     const PAYLOAD_TYPE: &'static str = "com.apple.vpn.managed.appmapping";
 
     fn common(&self) -> crate::Common<'_> {

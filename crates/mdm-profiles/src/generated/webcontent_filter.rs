@@ -5,10 +5,10 @@
 //! The `com.apple.webcontent-filter` payload, generated from [`mdm/profiles/com.apple.webcontent-filter.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.webcontent-filter.yaml).
 
 mdm_plist::open_enum! {
-    /// The values of `FilterType` in the payload `WebcontentFilter`; unknown strings are kept in `Other`.
+    /// The values of `FilterType` in the payload `WebContentFilter`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.webcontent-filter.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.webcontent-filter.yaml).
-    pub enum WebcontentFilterFilterType {
+    pub enum WebContentFilterFilterType {
         /// `BuiltIn`.
         BuiltIn = "BuiltIn",
         /// `Plugin`.
@@ -16,7 +16,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for WebcontentFilterFilterType {
+impl Default for WebContentFilterFilterType {
     /// The schema's default value.
     fn default() -> Self {
         Self::BuiltIn
@@ -24,11 +24,11 @@ impl Default for WebcontentFilterFilterType {
 }
 
 mdm_plist::plist_dict! {
-    /// The `WhitelistedBookmarksItem` dictionary of the payload `WebcontentFilter`.
+    /// The `WhitelistedBookmarksItem` dictionary of the payload `WebContentFilter`.
     ///
     /// Schema: [`mdm/profiles/com.apple.webcontent-filter.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.webcontent-filter.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct WebcontentFilterWhitelistedBookmarksItem {
+    pub struct WebContentFilterWhitelistedBookmarksItem {
         /// `URL`: string, required.
         ///
         /// Available on iOS 7.0.
@@ -41,11 +41,11 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::plist_dict! {
-    /// The `AllowListBookmarksItem` dictionary of the payload `WebcontentFilter`.
+    /// The `AllowListBookmarksItem` dictionary of the payload `WebContentFilter`.
     ///
     /// Schema: [`mdm/profiles/com.apple.webcontent-filter.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.webcontent-filter.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct WebcontentFilterAllowListBookmarksItem {
+    pub struct WebContentFilterAllowListBookmarksItem {
         /// `URL`: string, required.
         ///
         /// Available on iOS 14.5, visionOS 1.1.
@@ -58,10 +58,10 @@ mdm_plist::plist_dict! {
 }
 
 mdm_plist::open_enum! {
-    /// The values of `FilterGrade` in the payload `WebcontentFilter`; unknown strings are kept in `Other`.
+    /// The values of `FilterGrade` in the payload `WebContentFilter`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.webcontent-filter.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.webcontent-filter.yaml).
-    pub enum WebcontentFilterFilterGrade {
+    pub enum WebContentFilterFilterGrade {
         /// `firewall`.
         Firewall = "firewall",
         /// `inspector`.
@@ -69,7 +69,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for WebcontentFilterFilterGrade {
+impl Default for WebContentFilterFilterGrade {
     /// The schema's default value.
     fn default() -> Self {
         Self::Firewall
@@ -79,11 +79,11 @@ impl Default for WebcontentFilterFilterGrade {
 mdm_plist::plist_dict! {
     /// The `com.apple.webcontent-filter` payload: its keys besides `PayloadType`, common keys first.
     ///
-    /// Put it in a profile as [`crate::Payload::WebcontentFilter`]. Available on iOS 7.0, macOS 10.15, visionOS 1.1.
+    /// Put it in a profile as [`crate::Payload::WebContentFilter`]. Available on iOS 7.0, macOS 10.15, visionOS 1.1.
     ///
     /// Schema: [`mdm/profiles/com.apple.webcontent-filter.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.webcontent-filter.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct WebcontentFilter {
+    pub struct WebContentFilter {
         /// `PayloadIdentifier`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 1.0.
@@ -111,7 +111,7 @@ mdm_plist::plist_dict! {
         /// `FilterType`: string, optional.
         ///
         /// Default: `BuiltIn`. Available on iOS 8.0, macOS 10.15, visionOS 1.1.
-        "FilterType" => pub filter_type: Option<WebcontentFilterFilterType>,
+        "FilterType" => pub filter_type: Option<WebContentFilterFilterType>,
         /// `AutoFilterEnabled`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 7.0, visionOS 1.1.
@@ -119,27 +119,27 @@ mdm_plist::plist_dict! {
         /// `PermittedURLs`: array of string, optional.
         ///
         /// Available on iOS 7.0, visionOS 1.1.
-        "PermittedURLs" => pub permitted_ur_ls: Option<Vec<String>>,
+        "PermittedURLs" => pub permitted_urls: Option<Vec<String>>,
         /// `BlacklistedURLs`: array of string, optional.
         ///
         /// Available on iOS 7.0.
-        "BlacklistedURLs" => pub blacklisted_ur_ls: Option<Vec<String>>,
+        "BlacklistedURLs" => pub blacklisted_urls: Option<Vec<String>>,
         /// `DenyListURLs`: array of string, optional.
         ///
         /// Available on iOS 14.5, visionOS 1.1.
-        "DenyListURLs" => pub deny_list_ur_ls: Option<Vec<String>>,
+        "DenyListURLs" => pub deny_list_urls: Option<Vec<String>>,
         /// `HideDenyListURLs`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 18.0, visionOS 2.0.
-        "HideDenyListURLs" => pub hide_deny_list_ur_ls: Option<bool>,
+        "HideDenyListURLs" => pub hide_deny_list_urls: Option<bool>,
         /// `WhitelistedBookmarks`: array of dictionary, optional.
         ///
         /// Available on iOS 7.0.
-        "WhitelistedBookmarks" => pub whitelisted_bookmarks: Option<Vec<WebcontentFilterWhitelistedBookmarksItem>>,
+        "WhitelistedBookmarks" => pub whitelisted_bookmarks: Option<Vec<WebContentFilterWhitelistedBookmarksItem>>,
         /// `AllowListBookmarks`: array of dictionary, optional.
         ///
         /// Available on iOS 14.5, visionOS 1.1.
-        "AllowListBookmarks" => pub allow_list_bookmarks: Option<Vec<WebcontentFilterAllowListBookmarksItem>>,
+        "AllowListBookmarks" => pub allow_list_bookmarks: Option<Vec<WebContentFilterAllowListBookmarksItem>>,
         /// `UserDefinedName`: string, optional.
         ///
         /// Available on iOS 7.0, macOS 10.15, visionOS 1.1.
@@ -203,7 +203,7 @@ mdm_plist::plist_dict! {
         /// `FilterGrade`: string, optional.
         ///
         /// Default: `firewall`. Available on macOS 10.15.
-        "FilterGrade" => pub filter_grade: Option<WebcontentFilterFilterGrade>,
+        "FilterGrade" => pub filter_grade: Option<WebContentFilterFilterGrade>,
         /// `ContentFilterUUID`: string, optional.
         ///
         /// Available on iOS 16.0, visionOS 1.1.
@@ -211,7 +211,7 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl crate::PayloadBody for WebcontentFilter {
+impl crate::PayloadBody for WebContentFilter {
     const PAYLOAD_TYPE: &'static str = "com.apple.webcontent-filter";
 
     fn common(&self) -> crate::Common<'_> {

@@ -56,7 +56,7 @@ mdm_plist::open_enum! {
     /// The values of `TTLSInnerAuthentication` in the payload `Wifi`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.wifi.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.wifi.managed.yaml).
-    pub enum WifiTTLSInnerAuthentication {
+    pub enum WifiTtlsInnerAuthentication {
         /// `PAP`.
         PAP = "PAP",
         /// `EAP`.
@@ -70,7 +70,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for WifiTTLSInnerAuthentication {
+impl Default for WifiTtlsInnerAuthentication {
     /// The schema's default value.
     fn default() -> Self {
         Self::MSCHAPv2
@@ -81,7 +81,7 @@ mdm_plist::open_enum! {
     /// The values of `TLSMinimumVersion` in the payload `Wifi`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.wifi.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.wifi.managed.yaml).
-    pub enum WifiTLSMinimumVersion {
+    pub enum WifiTlsMinimumVersion {
         /// `1.0`.
         V10 = "1.0",
         /// `1.1`.
@@ -93,7 +93,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for WifiTLSMinimumVersion {
+impl Default for WifiTlsMinimumVersion {
     /// The schema's default value.
     fn default() -> Self {
         Self::V10
@@ -104,7 +104,7 @@ mdm_plist::open_enum! {
     /// The values of `TLSMaximumVersion` in the payload `Wifi`; unknown strings are kept in `Other`.
     ///
     /// Schema: [`mdm/profiles/com.apple.wifi.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.wifi.managed.yaml).
-    pub enum WifiTLSMaximumVersion {
+    pub enum WifiTlsMaximumVersion {
         /// `1.0`.
         V10 = "1.0",
         /// `1.1`.
@@ -116,7 +116,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Default for WifiTLSMaximumVersion {
+impl Default for WifiTlsMaximumVersion {
     /// The schema's default value.
     fn default() -> Self {
         Self::V12
@@ -128,7 +128,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.wifi.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.wifi.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct WifiEAPClientConfiguration {
+    pub struct WifiEapClientConfiguration {
         /// `AcceptEAPTypes`: array of integer, required.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
@@ -164,15 +164,15 @@ mdm_plist::plist_dict! {
         /// `TTLSInnerAuthentication`: string, optional.
         ///
         /// Default: `MSCHAPv2`. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "TTLSInnerAuthentication" => pub ttls_inner_authentication: Option<WifiTTLSInnerAuthentication>,
+        "TTLSInnerAuthentication" => pub ttls_inner_authentication: Option<WifiTtlsInnerAuthentication>,
         /// `TLSMinimumVersion`: string, optional.
         ///
         /// Default: `1.0`. Available on iOS 11.0, macOS 10.13, tvOS 11.0, visionOS 1.0, watchOS 3.2.
-        "TLSMinimumVersion" => pub tls_minimum_version: Option<WifiTLSMinimumVersion>,
+        "TLSMinimumVersion" => pub tls_minimum_version: Option<WifiTlsMinimumVersion>,
         /// `TLSMaximumVersion`: string, optional.
         ///
         /// Default: `1.2`. Available on iOS 11.0, macOS 10.13, tvOS 11.0, visionOS 1.0, watchOS 3.2.
-        "TLSMaximumVersion" => pub tls_maximum_version: Option<WifiTLSMaximumVersion>,
+        "TLSMaximumVersion" => pub tls_maximum_version: Option<WifiTlsMaximumVersion>,
         /// `OuterIdentity`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
@@ -180,19 +180,19 @@ mdm_plist::plist_dict! {
         /// `EAPFASTUsePAC`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "EAPFASTUsePAC" => pub eapfast_use_pac: Option<bool>,
+        "EAPFASTUsePAC" => pub eap_fast_use_pac: Option<bool>,
         /// `EAPFASTProvisionPAC`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "EAPFASTProvisionPAC" => pub eapfast_provision_pac: Option<bool>,
+        "EAPFASTProvisionPAC" => pub eap_fast_provision_pac: Option<bool>,
         /// `EAPFASTProvisionPACAnonymously`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "EAPFASTProvisionPACAnonymously" => pub eapfast_provision_pac_anonymously: Option<bool>,
+        "EAPFASTProvisionPACAnonymously" => pub eap_fast_provision_pac_anonymously: Option<bool>,
         /// `EAPSIMNumberOfRANDs`: integer, optional.
         ///
         /// Allowed values: `2`, `3`. Default: `3`. Available on iOS 8.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "EAPSIMNumberOfRANDs" => pub eapsim_number_of_ran_ds: Option<i64>,
+        "EAPSIMNumberOfRANDs" => pub eap_sim_number_of_rands: Option<i64>,
         /// `SystemModeCredentialsSource`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
@@ -213,23 +213,23 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.wifi.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.wifi.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct WifiQoSMarkingPolicy {
+    pub struct WifiQosMarkingPolicy {
         /// `QoSMarkingAllowListAppIdentifiers`: array of string, optional.
         ///
         /// Available on iOS 14.5, macOS 14.0, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "QoSMarkingAllowListAppIdentifiers" => pub qo_s_marking_allow_list_app_identifiers: Option<Vec<String>>,
+        "QoSMarkingAllowListAppIdentifiers" => pub qos_marking_allow_list_app_identifiers: Option<Vec<String>>,
         /// `QoSMarkingWhitelistedAppIdentifiers`: array of string, optional.
         ///
         /// Available on iOS 10.0, macOS 10.13, tvOS 9.0, watchOS 3.2.
-        "QoSMarkingWhitelistedAppIdentifiers" => pub qo_s_marking_whitelisted_app_identifiers: Option<Vec<String>>,
+        "QoSMarkingWhitelistedAppIdentifiers" => pub qos_marking_whitelisted_app_identifiers: Option<Vec<String>>,
         /// `QoSMarkingAppleAudioVideoCalls`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 10.0, macOS 10.13, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "QoSMarkingAppleAudioVideoCalls" => pub qo_s_marking_apple_audio_video_calls: Option<bool>,
+        "QoSMarkingAppleAudioVideoCalls" => pub qos_marking_apple_audio_video_calls: Option<bool>,
         /// `QoSMarkingEnabled`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 10.0, macOS 10.13, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "QoSMarkingEnabled" => pub qo_s_marking_enabled: Option<bool>,
+        "QoSMarkingEnabled" => pub qos_marking_enabled: Option<bool>,
     }
 }
 
@@ -308,7 +308,7 @@ mdm_plist::plist_dict! {
         /// `EAPClientConfiguration`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "EAPClientConfiguration" => pub eap_client_configuration: Option<WifiEAPClientConfiguration>,
+        "EAPClientConfiguration" => pub eap_client_configuration: Option<WifiEapClientConfiguration>,
         /// `DisplayedOperatorName`: string, optional.
         ///
         /// Available on iOS 7.0, macOS 10.9, tvOS 9.0, visionOS 1.0, watchOS 3.2.
@@ -320,7 +320,7 @@ mdm_plist::plist_dict! {
         /// `RoamingConsortiumOIs`: array of string, optional.
         ///
         /// Available on iOS 7.0, macOS 10.9, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "RoamingConsortiumOIs" => pub roaming_consortium_o_is: Option<Vec<String>>,
+        "RoamingConsortiumOIs" => pub roaming_consortium_ois: Option<Vec<String>>,
         /// `ServiceProviderRoamingEnabled`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 7.0, macOS 10.9, tvOS 9.0, visionOS 1.0, watchOS 3.2.
@@ -340,7 +340,7 @@ mdm_plist::plist_dict! {
         /// `MCCAndMNCs`: array of string, optional.
         ///
         /// Available on iOS 7.0, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "MCCAndMNCs" => pub mcc_and_mn_cs: Option<Vec<String>>,
+        "MCCAndMNCs" => pub mcc_and_mncs: Option<Vec<String>>,
         /// `CaptiveBypass`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 10.0, tvOS 9.0, visionOS 1.0, watchOS 3.2.
@@ -348,7 +348,7 @@ mdm_plist::plist_dict! {
         /// `QoSMarkingPolicy`: dictionary, optional.
         ///
         /// Available on iOS 10.0, macOS 10.13, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "QoSMarkingPolicy" => pub qo_s_marking_policy: Option<WifiQoSMarkingPolicy>,
+        "QoSMarkingPolicy" => pub qos_marking_policy: Option<WifiQosMarkingPolicy>,
         /// `SetupModes`: array of string, optional.
         ///
         /// Available on macOS 10.7.
@@ -356,7 +356,7 @@ mdm_plist::plist_dict! {
         /// `EnableIPv6`: boolean, optional.
         ///
         /// Default: `true`. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "EnableIPv6" => pub enable_i_pv6: Option<bool>,
+        "EnableIPv6" => pub enable_ipv6: Option<bool>,
         /// `TLSCertificateRequired`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
@@ -380,7 +380,7 @@ mdm_plist::plist_dict! {
         /// `ProxyPACURL`: string, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.
-        "ProxyPACURL" => pub proxy_pacurl: Option<String>,
+        "ProxyPACURL" => pub proxy_pac_url: Option<String>,
         /// `ProxyPACFallbackAllowed`: boolean, optional.
         ///
         /// Default: `false`. Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.2.

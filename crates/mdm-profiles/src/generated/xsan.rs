@@ -43,7 +43,7 @@ mdm_plist::plist_dict! {
         /// `sanConfigURLs`: array of string, required.
         ///
         /// Available on macOS 10.10.
-        "sanConfigURLs" => pub san_config_ur_ls: Vec<String>,
+        "sanConfigURLs" => pub san_config_urls: Vec<String>,
         /// `fsnameservers`: array of string, required.
         ///
         /// Available on macOS 10.10.
