@@ -12,7 +12,7 @@ pub(crate) fn inspect_command(mut args: Args) -> Result<(), CliError> {
         .ok_or("usage: mdmctl inspect command FILE")?;
     args.finish()?;
     let bytes = read_input(&path)?;
-    let cmd = AnyCommand::from_xml_bytes(&bytes).map_err(|e| CliError::context("command", e))?;
+    let cmd = AnyCommand::decode(&bytes).map_err(|e| CliError::context("command", e))?;
     let fields = cmd
         .payload
         .to_dictionary()

@@ -18,8 +18,8 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
     args.finish()?;
     let target = match (platform, version) {
         (Some(p), Some(v)) => {
-            let p: Platform = p.parse().map_err(CliError)?;
-            let v: Version = v.parse().map_err(CliError)?;
+            let p: Platform = p.parse().map_err(|e| CliError::context("--platform", e))?;
+            let v: Version = v.parse().map_err(|e| CliError::context("--version", e))?;
             Some((p, v))
         }
         (None, None) => None,
@@ -29,7 +29,7 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
         return Err("--platform and --version need --validate".into());
     }
     let bytes = read_input(&path)?;
-    let decoded = mdm_profiles::decode(&bytes).map_err(|e| CliError::context("profile", e))?;
+    let decoded = mdm_profiles::Decoded::decode(&bytes).map_err(|e| CliError::context("profile", e))?;
     let mut out = top_level(&decoded.profile)?;
     let mut payloads = Vec::new();
     for p in &decoded.profile.payload_content {
@@ -58,8 +58,11 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
     }
     out.insert("PayloadContent".into(), Json::Array(payloads));
     if validate {
-        let problems = decoded
-            .problems(target)
+        let problems = match target {
+            Some((p, v)) => decoded.problems_for(p, v),
+            None => decoded.problems(),
+        };
+        let problems = problems
             .iter()
             .map(|p| {
                 let mut m = Map::new();

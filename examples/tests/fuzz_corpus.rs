@@ -14,7 +14,7 @@ const TARGETS: &[(&str, Entry)] = &[
         let _ = mdm_scep::PkiMessage::decode_cert_rep(d, &[]);
     }),
     ("command_decode", |d| {
-        let _ = mdm_commands::AnyCommand::from_xml_bytes(d);
+        let _ = mdm_commands::AnyCommand::decode(d);
     }),
     ("response_decode", |d| {
         let _ = mdm_commands::CommandResponse::decode_typed::<mdm_commands::DeviceInformation>(d);
@@ -26,7 +26,7 @@ const TARGETS: &[(&str, Entry)] = &[
         let _ = mdm_checkin::CheckinMessage::decode(d);
     }),
     ("profile_decode", |d| {
-        let _ = mdm_profiles::decode(d).map(|d| d.problems(None));
+        let _ = mdm_profiles::Decoded::decode(d).map(|d| d.problems());
     }),
     ("plist_decode", |d| {
         let _ = mdm_plist::value_from_xml_bytes(d, &mdm_plist::Limits::default());

@@ -209,7 +209,7 @@ async fn devices_enroll_run_commands_and_survive_a_restart() {
     ] {
         let body = CheckinMessage::from_message(message)
             .unwrap()
-            .to_xml()
+            .encode()
             .unwrap();
         let (status, _) = devices[1]
             .put_signed(&http, devices[0].checkin_url(), CHECKIN_CONTENT_TYPE, &body)

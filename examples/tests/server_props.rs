@@ -140,7 +140,7 @@ proptest! {
             && let Ok(cmd) = build_command(&req)
         {
             // Whatever was accepted encodes.
-            prop_assert!(cmd.to_xml_bytes().is_ok());
+            prop_assert!(cmd.encode().is_ok());
         }
     }
 }

@@ -1,4 +1,4 @@
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = mdm_commands::AnyCommand::from_xml_bytes(data);
+    let _ = mdm_commands::AnyCommand::decode(data);
 });

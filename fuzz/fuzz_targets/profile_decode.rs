@@ -1,4 +1,4 @@
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = mdm_profiles::decode(data).map(|d| d.problems(None));
+    let _ = mdm_profiles::Decoded::decode(data).map(|d| d.problems());
 });

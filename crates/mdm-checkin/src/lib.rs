@@ -38,7 +38,7 @@
 //! assert_eq!(msg.raw(), &body[..]);
 //!
 //! // Re-encoding keeps every key, the unknown one included.
-//! let again = CheckinMessage::decode(&msg.to_xml()?)?;
+//! let again = CheckinMessage::decode(&msg.encode()?)?;
 //! assert_eq!(again.message(), msg.message());
 //! # Ok::<(), mdm_checkin::Error>(())
 //! ```
@@ -164,7 +164,7 @@ impl Message {
     /// # Errors
     /// [`Error::Plist`] if the value cannot be encoded (a hand-built `extra` holding a
     /// value plist cannot write).
-    pub fn to_xml(&self) -> Result<Vec<u8>, Error> {
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
         let bytes = match self {
             Message::Authenticate(m) => mdm_plist::to_xml_bytes(m),
             Message::TokenUpdate(m) => mdm_plist::to_xml_bytes(m),
@@ -180,10 +180,10 @@ impl Message {
     }
 
     /// The message as an untyped plist value (a dictionary), in the order
-    /// [`Message::to_xml`] writes it.
+    /// [`Message::encode`] writes it.
     ///
     /// # Errors
-    /// As [`Message::to_xml`].
+    /// As [`Message::encode`].
     pub fn to_value(&self) -> Result<Value, Error> {
         let value = match self {
             Message::Authenticate(m) => mdm_plist::to_value(m),
@@ -353,9 +353,9 @@ impl CheckinMessage {
     /// Wraps a message built in memory; its raw bytes are its encoding.
     ///
     /// # Errors
-    /// As [`Message::to_xml`].
+    /// As [`Message::encode`].
     pub fn from_message(message: Message) -> Result<CheckinMessage, Error> {
-        let raw = message.to_xml()?;
+        let raw = message.encode()?;
         Ok(CheckinMessage { message, raw })
     }
 
@@ -397,13 +397,13 @@ impl CheckinMessage {
         self.message.enrollment_id()
     }
 
-    /// Re-encodes the typed message (see [`Message::to_xml`]); [`CheckinMessage::raw`]
+    /// Re-encodes the typed message (see [`Message::encode`]); [`CheckinMessage::raw`]
     /// gives the original bytes.
     ///
     /// # Errors
-    /// As [`Message::to_xml`].
-    pub fn to_xml(&self) -> Result<Vec<u8>, Error> {
-        self.message.to_xml()
+    /// As [`Message::encode`].
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
+        self.message.encode()
     }
 }
 

@@ -1,8 +1,8 @@
 //! The bodies a server answers check-in messages with.
 //!
 //! `Authenticate`, `TokenUpdate`, `CheckOut` and `SetBootstrapToken` are answered with an
-//! empty HTTP 200. The others carry a body, modelled here; encode them with their `to_xml`
-//! method (or [`mdm_plist::to_xml_bytes`]).
+//! empty HTTP 200. The others carry a body, modelled here; encode them with their `encode`
+//! method (or [`mdm_plist::encode`]).
 
 use mdm_plist::{Data, Dictionary};
 
@@ -39,7 +39,7 @@ impl UserAuthenticateResponse {
     ///
     /// # Errors
     /// [`Error::Plist`] if encoding fails (it does not for values built by this crate).
-    pub fn to_xml(&self) -> Result<Vec<u8>, Error> {
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
         Ok(mdm_plist::to_xml_bytes(self)?)
     }
 }
@@ -67,7 +67,7 @@ impl BootstrapTokenResponse {
     ///
     /// # Errors
     /// [`Error::Plist`] if encoding fails (it does not for values built by this crate).
-    pub fn to_xml(&self) -> Result<Vec<u8>, Error> {
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
         Ok(mdm_plist::to_xml_bytes(self)?)
     }
 }
@@ -95,7 +95,7 @@ impl GetTokenResponse {
     ///
     /// # Errors
     /// [`Error::Plist`] if encoding fails (it does not for values built by this crate).
-    pub fn to_xml(&self) -> Result<Vec<u8>, Error> {
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
         Ok(mdm_plist::to_xml_bytes(self)?)
     }
 }
@@ -134,7 +134,7 @@ mod tests {
     #[test]
     fn responses_round_trip() {
         let r = UserAuthenticateResponse::accept();
-        let xml = r.to_xml().unwrap();
+        let xml = r.encode().unwrap();
         assert!(
             String::from_utf8_lossy(&xml).contains("<key>DigestChallenge</key>"),
             "{}",
@@ -144,13 +144,13 @@ mod tests {
         assert_eq!(back, r);
 
         let b = BootstrapTokenResponse::new(Some(b"secret".to_vec()));
-        let back: BootstrapTokenResponse = mdm_plist::from_xml_bytes(&b.to_xml().unwrap()).unwrap();
+        let back: BootstrapTokenResponse = mdm_plist::from_xml_bytes(&b.encode().unwrap()).unwrap();
         assert_eq!(back, b);
-        let none = BootstrapTokenResponse::new(None).to_xml().unwrap();
+        let none = BootstrapTokenResponse::new(None).encode().unwrap();
         assert!(!String::from_utf8_lossy(&none).contains("BootstrapToken"));
 
         let t = GetTokenResponse::new("tok");
-        let back: GetTokenResponse = mdm_plist::from_xml_bytes(&t.to_xml().unwrap()).unwrap();
+        let back: GetTokenResponse = mdm_plist::from_xml_bytes(&t.encode().unwrap()).unwrap();
         assert_eq!(back.token_data.as_ref(), b"tok");
 
         assert_eq!(

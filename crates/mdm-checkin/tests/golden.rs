@@ -34,7 +34,7 @@ fn every_golden_file_round_trips_byte_identically() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let (bytes, msg) = load(&name);
         assert_eq!(msg.raw(), &bytes[..], "{name}: raw bytes kept");
-        let again = msg.to_xml().unwrap();
+        let again = msg.encode().unwrap();
         if again != bytes {
             panic!(
                 "{name}: re-encoding differs\n--- golden\n{}\n--- encoded\n{}",
@@ -187,12 +187,12 @@ fn response_goldens_round_trip() {
 
     let accept: UserAuthenticateResponse = response(
         "userauthenticate-accept.plist",
-        |r: &UserAuthenticateResponse| r.to_xml().unwrap(),
+        |r: &UserAuthenticateResponse| r.encode().unwrap(),
     );
     assert_eq!(accept, UserAuthenticateResponse::accept());
     let challenge: UserAuthenticateResponse = response(
         "userauthenticate-challenge.plist",
-        |r: &UserAuthenticateResponse| r.to_xml().unwrap(),
+        |r: &UserAuthenticateResponse| r.encode().unwrap(),
     );
     assert_eq!(
         challenge.digest_challenge,
@@ -200,14 +200,14 @@ fn response_goldens_round_trip() {
     );
     let token: BootstrapTokenResponse =
         response("bootstraptoken.plist", |r: &BootstrapTokenResponse| {
-            r.to_xml().unwrap()
+            r.encode().unwrap()
         });
     assert_eq!(
         token,
         BootstrapTokenResponse::new(Some(b"bootstrap-token-bytes-0123456789".to_vec()))
     );
     let get: GetTokenResponse =
-        response("gettoken.plist", |r: &GetTokenResponse| r.to_xml().unwrap());
+        response("gettoken.plist", |r: &GetTokenResponse| r.encode().unwrap());
     assert_eq!(
         get,
         GetTokenResponse::new("eyJhbGciOiJFUzI1NiJ9.example-token")

@@ -256,12 +256,12 @@ fn unknown() -> impl Strategy<Value = Message> {
 }
 
 fn round_trip(msg: &Message) {
-    let xml = msg.to_xml().unwrap();
+    let xml = msg.encode().unwrap();
     let back = CheckinMessage::decode(&xml)
         .unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&xml)));
     assert_eq!(back.message(), msg);
     assert_eq!(back.raw(), &xml[..]);
-    assert_eq!(back.to_xml().unwrap(), xml, "encoding is stable");
+    assert_eq!(back.encode().unwrap(), xml, "encoding is stable");
 }
 
 proptest! {
@@ -374,7 +374,7 @@ proptest! {
         let bytes = apply(all[which % all.len()].clone(), &edits);
         if let Ok(msg) = CheckinMessage::decode(&bytes) {
             // Whatever decodes must also encode and decode again to the same message.
-            let xml = msg.to_xml().unwrap();
+            let xml = msg.encode().unwrap();
             let again = CheckinMessage::decode(&xml).unwrap();
             prop_assert_eq!(again.message(), msg.message());
             let _ = msg.enrollment_id();

@@ -155,9 +155,7 @@ fn benches(c: &mut Criterion) {
         },
     );
     let mut g = c.benchmark_group("install_profile");
-    g.bench_function("encode", |b| {
-        b.iter(|| black_box(&cmd).to_xml_bytes().unwrap())
-    });
+    g.bench_function("encode", |b| b.iter(|| black_box(&cmd).encode().unwrap()));
     g.finish();
 }
 

@@ -23,8 +23,8 @@ mdm_plist::plist_dict! {
 ///     CommandUuid::new("0001")?,
 ///     DeviceLock { message: Some("Call IT".into()), ..Default::default() },
 /// );
-/// let xml = cmd.to_xml_bytes()?;
-/// let back: Command<DeviceLock> = Command::from_xml_bytes(&xml)?;
+/// let xml = cmd.encode()?;
+/// let back: Command<DeviceLock> = Command::decode(&xml)?;
 /// assert_eq!(back, cmd);
 /// # Ok::<(), mdm_commands::Error>(())
 /// ```
@@ -75,7 +75,7 @@ impl<P: CommandPayload> Command<P> {
     ///
     /// # Errors
     /// When the payload cannot be encoded.
-    pub fn to_xml_bytes(&self) -> Result<Vec<u8>, Error> {
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
         Ok(mdm_plist::to_xml_bytes(&Value::Dictionary(
             self.to_dictionary()?,
         ))?)
@@ -86,7 +86,7 @@ impl<P: CommandPayload> Command<P> {
     /// # Errors
     /// On malformed or oversized plists, a missing or different `RequestType`, or keys that do
     /// not match the schema.
-    pub fn from_xml_bytes(bytes: &[u8]) -> Result<Self, Error> {
+    pub fn decode(bytes: &[u8]) -> Result<Self, Error> {
         let env: Envelope = mdm_plist::from_xml_bytes(bytes)?;
         let (found, command) = split_request_type(env.command)?;
         if found != P::REQUEST_TYPE {
@@ -122,7 +122,7 @@ impl AnyCommand {
     /// # Errors
     /// On malformed or oversized plists, a missing `RequestType`, or keys that do not match
     /// the schema of a known request type.
-    pub fn from_xml_bytes(bytes: &[u8]) -> Result<Self, Error> {
+    pub fn decode(bytes: &[u8]) -> Result<Self, Error> {
         let env: Envelope = mdm_plist::from_xml_bytes(bytes)?;
         let (request_type, command) = split_request_type(env.command)?;
         let request_type = RequestType::from(request_type);
@@ -151,7 +151,7 @@ impl AnyCommand {
     ///
     /// # Errors
     /// When the payload cannot be encoded.
-    pub fn to_xml_bytes(&self) -> Result<Vec<u8>, Error> {
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
         Ok(mdm_plist::to_xml_bytes(&Value::Dictionary(
             self.to_dictionary()?,
         ))?)

@@ -25,7 +25,7 @@
 //!     queries: vec![Query::DeviceName, Query::OSVersion],
 //!     ..Default::default()
 //! });
-//! let xml = cmd.to_xml_bytes()?;
+//! let xml = cmd.encode()?;
 //! assert!(std::str::from_utf8(&xml).unwrap().contains("<string>DeviceInformation</string>"));
 //!
 //! let mac = RequestType::DeviceLock.availability(Platform::MacOS).unwrap();
@@ -55,6 +55,10 @@ pub use crate::command_uuid::CommandUuid;
 pub use crate::error::Error;
 pub use crate::generated::*;
 pub use crate::response::{CommandResponse, ErrorChainItem, Status, body_from_dictionary};
+/// The plist value types that appear in this crate's public fields, and the UUID type
+/// command identifiers convert to.
+pub use mdm_plist::{Data, Date, Dictionary, Value};
+pub use uuid::Uuid;
 
 /// The commit of apple/device-management the generated types come from.
 pub const SCHEMA_COMMIT: &str = "b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f";

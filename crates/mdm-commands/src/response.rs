@@ -106,7 +106,7 @@ impl CommandResponse {
     ///
     /// # Errors
     /// When a value cannot be encoded.
-    pub fn to_xml_bytes(&self) -> Result<Vec<u8>, Error> {
+    pub fn encode(&self) -> Result<Vec<u8>, Error> {
         Ok(mdm_plist::to_xml_bytes(self)?)
     }
 

@@ -25,7 +25,7 @@ fn missing_status_is_a_shape_error() {
 fn unknown_status_is_kept() {
     let r = CommandResponse::decode(&plist("<key>Status</key><string>Pondering</string>")).unwrap();
     assert_eq!(r.status, Status::Other("Pondering".into()));
-    let again = CommandResponse::decode(&r.to_xml_bytes().unwrap()).unwrap();
+    let again = CommandResponse::decode(&r.encode().unwrap()).unwrap();
     assert_eq!(again.status.as_str(), "Pondering");
 }
 
@@ -49,7 +49,7 @@ fn body_of_another_command_is_a_body_error() {
 fn wrong_value_types_are_errors() {
     let r = CommandResponse::decode(&plist("<key>Status</key><integer>3</integer>"));
     assert!(r.unwrap_err().is_shape());
-    let c = AnyCommand::from_xml_bytes(&plist(
+    let c = AnyCommand::decode(&plist(
         "<key>CommandUUID</key><string>1</string><key>Command</key><dict><key>RequestType</key><string>DeviceLock</string><key>PIN</key><true/></dict>",
     ));
     assert!(c.unwrap_err().is_shape());
@@ -60,9 +60,9 @@ fn unknown_request_type_is_other_and_round_trips() {
     let xml = plist(
         "<key>Command</key><dict><key>RequestType</key><string>FutureThing</string><key>Knob</key><integer>1</integer></dict><key>CommandUUID</key><string>1</string>",
     );
-    let c = AnyCommand::from_xml_bytes(&xml).unwrap();
+    let c = AnyCommand::decode(&xml).unwrap();
     assert_eq!(c.request_type, RequestType::Other("FutureThing".into()));
-    let again = AnyCommand::from_xml_bytes(&c.to_xml_bytes().unwrap()).unwrap();
+    let again = AnyCommand::decode(&c.encode().unwrap()).unwrap();
     assert_eq!(again, c);
     assert!(c.downcast::<DeviceLock>().is_err());
 }
@@ -70,8 +70,7 @@ fn unknown_request_type_is_other_and_round_trips() {
 #[test]
 fn mismatched_request_type_is_refused() {
     let cmd = Command::new(DeviceLock::default());
-    let err = Command::<InstalledApplicationList>::from_xml_bytes(&cmd.to_xml_bytes().unwrap())
-        .unwrap_err();
+    let err = Command::<InstalledApplicationList>::decode(&cmd.encode().unwrap()).unwrap_err();
     assert!(matches!(err, Error::RequestTypeMismatch { .. }));
 }
 

@@ -83,7 +83,7 @@ fn corpus_commands_and_responses() {
                 let expected_invalid = EXPECTED_INVALID
                     .iter()
                     .any(|(name, _)| path.ends_with(name));
-                let cmd = match AnyCommand::from_xml_bytes(&bytes) {
+                let cmd = match AnyCommand::decode(&bytes) {
                     Ok(_) if expected_invalid => {
                         failures.push(format!("{}: decoded but should not", path.display()));
                         continue;
@@ -103,7 +103,7 @@ fn corpus_commands_and_responses() {
                     "{}: unknown type",
                     path.display()
                 );
-                cmd.to_xml_bytes().unwrap()
+                cmd.encode().unwrap()
             }
             Kind::Response => {
                 responses += 1;
@@ -128,7 +128,7 @@ fn corpus_commands_and_responses() {
                     }
                     response.extra = body.to_dictionary().unwrap();
                 }
-                response.to_xml_bytes().unwrap()
+                response.encode().unwrap()
             }
         };
         let name = format!("{}.plist", pairs.len());

@@ -43,9 +43,9 @@ proptest! {
         pin in proptest::option::of("[0-9]{6}"),
     ) {
         let cmd = Command::with_uuid(uuid, DeviceLock { message, pin, ..Default::default() });
-        let xml = cmd.to_xml_bytes().unwrap();
-        prop_assert_eq!(Command::<DeviceLock>::from_xml_bytes(&xml).unwrap(), cmd.clone());
-        let any = AnyCommand::from_xml_bytes(&xml).unwrap();
+        let xml = cmd.encode().unwrap();
+        prop_assert_eq!(Command::<DeviceLock>::decode(&xml).unwrap(), cmd.clone());
+        let any = AnyCommand::decode(&xml).unwrap();
         prop_assert_eq!(any.request_type.clone(), RequestType::DeviceLock);
         prop_assert_eq!(any.downcast::<DeviceLock>().unwrap(), cmd);
     }
@@ -67,8 +67,8 @@ proptest! {
             ..Default::default()
         };
         let cmd = Command::new(settings);
-        let xml = cmd.to_xml_bytes().unwrap();
-        prop_assert_eq!(Command::<Settings>::from_xml_bytes(&xml).unwrap(), cmd);
+        let xml = cmd.encode().unwrap();
+        prop_assert_eq!(Command::<Settings>::decode(&xml).unwrap(), cmd);
     }
 
     #[test]
@@ -96,7 +96,7 @@ proptest! {
             Value::Dictionary(d) => d,
             _ => unreachable!(),
         };
-        let xml = response.to_xml_bytes().unwrap();
+        let xml = response.encode().unwrap();
         let back = CommandResponse::decode(&xml).unwrap();
         prop_assert_eq!(&back, &response);
         prop_assert_eq!(back.status.clone(), status);
@@ -105,7 +105,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let _ = AnyCommand::from_xml_bytes(&data);
+        let _ = AnyCommand::decode(&data);
         let _ = CommandResponse::decode(&data);
     }
 
@@ -115,12 +115,12 @@ proptest! {
             CommandUuid::new("X").unwrap(),
             DeviceLock { message: Some("hello".into()), ..Default::default() },
         );
-        let mut xml = cmd.to_xml_bytes().unwrap();
+        let mut xml = cmd.encode().unwrap();
         let len = xml.len();
         if let Some(b) = xml.get_mut(pos % len) {
             *b = byte;
         }
-        let _ = AnyCommand::from_xml_bytes(&xml);
+        let _ = AnyCommand::decode(&xml);
         if let Ok(r) = CommandResponse::decode(&xml) {
             let _ = r.body_for(&RequestType::DeviceInformation);
         }

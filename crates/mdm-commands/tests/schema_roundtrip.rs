@@ -94,8 +94,8 @@ fn every_command_from_required_keys_round_trips() {
             payload: typed,
             extra: Dictionary::new(),
         };
-        let xml = cmd.to_xml_bytes().unwrap();
-        let decoded = AnyCommand::from_xml_bytes(&xml).unwrap();
+        let xml = cmd.encode().unwrap();
+        let decoded = AnyCommand::decode(&xml).unwrap();
         assert_eq!(decoded, cmd, "{rt_name}: XML round trip");
         assert_eq!(rt.schema_path(), Some(file.path.as_str()));
         assert_eq!(rt.has_typed_response(), file.response_keys.is_some());

@@ -90,15 +90,92 @@ impl Error {
     }
 }
 
-/// plist's errors print their kind with `Debug` (`Serde("missing ...")`); this returns the
-/// readable message.
+/// The readable message of one of plist's errors, in our words.
+///
+/// plist prints its error kinds by their variant names (`UnexpectedEndOfEventStream`,
+/// `UnexpectedXmlCharactersExpectedElement (offset 5)`, `Serde("missing ...")`). Known kinds
+/// get a sentence; any other kind name is spelled out as lower-case words, so no variant name
+/// of the dependency reaches a caller.
 pub(crate) fn plist_message(err: &plist::Error) -> String {
     let text = err.to_string();
-    match text
+    if let Some(inner) = text
         .strip_prefix("Serde(\"")
         .and_then(|t| t.strip_suffix("\")"))
     {
-        Some(inner) => inner.replace("\\\"", "\""),
-        None => text,
+        return inner.replace("\\\"", "\"");
+    }
+    describe_kind(&text)
+}
+
+/// Turns `KindName (offset N)` or `KindName { .. }` into words.
+fn describe_kind(text: &str) -> String {
+    let name_len = text
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(text.len());
+    let (name, rest) = text.split_at(name_len);
+    if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return text.to_owned();
+    }
+    let offset = rest
+        .trim()
+        .strip_prefix("(offset ")
+        .and_then(|r| r.strip_suffix(')'))
+        .map(|n| format!(" (at byte {n})"))
+        .unwrap_or_default();
+    let sentence = match name {
+        "UnexpectedEof" | "UnexpectedEndOfEventStream" => {
+            "the document ends before the plist is complete (empty or truncated input)"
+        }
+        "UnexpectedXmlCharactersExpectedElement" => {
+            "text where an XML element was expected (not an XML plist)"
+        }
+        "UnexpectedXmlOpeningTag" => "an XML element where none may start",
+        "UnknownXmlElement" => "an XML element that is not part of the plist format",
+        "InvalidXmlSyntax" => "the XML is not well formed",
+        "InvalidXmlUtf8" | "InvalidUtf8String" => "text that is not valid UTF-8",
+        "UnclosedArray" => "an <array> that is never closed",
+        "UnclosedDictionary" => "a <dict> that is never closed",
+        "ExpectedKeyEvent" | "UnexpectedEventType" => {
+            "a value where a <key> was expected, or the reverse"
+        }
+        "ExpectedEndOfEventStream" => "more than one top-level value",
+        "InvalidIntegerString" => "an <integer> that is not a number in range",
+        "InvalidRealString" => "a <real> that is not a number",
+        "InvalidDateString" => "a <date> that is not an ISO 8601 UTC date",
+        "InvalidDataString" => "a <data> value that is not base64",
+        "ObjectTooLarge" => "an object larger than the plist reader accepts",
+        _ => return format!("{}{offset}", spell_out(name)),
+    };
+    format!("{sentence}{offset}")
+}
+
+/// `UnexpectedFooBar` -> `unexpected foo bar`.
+fn spell_out(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && !out.is_empty() {
+            out.push(' ');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_read_as_words() {
+        assert_eq!(
+            describe_kind("UnexpectedXmlCharactersExpectedElement (offset 5)"),
+            "text where an XML element was expected (not an XML plist) (at byte 5)"
+        );
+        assert!(describe_kind("UnexpectedEndOfEventStream").starts_with("the document ends"));
+        assert_eq!(
+            describe_kind("SomethingNewInPlist"),
+            "something new in plist"
+        );
+        assert_eq!(describe_kind("already words"), "already words");
     }
 }

@@ -15,12 +15,12 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("profile");
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.bench_function("decode", |b| {
-        b.iter(|| mdm_profiles::decode(std::hint::black_box(&bytes)).unwrap());
+        b.iter(|| mdm_profiles::Decoded::decode(std::hint::black_box(&bytes)).unwrap());
     });
     group.bench_function("decode+validate", |b| {
         b.iter(|| {
-            let d = mdm_profiles::decode(std::hint::black_box(&bytes)).unwrap();
-            d.problems(None)
+            let d = mdm_profiles::Decoded::decode(std::hint::black_box(&bytes)).unwrap();
+            d.problems()
         });
     });
     group.finish();

@@ -77,9 +77,9 @@ impl ProfileBuilder {
         self
     }
 
-    /// `PayloadScope`, `User` or `System` (default: none, which macOS reads as `User`).
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.profile.payload_scope = Some(scope.into());
+    /// `PayloadScope` (default: none, which macOS reads as [`PayloadScope::User`]).
+    pub fn scope(mut self, scope: PayloadScope) -> Self {
+        self.profile.payload_scope = Some(scope.as_str().to_owned());
         self
     }
 
@@ -192,5 +192,15 @@ impl ProfileBuilder {
             }
         }
         Ok(profile)
+    }
+}
+
+mdm_plist::open_enum! {
+    /// Where a macOS profile installs (`PayloadScope`); iOS ignores it.
+    pub enum PayloadScope {
+        /// The whole machine, for every user.
+        System = "System",
+        /// The user who installs it.
+        User = "User",
     }
 }

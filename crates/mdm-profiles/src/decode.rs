@@ -49,14 +49,61 @@ pub struct Decoded {
 }
 
 impl Decoded {
+    /// Decodes a profile from `.mobileconfig` bytes, as devices read them, and reports the
+    /// leniencies it applied (see [`Profile::decode`] for the profile alone).
+    ///
+    /// Accepted leniencies, each reported in [`Decoded::leniencies`]: whitespace or a
+    /// byte-order mark before `<?xml`; a dictionary that repeats a key (the last value wins,
+    /// as on Apple's parser); an integer where the schema says real (re-encoded as
+    /// `<real>`); a payload of a known type whose keys do not fit its schema (kept as
+    /// [`Payload::Unknown`], re-encoded as received).
+    ///
+    /// # Errors
+    /// [`Error::Signed`] for a CMS-signed file and [`Error::Encrypted`] for a profile with
+    /// `EncryptedPayloadContent` (unwrap both with `mdm-signing`); [`Error::Plist`] when the
+    /// bytes are not a plist or exceed [`MAX_PROFILE_BYTES`] / [`MAX_PROFILE_DEPTH`];
+    /// [`Error::NotADictionary`], [`Error::BadPayload`] when the structure is not a profile.
+    /// `tests/builder_validate.rs` shows each.
+    pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
+        decode(bytes)
+    }
+
     /// The leniencies followed by [`crate::validate`]'s findings.
-    pub fn problems(
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut out = self.leniencies.clone();
+        out.extend(crate::validate(&self.profile));
+        out
+    }
+
+    /// The leniencies followed by [`crate::validate_for`]'s findings for this target.
+    pub fn problems_for(
         &self,
-        target: Option<(crate::spec::Platform, crate::spec::Version)>,
+        platform: crate::spec::Platform,
+        version: crate::spec::Version,
     ) -> Vec<Problem> {
         let mut out = self.leniencies.clone();
-        out.extend(crate::validate(&self.profile, target));
+        out.extend(crate::validate_for(&self.profile, platform, version));
         out
+    }
+}
+
+impl Profile {
+    /// Decodes a profile from `.mobileconfig` bytes (unsigned, unencrypted XML plist),
+    /// with the leniencies of [`Decoded::decode`], which also lists them.
+    ///
+    /// ```
+    /// use mdm_profiles::Profile;
+    ///
+    /// let bytes = Profile::builder("com.example.p").build()?.encode()?;
+    /// let profile = Profile::decode(&bytes)?;
+    /// assert_eq!(profile.payload_identifier.as_deref(), Some("com.example.p"));
+    /// # Ok::<(), mdm_profiles::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Decoded::decode`].
+    pub fn decode(bytes: &[u8]) -> Result<Profile, Error> {
+        decode(bytes).map(|d| d.profile)
     }
 }
 
@@ -68,20 +115,8 @@ fn warn(path: impl Into<String>, message: impl Into<String>) -> Problem {
     }
 }
 
-/// Decodes a profile from `.mobileconfig` bytes, as devices read them.
-///
-/// Accepted leniencies, each reported in [`Decoded::leniencies`]: whitespace or a byte-order
-/// mark before `<?xml`; a dictionary that repeats a key (the last value wins, as on Apple's
-/// parser); an integer where the schema says real (re-encoded as `<real>`); a payload of a
-/// known type whose keys do not fit its schema (kept as [`Payload::Unknown`], re-encoded as
-/// received).
-///
-/// # Errors
-/// [`Error::Signed`] for a CMS-signed file and [`Error::Encrypted`] for a profile with
-/// `EncryptedPayloadContent` (unwrap both with `mdm-signing`); [`Error::Plist`] when the bytes
-/// are not a plist or exceed [`MAX_PROFILE_BYTES`] / [`MAX_PROFILE_DEPTH`];
-/// [`Error::NotADictionary`], [`Error::BadPayload`] when the structure is not a profile.
-pub fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
+/// The decoder behind [`Decoded::decode`] and [`Profile::decode`].
+fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
     if wrapping(bytes) == Wrapping::Signed {
         return Err(Error::Signed);
     }

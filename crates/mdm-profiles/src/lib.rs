@@ -9,7 +9,7 @@
 //!   and refuses duplicates.
 //! - [`validate`] names the exact key that is wrong; with a target platform and version it
 //!   also reports what that OS does not support.
-//! - [`decode`] reads real files: it accepts what Apple's parser accepts and records each
+//! - [`Profile::decode`] and [`Decoded::decode`] read real files: it accepts what Apple's parser accepts and records each
 //!   leniency; signed and encrypted profiles are detected and left to `mdm-signing`.
 //!
 //! ```
@@ -20,11 +20,11 @@
 //!     .uuids(UuidMode::Deterministic)
 //!     .payload(Passcode { min_length: Some(6), ..Default::default() })
 //!     .build()?;
-//! let xml = profile.to_xml()?;
-//! let back = mdm_profiles::decode(&xml)?;
+//! let xml = profile.encode()?;
+//! let back = mdm_profiles::Decoded::decode(&xml)?;
 //! assert_eq!(back.profile, profile);
 //! assert!(back.leniencies.is_empty());
-//! let problems = mdm_profiles::validate(&profile, Some((Platform::IOS, "17.0".parse().unwrap())));
+//! let problems = mdm_profiles::validate_for(&profile, Platform::IOS, "17.0".parse().unwrap());
 //! assert!(problems.is_empty(), "{problems:?}");
 //! # Ok::<(), mdm_profiles::Error>(())
 //! ```
@@ -41,12 +41,14 @@ pub mod spec;
 mod support;
 mod validate;
 
-pub use crate::builder::{ProfileBuilder, UuidMode};
+pub use crate::builder::{PayloadScope, ProfileBuilder, UuidMode};
 pub use crate::decode::{
-    Decoded, MAX_PROFILE_BYTES, MAX_PROFILE_DEPTH, Wrapping, decode, from_dictionary, wrapping,
+    Decoded, MAX_PROFILE_BYTES, MAX_PROFILE_DEPTH, Wrapping, from_dictionary, wrapping,
 };
 pub use crate::error::Error;
 pub use crate::generated::*;
 pub use crate::profile::{Common, CommonMut, PayloadBody, Profile};
 pub use crate::spec::{Platform, Version};
-pub use crate::validate::{Problem, Severity, validate};
+pub use crate::validate::{Problem, Severity, validate, validate_for};
+/// The plist value types that appear in this crate's public fields.
+pub use mdm_plist::{Data, Date, Dictionary, Value};

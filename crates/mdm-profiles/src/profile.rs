@@ -68,14 +68,14 @@ impl Profile {
     ///
     /// # Errors
     /// When a value cannot be encoded (a payload body that is not a plist).
-    pub fn to_xml(&self) -> Result<Vec<u8>, crate::Error> {
+    pub fn encode(&self) -> Result<Vec<u8>, crate::Error> {
         Ok(mdm_plist::to_xml_bytes(self)?)
     }
 
     /// The profile as an untyped plist value.
     ///
     /// # Errors
-    /// As [`Profile::to_xml`].
+    /// As [`Profile::encode`].
     pub fn to_value(&self) -> Result<Value, crate::Error> {
         Ok(mdm_plist::to_value(self)?)
     }

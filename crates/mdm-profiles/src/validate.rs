@@ -46,14 +46,32 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Checks `profile` against the schema; with a `target`, also says which payloads and keys
-/// the target platform and version do not support.
+/// Checks `profile` against the schema.
 ///
 /// Errors: a missing required key, a value of the wrong type, a value outside `rangelist` or
 /// `range`, a repeated `PayloadUUID` or `PayloadIdentifier`, a `PayloadVersion` other than 1,
 /// a payload or key unavailable on the target. Warnings: keys the schema does not list
 /// (custom keys are legal but often misspelt), an integer where the schema says real.
-pub fn validate(profile: &Profile, target: Option<(Platform, Version)>) -> Vec<Problem> {
+///
+/// ```
+/// use mdm_profiles::{Platform, Profile, validate, validate_for};
+///
+/// let profile = Profile::builder("com.example.empty").display_name("Empty").build()?;
+/// assert!(validate(&profile).is_empty());
+/// assert!(validate_for(&profile, Platform::IOS, "17.0".parse().unwrap()).is_empty());
+/// # Ok::<(), mdm_profiles::Error>(())
+/// ```
+pub fn validate(profile: &Profile) -> Vec<Problem> {
+    check(profile, None)
+}
+
+/// As [`validate`], and also says which payloads and keys `platform` at `version` does not
+/// support (from the schema's `supportedOS`).
+pub fn validate_for(profile: &Profile, platform: Platform, version: Version) -> Vec<Problem> {
+    check(profile, Some((platform, version)))
+}
+
+fn check(profile: &Profile, target: Option<(Platform, Version)>) -> Vec<Problem> {
     let mut v = Validator {
         out: Vec::new(),
         target,
@@ -92,6 +110,7 @@ pub fn validate(profile: &Profile, target: Option<(Platform, Version)>) -> Vec<P
     for (index, payload) in profile.payload_content.iter().enumerate() {
         let path = format!("PayloadContent[{index}] ({})", payload.payload_type());
         v.payload(payload, &path);
+        v.usefulness(payload, &path);
         let common = payload.common();
         if let Some(u) = common.uuid {
             if let Some(first) = uuids.get(u) {
@@ -140,6 +159,30 @@ impl Validator {
             path: path.into(),
             message: message.into(),
         });
+    }
+
+    /// Checks that the schema cannot express: values that are optional in the schema but
+    /// without which the payload does nothing on a device.
+    fn usefulness(&mut self, payload: &Payload, path: &str) {
+        if payload.payload_type() != "com.apple.wifi.managed" {
+            return;
+        }
+        let Ok(dict) = payload.to_dictionary() else {
+            return;
+        };
+        let ssid = dict
+            .get("SSID_STR")
+            .and_then(Value::as_string)
+            .is_some_and(|s| !s.is_empty());
+        let passpoint = dict.get("IsHotspot").and_then(Value::as_boolean) == Some(true)
+            || dict.contains_key("DomainName");
+        if !ssid && !passpoint {
+            self.warning(
+                format!("{path}.SSID_STR"),
+                "no SSID: the device has no network to join (set SSID_STR, or IsHotspot and \
+                 DomainName for a Passpoint network)",
+            );
+        }
     }
 
     fn payload(&mut self, payload: &Payload, path: &str) {

@@ -40,7 +40,7 @@ fn deterministic_uuids_are_stable_and_random_ones_are_not() {
     );
     assert_ne!(p.payload_content[0].uuid(), p.payload_content[1].uuid());
     assert!(
-        mdm_profiles::validate(&p, None)
+        mdm_profiles::validate(&p)
             .iter()
             .all(|x| x.severity != Severity::Error)
     );
@@ -111,7 +111,7 @@ fn problems_name_the_key() {
         })
         .build()
         .unwrap();
-    let problems = mdm_profiles::validate(&p, None);
+    let problems = mdm_profiles::validate(&p);
     let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
     assert!(
         text.iter().any(|t| t.starts_with(
@@ -127,7 +127,7 @@ fn problems_name_the_key() {
         w.payload_identifier = None;
     }
     p.payload_version = Some(2);
-    let text: Vec<String> = mdm_profiles::validate(&p, None)
+    let text: Vec<String> = mdm_profiles::validate(&p)
         .iter()
         .map(ToString::to_string)
         .collect();
@@ -161,14 +161,14 @@ fn target_availability() {
         .build()
         .unwrap();
     // The Dock payload is macOS only.
-    let on_ios = mdm_profiles::validate(&p, Some((Platform::IOS, "17.0".parse().unwrap())));
+    let on_ios = mdm_profiles::validate_for(&p, Platform::IOS, "17.0".parse().unwrap());
     assert!(
         on_ios.iter().any(|x| x.severity == Severity::Error
             && x.path == "PayloadContent[0] (com.apple.dock)"
             && x.message.contains("not available on iOS")),
         "{on_ios:#?}"
     );
-    let on_mac = mdm_profiles::validate(&p, Some((Platform::MacOS, "14.0".parse().unwrap())));
+    let on_mac = mdm_profiles::validate_for(&p, Platform::MacOS, "14.0".parse().unwrap());
     assert!(
         on_mac.iter().all(|x| x.severity != Severity::Error),
         "{on_mac:#?}"
@@ -181,7 +181,7 @@ fn target_availability() {
         })
         .build()
         .unwrap();
-    let old = mdm_profiles::validate(&wifi_new, Some((Platform::MacOS, "10.6".parse().unwrap())));
+    let old = mdm_profiles::validate_for(&wifi_new, Platform::MacOS, "10.6".parse().unwrap());
     assert!(
         old.iter().any(|x| x.message.contains("needs macOS")),
         "{old:#?}"
@@ -190,13 +190,13 @@ fn target_availability() {
 
 #[test]
 fn signed_and_encrypted_profiles_are_refused_with_a_pointer_to_mdm_signing() {
-    let err = mdm_profiles::decode(&[0x30, 0x82, 0x01, 0x00, 0x06]).unwrap_err();
+    let err = mdm_profiles::Decoded::decode(&[0x30, 0x82, 0x01, 0x00, 0x06]).unwrap_err();
     assert!(matches!(err, Error::Signed) && err.needs_unwrapping());
     assert!(err.to_string().contains("mdm-signing"));
-    let err = mdm_profiles::decode(&[0x30, 0x80, 0x06]).unwrap_err();
+    let err = mdm_profiles::Decoded::decode(&[0x30, 0x80, 0x06]).unwrap_err();
     assert!(matches!(err, Error::Signed));
     let xml = b"<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>PayloadType</key><string>Configuration</string><key>EncryptedPayloadContent</key><data>AAAA</data></dict></plist>";
-    let err = mdm_profiles::decode(xml).unwrap_err();
+    let err = mdm_profiles::Decoded::decode(xml).unwrap_err();
     assert!(matches!(err, Error::Encrypted), "{err}");
     assert!(err.to_string().contains("mdm-signing"));
 }
@@ -213,7 +213,7 @@ fn leniencies_are_recorded() {
           <key>PayloadType</key><string>com.apple.wifi.managed</string>\
           <key>AutoJoin</key><string>yes</string>\
         </dict></array></dict></plist>";
-    let d = mdm_profiles::decode(xml).unwrap();
+    let d = mdm_profiles::Decoded::decode(xml).unwrap();
     let text: Vec<String> = d.leniencies.iter().map(ToString::to_string).collect();
     assert_eq!(d.profile.payload_identifier.as_deref(), Some("b"));
     assert!(
@@ -244,7 +244,7 @@ fn leniencies_are_recorded() {
         w.extra.get("AutoJoin"),
         Some(&mdm_plist::Value::String("yes".into()))
     );
-    let problems = d.problems(None);
+    let problems = d.problems();
     assert!(
         problems.iter().any(|p| p
             .to_string()
@@ -280,7 +280,7 @@ fn lenient_decode_of_a_wide_payload_is_bounded() {
     );
     // A search that removed each key in turn would need ~20,000 whole-payload conversions
     // here; reading the misfit key from the error path needs 2.
-    let decoded = mdm_profiles::decode(xml.as_bytes()).unwrap();
+    let decoded = mdm_profiles::Decoded::decode(xml.as_bytes()).unwrap();
     assert_eq!(decoded.profile.payload_content.len(), 1);
     assert!(
         decoded

@@ -52,20 +52,20 @@ fn check(name: &str, built: &Profile) {
         "{name}: built profile differs from the file"
     );
 
-    let decoded = mdm_profiles::decode(&bytes).unwrap();
+    let decoded = mdm_profiles::Decoded::decode(&bytes).unwrap();
     assert!(
         decoded.leniencies.is_empty(),
         "{name}: {:?}",
         decoded.leniencies
     );
     assert_eq!(&decoded.profile, built, "{name}: decoded profile differs");
-    let errors: Vec<_> = mdm_profiles::validate(&decoded.profile, None)
+    let errors: Vec<_> = mdm_profiles::validate(&decoded.profile)
         .into_iter()
         .filter(|p| p.severity == Severity::Error)
         .collect();
     assert!(errors.is_empty(), "{name}: {errors:?}");
     let again =
-        mdm_plist::value_from_xml_bytes(&decoded.profile.to_xml().unwrap(), &Default::default())
+        mdm_plist::value_from_xml_bytes(&decoded.profile.encode().unwrap(), &Default::default())
             .unwrap();
     assert_eq!(again, expected, "{name}: re-encoding differs");
 }
@@ -276,7 +276,7 @@ fn enterprise_wifi_with_two_networks_and_a_ca() {
     ]);
     let p = builder("com.example.eapwifi", "Enterprise Wi-Fi")
         .organization("Example Corp")
-        .scope("System")
+        .scope(mdm_profiles::PayloadScope::System)
         .payload(ca)
         .payload(Wifi {
             ssid_str: Some("Corp".into()),
@@ -293,7 +293,7 @@ fn enterprise_wifi_with_two_networks_and_a_ca() {
         .unwrap();
     check("enterprise-wifi", &p);
     // And the target check: Wi-Fi and certificates exist everywhere Apple ships.
-    let problems = mdm_profiles::validate(&p, Some((Platform::IOS, "17.0".parse().unwrap())));
+    let problems = mdm_profiles::validate_for(&p, Platform::IOS, "17.0".parse().unwrap());
     assert!(
         problems.iter().all(|p| p.severity != Severity::Error),
         "{problems:?}"

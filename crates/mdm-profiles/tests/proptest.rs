@@ -85,15 +85,15 @@ proptest! {
             b = b.payload(p);
         }
         let profile = b.build().unwrap();
-        let xml = profile.to_xml().unwrap();
-        let back = mdm_profiles::decode(&xml).unwrap();
+        let xml = profile.encode().unwrap();
+        let back = mdm_profiles::Decoded::decode(&xml).unwrap();
         prop_assert!(back.leniencies.is_empty(), "{:?}", back.leniencies);
         prop_assert_eq!(back.profile, profile);
     }
 
     #[test]
     fn decode_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let _ = mdm_profiles::decode(&bytes).map(|d| d.problems(None));
+        let _ = mdm_profiles::Decoded::decode(&bytes).map(|d| d.problems());
     }
 
     #[test]
@@ -104,6 +104,6 @@ proptest! {
             *b = byte;
         }
         bytes.truncate(cut.max(1) * 2);
-        let _ = mdm_profiles::decode(&bytes).map(|d| d.problems(None));
+        let _ = mdm_profiles::Decoded::decode(&bytes).map(|d| d.problems());
     }
 }

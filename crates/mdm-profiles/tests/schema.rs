@@ -40,11 +40,11 @@ fn unknown_payload_types_survive() {
   <key>PayloadVersion</key><integer>1</integer>
   <key>Nested</key><dict><key>A</key><array><integer>1</integer></array></dict>
 </dict></array></dict></plist>"#;
-    let d = mdm_profiles::decode(xml).unwrap();
+    let d = mdm_profiles::Decoded::decode(xml).unwrap();
     let p = &d.profile.payload_content[0];
     assert_eq!(p.payload_type(), "com.vendor.agent");
     assert_eq!(p.identifier(), Some("p.agent"));
-    let again = mdm_profiles::decode(&d.profile.to_xml().unwrap()).unwrap();
+    let again = mdm_profiles::Decoded::decode(&d.profile.encode().unwrap()).unwrap();
     assert_eq!(again.profile, d.profile);
-    assert!(mdm_profiles::validate(&d.profile, None).is_empty());
+    assert!(mdm_profiles::validate(&d.profile).is_empty());
 }

@@ -114,7 +114,7 @@ impl Capabilities {
     ///
     /// # Errors
     /// [`Error::TooLarge`] over [`MAX_CAPS_BYTES`], [`Error::Malformed`] for non-UTF-8.
-    pub fn parse(body: &[u8]) -> Result<Self, Error> {
+    pub fn decode(body: &[u8]) -> Result<Self, Error> {
         if body.len() > MAX_CAPS_BYTES {
             return Err(Error::TooLarge {
                 len: body.len(),

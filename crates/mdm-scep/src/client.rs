@@ -104,7 +104,7 @@ impl Client {
     /// [`Error::Http`], and as [`Capabilities::parse`].
     pub async fn caps(&self) -> Result<Capabilities, Error> {
         let body = self.send(crate::http::get_ca_caps(&self.url)?).await?;
-        Capabilities::parse(&body)
+        Capabilities::decode(&body)
     }
 
     /// GetCACert, with the pin checked.

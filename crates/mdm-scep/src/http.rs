@@ -7,6 +7,10 @@ use base64::engine::general_purpose::STANDARD;
 use crate::error::Error;
 use crate::responder::ScepResponder;
 
+/// The request and response types of these functions, so a caller needs no `http`
+/// dependency of its own to name them.
+pub use ::http::{Request, Response, StatusCode};
+
 /// Content type of a PKIOperation request and response.
 pub const PKI_MESSAGE_CONTENT_TYPE: &str = "application/x-pki-message";
 

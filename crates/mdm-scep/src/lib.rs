@@ -88,6 +88,9 @@ pub use crate::requester::{Issued, Outcome, RequestOptions, Transaction};
 pub use crate::responder::{
     CertificateAuthority, Decision, EnrollmentRequest, MAX_PENDING, ScepResponder, SimpleCa,
 };
+/// The key and certificate types of this crate's signatures: one loader for SCEP, profile
+/// signing and APNs.
+pub use mdm_signing::{Certificate, Identity, PrivateKey};
 
 /// Reads the envelope of a PKIMessage without decrypting it: content cipher and recipients.
 ///

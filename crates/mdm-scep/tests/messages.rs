@@ -298,7 +298,7 @@ fn csr_fields() {
 
 #[test]
 fn capabilities_drive_algorithms() {
-    let caps = Capabilities::parse(
+    let caps = Capabilities::decode(
         b"Renewal\nSHA-1\nSHA-256\nAES\nDES3\nSCEPStandard\nPOSTPKIOperation\nFancy\n",
     )
     .unwrap();
@@ -311,7 +311,7 @@ fn capabilities_drive_algorithms() {
     strong.prefer_aes256 = true;
     assert_eq!(caps.cipher(&strong).unwrap(), ContentCipher::Aes256Cbc);
 
-    let old = Capabilities::parse(b"").unwrap();
+    let old = Capabilities::decode(b"").unwrap();
     assert!(matches!(old.cipher(&p), Err(Error::AlgorithmRefused(_))));
     let mut des_ok = p;
     des_ok.allow_des = true;
@@ -321,20 +321,20 @@ fn capabilities_drive_algorithms() {
     no_sha1.allow_sha1 = false;
     assert!(old.digest(&no_sha1).is_err());
     assert_eq!(
-        Capabilities::parse(b"des3 sha-512")
+        Capabilities::decode(b"des3 sha-512")
             .unwrap()
             .cipher(&p)
             .unwrap(),
         ContentCipher::DesEde3Cbc
     );
     assert_eq!(
-        Capabilities::parse(b"SCEPStandard")
+        Capabilities::decode(b"SCEPStandard")
             .unwrap()
             .digest(&p)
             .unwrap(),
         Digest::Sha256
     );
-    assert!(Capabilities::parse(&[0xff, 0xfe]).is_err());
+    assert!(Capabilities::decode(&[0xff, 0xfe]).is_err());
 }
 
 /// An RA certificate issued by the CA, for key encipherment and signing.
@@ -664,7 +664,7 @@ proptest! {
     fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let _ = PkiMessage::decode(&bytes);
         let _ = mdm_scep::certificates_from_degenerate(&bytes);
-        let _ = Capabilities::parse(&bytes);
+        let _ = Capabilities::decode(&bytes);
         let _ = CaCertificates::from_body(&bytes, None);
     }
 
@@ -681,8 +681,8 @@ proptest! {
 
     #[test]
     fn caps_round_trip(words in proptest::collection::vec("[A-Za-z0-9-]{1,12}", 0..12)) {
-        let caps = Capabilities::parse(words.join("\n").as_bytes()).unwrap();
-        let again = Capabilities::parse(caps.to_body().as_bytes()).unwrap();
+        let caps = Capabilities::decode(words.join("\n").as_bytes()).unwrap();
+        let again = Capabilities::decode(caps.to_body().as_bytes()).unwrap();
         prop_assert_eq!(caps, again);
     }
 }

@@ -67,3 +67,5 @@ pub use crate::signed::{
     verify_detached,
 };
 pub use crate::trust::{DEFAULT_MAX_DEPTH, TrustPolicy};
+/// The date type of [`TrustPolicy::at_time`] and the certificate accessors.
+pub use chrono::{DateTime, Utc};

@@ -316,7 +316,7 @@ pub fn build_command(req: &EnqueueRequest) -> Result<AnyCommand, String> {
         if req.request_type.is_some() || req.payload.is_some() {
             return Err("give either plist or request_type/payload, not both".into());
         }
-        AnyCommand::from_xml_bytes(xml.as_bytes()).map_err(|e| format!("plist: {e}"))?
+        AnyCommand::decode(xml.as_bytes()).map_err(|e| format!("plist: {e}"))?
     } else {
         let request_type = req
             .request_type
@@ -387,7 +387,7 @@ async fn enqueue(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
         Ok(c) => c,
         Err(e) => return fail(StatusCode::BAD_REQUEST, e),
     };
-    let body = match command.to_xml_bytes() {
+    let body = match command.encode() {
         Ok(b) => b,
         Err(e) => return fail(StatusCode::BAD_REQUEST, format!("command: {e}")),
     };

@@ -76,7 +76,7 @@ pub fn profile_xml(s: &EnrollmentSettings<'_>) -> Result<Vec<u8>, String> {
         .build()
         .map_err(|e| format!("enrollment profile: {e}"))?;
     profile
-        .to_xml()
+        .encode()
         .map_err(|e| format!("enrollment profile: {e}"))
 }
 

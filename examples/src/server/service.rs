@@ -268,7 +268,7 @@ impl Service {
                     .bootstrap_token(device_channel(resolved))
                     .map_err(store_failed)?;
                 let body = BootstrapTokenResponse::new(token)
-                    .to_xml()
+                    .encode()
                     .map_err(|e| Reply::error(500, e.to_string()))?;
                 Ok(Reply::ok(COMMAND_CONTENT_TYPE, body))
             }

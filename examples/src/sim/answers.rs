@@ -115,7 +115,7 @@ impl DeviceState {
     /// `CommandUUID` (there is nothing to answer); [`SimError::Commands`] when the answer
     /// cannot be encoded.
     pub fn answer_bytes(&mut self, bytes: &[u8]) -> Result<(Answered, Vec<u8>), SimError> {
-        let (request_type, response) = match AnyCommand::from_xml_bytes(bytes) {
+        let (request_type, response) = match AnyCommand::decode(bytes) {
             Ok(cmd) => (cmd.request_type.as_str().to_owned(), self.answer(&cmd)),
             Err(err) => {
                 let value = mdm_plist::value_from_xml_bytes(bytes, &mdm_plist::Limits::default())
@@ -152,7 +152,7 @@ impl DeviceState {
             request_type,
             status: response.status.as_str().to_owned(),
         };
-        Ok((answered, response.to_xml_bytes()?))
+        Ok((answered, response.encode()?))
     }
 
     /// Answers one command: `NotNow` when this delivery is one to defer, otherwise the

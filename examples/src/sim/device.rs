@@ -252,7 +252,7 @@ impl Device {
         http: &reqwest::Client,
         report: &mut PollReport,
     ) -> Result<(), SimError> {
-        let mut body = self.state.idle().to_xml_bytes()?;
+        let mut body = self.state.idle().encode()?;
         let url = self.server_url.clone();
         let mut answered = 0usize;
         loop {
@@ -332,7 +332,7 @@ impl Device {
         http: &reqwest::Client,
         message: &Message,
     ) -> Result<(u16, Vec<u8>), SimError> {
-        let body = message.to_xml()?;
+        let body = message.encode()?;
         self.put_signed(http, &self.checkin_url, CHECKIN_CONTENT_TYPE, &body)
             .await
     }

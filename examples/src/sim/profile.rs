@@ -147,7 +147,7 @@ impl EnrollmentProfile {
                 ));
             }
         };
-        let decoded = mdm_profiles::decode(&plain)
+        let decoded = mdm_profiles::Decoded::decode(&plain)
             .map_err(|e| SimError::Profile(format!("cannot decode the profile: {e}")))?;
         let profile = decoded.profile;
         let mut mdms = Vec::new();
@@ -262,7 +262,7 @@ pub fn read_installable(
         }
         _ => (payload.to_vec(), None),
     };
-    let (decoded, encrypted) = match mdm_profiles::decode(&plain) {
+    let (decoded, encrypted) = match mdm_profiles::Decoded::decode(&plain) {
         Ok(d) => (d, false),
         Err(mdm_profiles::Error::Encrypted) => {
             let Some(identity) = identity else {
@@ -277,7 +277,7 @@ pub fn read_installable(
                     format!("The profile could not be decrypted: {e}"),
                 )
             })?;
-            let d = mdm_profiles::decode(&clear)
+            let d = mdm_profiles::Decoded::decode(&clear)
                 .map_err(|e| refuse(MALFORMED_PROFILE, format!("The profile is malformed: {e}")))?;
             (d, true)
         }

@@ -33,7 +33,7 @@ fn device(index: usize, not_now: Option<u32>) -> Device {
 
 /// Answers `cmd` and checks the envelope; returns the decoded response.
 fn ask<P: CommandPayload>(d: &mut Device, cmd: &Command<P>) -> CommandResponse {
-    let (answered, bytes) = d.answer(&cmd.to_xml_bytes().unwrap()).unwrap();
+    let (answered, bytes) = d.answer(&cmd.encode().unwrap()).unwrap();
     let r = CommandResponse::decode(&bytes).unwrap();
     assert_eq!(r.udid.as_deref(), Some(d.udid()));
     assert_eq!(r.command_uuid.as_ref(), Some(&cmd.command_uuid));
@@ -54,7 +54,7 @@ fn profile_bytes(identifier: &str) -> Vec<u8> {
         })
         .build()
         .unwrap()
-        .to_xml()
+        .encode()
         .unwrap()
 }
 
@@ -88,52 +88,52 @@ fn every_answer_decodes_with_its_request_type() {
                 queries: vec![Q::DeviceName, Q::UDID],
                 ..Default::default()
             })
-            .to_xml_bytes()
+            .encode()
             .unwrap(),
             RequestType::DeviceInformation,
             Status::Acknowledged,
         ),
         (
             Command::new(SecurityInfo::default())
-                .to_xml_bytes()
+                .encode()
                 .unwrap(),
             RequestType::SecurityInfo,
             Status::Acknowledged,
         ),
         (
-            Command::new(ProfileList::default()).to_xml_bytes().unwrap(),
+            Command::new(ProfileList::default()).encode().unwrap(),
             RequestType::ProfileList,
             Status::Acknowledged,
         ),
         (
             Command::new(InstalledApplicationList::default())
-                .to_xml_bytes()
+                .encode()
                 .unwrap(),
             RequestType::InstalledApplicationList,
             Status::Acknowledged,
         ),
         (
             Command::new(CertificateList::default())
-                .to_xml_bytes()
+                .encode()
                 .unwrap(),
             RequestType::CertificateList,
             Status::Acknowledged,
         ),
         (
-            Command::new(DeviceLock::default()).to_xml_bytes().unwrap(),
+            Command::new(DeviceLock::default()).encode().unwrap(),
             RequestType::DeviceLock,
             Status::Acknowledged,
         ),
         (
             Command::new(RestartDevice::default())
-                .to_xml_bytes()
+                .encode()
                 .unwrap(),
             RequestType::RestartDevice,
             Status::Acknowledged,
         ),
         (
             Command::new(ShutDownDevice::default())
-                .to_xml_bytes()
+                .encode()
                 .unwrap(),
             RequestType::ShutDownDevice,
             Status::Acknowledged,
@@ -143,7 +143,7 @@ fn every_answer_decodes_with_its_request_type() {
                 payload: mdm_plist::Data::new(profile_bytes("com.example.one")),
                 extra: Default::default(),
             })
-            .to_xml_bytes()
+            .encode()
             .unwrap(),
             RequestType::InstallProfile,
             Status::Acknowledged,
@@ -153,13 +153,13 @@ fn every_answer_decodes_with_its_request_type() {
                 identifier: "com.example.one".into(),
                 ..Default::default()
             })
-            .to_xml_bytes()
+            .encode()
             .unwrap(),
             RequestType::RemoveProfile,
             Status::Acknowledged,
         ),
         (
-            Command::new(Settings::default()).to_xml_bytes().unwrap(),
+            Command::new(Settings::default()).encode().unwrap(),
             RequestType::Settings,
             Status::Error,
         ),
@@ -482,7 +482,7 @@ fn checkin_messages_decode_and_are_signed_by_the_device() {
     for index in 0..3 {
         let d = device(index, None);
         let auth = Message::Authenticate(d.authenticate_message().unwrap());
-        let body = auth.to_xml().unwrap();
+        let body = auth.encode().unwrap();
         let decoded = CheckinMessage::decode(&body).unwrap();
         let Message::Authenticate(a) = decoded.message() else {
             panic!("not Authenticate")
@@ -497,7 +497,7 @@ fn checkin_messages_decode_and_are_signed_by_the_device() {
         assert_eq!(a.model_name.is_some(), d.facts().is_mac());
 
         let tu = Message::TokenUpdate(d.token_update_message().unwrap());
-        let body2 = tu.to_xml().unwrap();
+        let body2 = tu.encode().unwrap();
         let decoded = CheckinMessage::decode(&body2).unwrap();
         let Message::TokenUpdate(t) = decoded.message() else {
             panic!("not TokenUpdate")
@@ -534,7 +534,7 @@ fn impostor_signs_with_its_own_identity() {
     let fake = d.impersonated_by(other.clone()).unwrap();
     assert_eq!(fake.udid(), d.udid());
     let body = Message::Authenticate(fake.authenticate_message().unwrap())
-        .to_xml()
+        .encode()
         .unwrap();
     let cert = mdm_signing::verify_mdm_signature(
         &fake.mdm_signature(&body).unwrap(),
@@ -573,7 +573,7 @@ fn enrollment_profile(identity_uuid: &str) -> Vec<u8> {
         })
         .build()
         .unwrap()
-        .to_xml()
+        .encode()
         .unwrap()
 }
 
