@@ -493,6 +493,7 @@ impl TypeBuilder {
                     let _ = writeln!(out, "        {:?} => pub {}: {ty},", f.key, f.ident);
                 }
                 out.push_str("    }\n}\n\n");
+                render_new(out, name, fields);
             }
             Item::OpenEnum {
                 name,
@@ -573,6 +574,57 @@ impl TypeBuilder {
             }
         }
     }
+}
+
+/// `impl Name { pub fn new(required...) -> Self }` for a struct with required fields: the
+/// required keys in schema order (strings as `impl Into<String>`), every optional key `None`,
+/// `extra` empty. Structs without required fields have `Default` instead.
+fn render_new(out: &mut String, name: &str, fields: &[Field]) {
+    let required: Vec<&Field> = fields.iter().filter(|f| !f.optional).collect();
+    if required.is_empty() {
+        return;
+    }
+    let keys: Vec<String> = required.iter().map(|f| format!("`{}`", f.key)).collect();
+    let params: Vec<String> = required
+        .iter()
+        .map(|f| match f.ty {
+            Ty::String => format!("{}: impl Into<String>", f.ident),
+            _ => format!("{}: {}", f.ident, f.ty.render()),
+        })
+        .collect();
+    let _ = writeln!(out, "impl {name} {{");
+    let sentence = format!(
+        "A `{name}` from its required keys in schema order ({}); every optional key is `None` \
+         and `extra` is empty.",
+        keys.join(", ")
+    );
+    let mut line = String::new();
+    for word in sentence.split(' ') {
+        if !line.is_empty() && line.len() + word.len() > 88 {
+            let _ = writeln!(out, "    /// {line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    let _ = writeln!(out, "    /// {line}");
+    if required.len() > 7 {
+        out.push_str("    #[allow(clippy::too_many_arguments)]\n");
+    }
+    let _ = writeln!(out, "    pub fn new({}) -> Self {{", params.join(", "));
+    out.push_str("        Self {\n");
+    for f in fields {
+        if f.optional {
+            let _ = writeln!(out, "            {}: None,", f.ident);
+        } else if f.ty == Ty::String {
+            let _ = writeln!(out, "            {0}: {0}.into(),", f.ident);
+        } else {
+            let _ = writeln!(out, "            {},", f.ident);
+        }
+    }
+    out.push_str("            extra: mdm_plist::Dictionary::default(),\n        }\n    }\n}\n\n");
 }
 
 fn write_doc(out: &mut String, indent: &str, doc: &[String]) {

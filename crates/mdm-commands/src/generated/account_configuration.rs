@@ -29,6 +29,20 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl AccountConfigurationAutoSetupAdminAccountItem {
+    /// A `AccountConfigurationAutoSetupAdminAccountItem` from its required keys in schema order
+    /// (`shortName`); every optional key is `None` and `extra` is empty.
+    pub fn new(short_name: impl Into<String>) -> Self {
+        Self {
+            short_name: short_name.into(),
+            full_name: None,
+            password_hash: None,
+            hidden: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `AccountConfiguration` command: the keys of its `Command` dictionary besides `RequestType`.
     ///

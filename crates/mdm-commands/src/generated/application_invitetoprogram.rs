@@ -23,6 +23,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl InviteToProgram {
+    /// A `InviteToProgram` from its required keys in schema order (`ProgramID`,
+    /// `InvitationURL`); every optional key is `None` and `extra` is empty.
+    pub fn new(program_id: impl Into<String>, invitation_url: impl Into<String>) -> Self {
+        Self {
+            program_id: program_id.into(),
+            invitation_url: invitation_url.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::open_enum! {
     /// The values of `InvitationResult` in the response to `InviteToProgram`; unknown strings are kept in `Other`.
     ///

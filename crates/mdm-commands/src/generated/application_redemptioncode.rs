@@ -23,6 +23,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ApplyRedemptionCode {
+    /// A `ApplyRedemptionCode` from its required keys in schema order (`Identifier`,
+    /// `RedemptionCode`); every optional key is `None` and `extra` is empty.
+    pub fn new(identifier: impl Into<String>, redemption_code: impl Into<String>) -> Self {
+        Self {
+            identifier: identifier.into(),
+            redemption_code: redemption_code.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::CommandPayload for ApplyRedemptionCode {
     const REQUEST_TYPE: &'static str = "ApplyRedemptionCode";
     type Response = crate::EmptyResponse;

@@ -19,6 +19,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl RemoveApplication {
+    /// A `RemoveApplication` from its required keys in schema order (`Identifier`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(identifier: impl Into<String>) -> Self {
+        Self {
+            identifier: identifier.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::CommandPayload for RemoveApplication {
     const REQUEST_TYPE: &'static str = "RemoveApplication";
     type Response = crate::EmptyResponse;

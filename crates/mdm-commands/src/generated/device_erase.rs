@@ -41,6 +41,19 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl EraseDeviceReturnToService {
+    /// A `EraseDeviceReturnToService` from its required keys in schema order (`Enabled`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            wifi_profile_data: None,
+            mdm_profile_data: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `EraseDevice` command: the keys of its `Command` dictionary besides `RequestType`.
     ///

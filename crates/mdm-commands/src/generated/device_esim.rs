@@ -19,6 +19,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl RefreshCellularPlans {
+    /// A `RefreshCellularPlans` from its required keys in schema order (`eSIMServerURL`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(esim_server_url: impl Into<String>) -> Self {
+        Self {
+            esim_server_url: esim_server_url.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::CommandPayload for RefreshCellularPlans {
     const REQUEST_TYPE: &'static str = "RefreshCellularPlans";
     type Response = crate::EmptyResponse;

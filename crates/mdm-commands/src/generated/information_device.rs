@@ -201,6 +201,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl DeviceInformation {
+    /// A `DeviceInformation` from its required keys in schema order (`Queries`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(queries: Vec<DeviceInformationQueriesItem>) -> Self {
+        Self {
+            queries,
+            device_attestation_nonce: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `OrganizationInfo` dictionary of the response to `DeviceInformation`.
     ///

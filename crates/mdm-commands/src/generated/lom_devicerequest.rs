@@ -51,6 +51,31 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl LomDeviceRequestRequestListItem {
+    /// A `LomDeviceRequestRequestListItem` from its required keys in schema order
+    /// (`DeviceRequestType`, `DeviceRequestUUID`, `DeviceDNSName`, `PrimaryIPv6AddressList`,
+    /// `SecondaryIPv6AddressList`, `LOMProtocolVersion`); every optional key is `None` and
+    /// `extra` is empty.
+    pub fn new(
+        device_request_type: LomDeviceRequestDeviceRequestType,
+        device_request_uuid: impl Into<String>,
+        device_dns_name: impl Into<String>,
+        primary_ipv6_address_list: Vec<String>,
+        secondary_ipv6_address_list: Vec<String>,
+        lom_protocol_version: i64,
+    ) -> Self {
+        Self {
+            device_request_type,
+            device_request_uuid: device_request_uuid.into(),
+            device_dns_name: device_dns_name.into(),
+            primary_ipv6_address_list,
+            secondary_ipv6_address_list,
+            lom_protocol_version,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `LOMDeviceRequest` command: the keys of its `Command` dictionary besides `RequestType`.
     ///
@@ -63,6 +88,17 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 11.0.
         "RequestList" => pub request_list: Vec<LomDeviceRequestRequestListItem>,
+    }
+}
+
+impl LomDeviceRequest {
+    /// A `LomDeviceRequest` from its required keys in schema order (`RequestList`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(request_list: Vec<LomDeviceRequestRequestListItem>) -> Self {
+        Self {
+            request_list,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

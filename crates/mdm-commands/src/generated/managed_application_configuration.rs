@@ -19,6 +19,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ManagedApplicationConfiguration {
+    /// A `ManagedApplicationConfiguration` from its required keys in schema order
+    /// (`Identifiers`); every optional key is `None` and `extra` is empty.
+    pub fn new(identifiers: Vec<String>) -> Self {
+        Self {
+            identifiers,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `ApplicationConfigurationsItem` dictionary of the response to `ManagedApplicationConfiguration`.
     ///

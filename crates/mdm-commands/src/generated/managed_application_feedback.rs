@@ -23,6 +23,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ManagedApplicationFeedback {
+    /// A `ManagedApplicationFeedback` from its required keys in schema order (`Identifiers`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(identifiers: Vec<String>) -> Self {
+        Self {
+            identifiers,
+            delete_feedback: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `ManagedApplicationFeedbackItem` dictionary of the response to `ManagedApplicationFeedback`.
     ///

@@ -61,6 +61,24 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl InstallMedia {
+    /// A `InstallMedia` from its required keys in schema order (`MediaType`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(media_type: impl Into<String>) -> Self {
+        Self {
+            itunes_store_id: None,
+            media_url: None,
+            media_type: media_type.into(),
+            persistent_id: None,
+            kind: None,
+            version: None,
+            author: None,
+            title: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::open_enum! {
     /// The values of `State` in the response to `InstallMedia`; unknown strings are kept in `Other`.
     ///

@@ -27,6 +27,19 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl RemoveMedia {
+    /// A `RemoveMedia` from its required keys in schema order (`MediaType`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(media_type: impl Into<String>) -> Self {
+        Self {
+            media_type: media_type.into(),
+            itunes_store_id: None,
+            persistent_id: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::CommandPayload for RemoveMedia {
     const REQUEST_TYPE: &'static str = "RemoveMedia";
     type Response = crate::EmptyResponse;

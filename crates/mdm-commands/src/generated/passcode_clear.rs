@@ -19,6 +19,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ClearPasscode {
+    /// A `ClearPasscode` from its required keys in schema order (`UnlockToken`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(unlock_token: mdm_plist::Data) -> Self {
+        Self {
+            unlock_token,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::CommandPayload for ClearPasscode {
     const REQUEST_TYPE: &'static str = "ClearPasscode";
     type Response = crate::EmptyResponse;

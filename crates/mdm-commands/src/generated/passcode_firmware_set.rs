@@ -27,6 +27,19 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SetFirmwarePassword {
+    /// A `SetFirmwarePassword` from its required keys in schema order (`NewPassword`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(new_password: impl Into<String>) -> Self {
+        Self {
+            current_password: None,
+            new_password: new_password.into(),
+            allow_oroms: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `SetFirmwarePassword` dictionary of the response to `SetFirmwarePassword`.
     ///

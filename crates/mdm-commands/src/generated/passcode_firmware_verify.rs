@@ -19,6 +19,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl VerifyFirmwarePassword {
+    /// A `VerifyFirmwarePassword` from its required keys in schema order (`Password`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(password: impl Into<String>) -> Self {
+        Self {
+            password: password.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `VerifyFirmwarePassword` dictionary of the response to `VerifyFirmwarePassword`.
     ///

@@ -23,6 +23,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SetRecoveryLock {
+    /// A `SetRecoveryLock` from its required keys in schema order (`NewPassword`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(new_password: impl Into<String>) -> Self {
+        Self {
+            current_password: None,
+            new_password: new_password.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::CommandPayload for SetRecoveryLock {
     const REQUEST_TYPE: &'static str = "SetRecoveryLock";
     type Response = crate::EmptyResponse;

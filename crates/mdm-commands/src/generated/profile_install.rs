@@ -19,6 +19,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl InstallProfile {
+    /// A `InstallProfile` from its required keys in schema order (`Payload`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(payload: mdm_plist::Data) -> Self {
+        Self {
+            payload,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::CommandPayload for InstallProfile {
     const REQUEST_TYPE: &'static str = "InstallProfile";
     type Response = crate::EmptyResponse;

@@ -19,6 +19,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl InstallProvisioningProfile {
+    /// A `InstallProvisioningProfile` from its required keys in schema order
+    /// (`ProvisioningProfile`); every optional key is `None` and `extra` is empty.
+    pub fn new(provisioning_profile: mdm_plist::Data) -> Self {
+        Self {
+            provisioning_profile,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::CommandPayload for InstallProvisioningProfile {
     const REQUEST_TYPE: &'static str = "InstallProvisioningProfile";
     type Response = crate::EmptyResponse;

@@ -19,6 +19,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl RemoveProvisioningProfile {
+    /// A `RemoveProvisioningProfile` from its required keys in schema order (`UUID`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(uuid: impl Into<String>) -> Self {
+        Self {
+            uuid: uuid.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::CommandPayload for RemoveProvisioningProfile {
     const REQUEST_TYPE: &'static str = "RemoveProvisioningProfile";
     type Response = crate::EmptyResponse;

@@ -64,6 +64,23 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl RotateFileVaultKey {
+    /// A `RotateFileVaultKey` from its required keys in schema order (`KeyType`,
+    /// `FileVaultUnlock`); every optional key is `None` and `extra` is empty.
+    pub fn new(
+        key_type: RotateFileVaultKeyKeyType,
+        file_vault_unlock: RotateFileVaultKeyFileVaultUnlock,
+    ) -> Self {
+        Self {
+            key_type,
+            file_vault_unlock,
+            new_certificate: None,
+            reply_encryption_certificate: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `RotateResult` dictionary of the response to `RotateFileVaultKey`.
     ///

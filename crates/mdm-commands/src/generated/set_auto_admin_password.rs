@@ -23,6 +23,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SetAutoAdminPassword {
+    /// A `SetAutoAdminPassword` from its required keys in schema order (`GUID`, `passwordHash`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(guid: impl Into<String>, password_hash: mdm_plist::Data) -> Self {
+        Self {
+            guid: guid.into(),
+            password_hash,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::CommandPayload for SetAutoAdminPassword {
     const REQUEST_TYPE: &'static str = "SetAutoAdminPassword";
     type Response = crate::EmptyResponse;

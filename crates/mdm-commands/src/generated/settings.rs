@@ -21,6 +21,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SettingsWallpaper {
+    /// A `SettingsWallpaper` from its required keys in schema order (`Image`, `Where`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(image: mdm_plist::Data, where_: i64) -> Self {
+        Self {
+            image,
+            where_,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `DataRoaming` dictionary of the command `Settings`.
     ///
@@ -31,6 +43,17 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 5.0.
         "Enabled" => pub enabled: bool,
+    }
+}
+
+impl SettingsDataRoaming {
+    /// A `SettingsDataRoaming` from its required keys in schema order (`Enabled`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -47,6 +70,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SettingsVoiceRoaming {
+    /// A `SettingsVoiceRoaming` from its required keys in schema order (`Enabled`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `PersonalHotspot` dictionary of the command `Settings`.
     ///
@@ -60,6 +94,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SettingsPersonalHotspot {
+    /// A `SettingsPersonalHotspot` from its required keys in schema order (`Enabled`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `Bluetooth` dictionary of the command `Settings`.
     ///
@@ -70,6 +115,17 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 11.3, macOS 10.13.4.
         "Enabled" => pub enabled: bool,
+    }
+}
+
+impl SettingsBluetooth {
+    /// A `SettingsBluetooth` from its required keys in schema order (`Enabled`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -87,6 +143,18 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 7.0, macOS 10.15, tvOS 10.2, visionOS 1.1, watchOS 10.0.
         "Configuration" => pub configuration: Option<mdm_plist::Dictionary>,
+    }
+}
+
+impl SettingsApplicationConfiguration {
+    /// A `SettingsApplicationConfiguration` from its required keys in schema order
+    /// (`Identifier`); every optional key is `None` and `extra` is empty.
+    pub fn new(identifier: impl Into<String>) -> Self {
+        Self {
+            identifier: identifier.into(),
+            configuration: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -160,6 +228,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SettingsApplicationAttributes {
+    /// A `SettingsApplicationAttributes` from its required keys in schema order (`Identifier`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(identifier: impl Into<String>) -> Self {
+        Self {
+            identifier: identifier.into(),
+            attributes: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `DeviceName` dictionary of the command `Settings`.
     ///
@@ -173,6 +253,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SettingsDeviceName {
+    /// A `SettingsDeviceName` from its required keys in schema order (`DeviceName`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(device_name: impl Into<String>) -> Self {
+        Self {
+            device_name: device_name.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `HostName` dictionary of the command `Settings`.
     ///
@@ -183,6 +274,17 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.11.
         "HostName" => pub host_name: String,
+    }
+}
+
+impl SettingsHostName {
+    /// A `SettingsHostName` from its required keys in schema order (`HostName`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(host_name: impl Into<String>) -> Self {
+        Self {
+            host_name: host_name.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -216,6 +318,22 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 5.0, macOS 10.9, tvOS 9.0, visionOS 1.1, watchOS 10.0.
         "OrganizationMagic" => pub organization_magic: Option<String>,
+    }
+}
+
+impl SettingsOrganizationInfoOrganizationInfo {
+    /// A `SettingsOrganizationInfoOrganizationInfo` from its required keys in schema order
+    /// (`OrganizationName`); every optional key is `None` and `extra` is empty.
+    pub fn new(organization_name: impl Into<String>) -> Self {
+        Self {
+            organization_name: organization_name.into(),
+            organization_short_name: None,
+            organization_address: None,
+            organization_phone: None,
+            organization_email: None,
+            organization_magic: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -266,6 +384,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SettingsMdmOptions {
+    /// A `SettingsMdmOptions` from its required keys in schema order (`MDMOptions`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(mdm_options: SettingsMdmOptionsMdmOptions) -> Self {
+        Self {
+            mdm_options,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `MaximumResidentUsers` dictionary of the command `Settings`.
     ///
@@ -279,6 +408,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SettingsMaximumResidentUsers {
+    /// A `SettingsMaximumResidentUsers` from its required keys in schema order
+    /// (`MaximumResidentUsers`); every optional key is `None` and `extra` is empty.
+    pub fn new(maximum_resident_users: i64) -> Self {
+        Self {
+            maximum_resident_users,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `AwaitUserConfiguration` dictionary of the command `Settings`.
     ///
@@ -289,6 +429,17 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 17.0.
         "Enabled" => pub enabled: bool,
+    }
+}
+
+impl SettingsAwaitUserConfiguration {
+    /// A `SettingsAwaitUserConfiguration` from its required keys in schema order (`Enabled`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -371,6 +522,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SettingsDiagnosticSubmission {
+    /// A `SettingsDiagnosticSubmission` from its required keys in schema order (`Enabled`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `AppAnalytics` dictionary of the command `Settings`.
     ///
@@ -381,6 +543,17 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 9.3.2.
         "Enabled" => pub enabled: bool,
+    }
+}
+
+impl SettingsAppAnalytics {
+    /// A `SettingsAppAnalytics` from its required keys in schema order (`Enabled`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -397,6 +570,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SettingsPasscodeLockGracePeriod {
+    /// A `SettingsPasscodeLockGracePeriod` from its required keys in schema order
+    /// (`PasscodeLockGracePeriod`); every optional key is `None` and `extra` is empty.
+    pub fn new(passcode_lock_grace_period: i64) -> Self {
+        Self {
+            passcode_lock_grace_period,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `TimeZone` dictionary of the command `Settings`.
     ///
@@ -410,6 +594,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SettingsTimeZone {
+    /// A `SettingsTimeZone` from its required keys in schema order (`TimeZone`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(time_zone: impl Into<String>) -> Self {
+        Self {
+            time_zone: time_zone.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `SoftwareUpdateSettings` dictionary of the command `Settings`.
     ///
@@ -420,6 +615,17 @@ mdm_plist::plist_dict! {
         ///
         /// Allowed values: `0`, `1`, `2`. Available on iOS 14.5.
         "RecommendationCadence" => pub recommendation_cadence: i64,
+    }
+}
+
+impl SettingsSoftwareUpdateSettings {
+    /// A `SettingsSoftwareUpdateSettings` from its required keys in schema order
+    /// (`RecommendationCadence`); every optional key is `None` and `extra` is empty.
+    pub fn new(recommendation_cadence: i64) -> Self {
+        Self {
+            recommendation_cadence,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -670,6 +876,17 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 5.0, macOS 10.9, tvOS 9.0, visionOS 1.1, watchOS 10.0.
         "Settings" => pub settings: Vec<SettingsItem>,
+    }
+}
+
+impl Settings {
+    /// A `Settings` from its required keys in schema order (`Settings`); every optional key is
+    /// `None` and `extra` is empty.
+    pub fn new(settings: Vec<SettingsItem>) -> Self {
+        Self {
+            settings,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

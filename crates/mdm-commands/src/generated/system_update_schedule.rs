@@ -72,6 +72,21 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ScheduleOsUpdateUpdatesItem {
+    /// A `ScheduleOsUpdateUpdatesItem` from its required keys in schema order (`InstallAction`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(install_action: ScheduleOsUpdateInstallAction) -> Self {
+        Self {
+            product_key: None,
+            product_version: None,
+            install_action,
+            max_user_deferrals: None,
+            priority: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `ScheduleOSUpdate` command: the keys of its `Command` dictionary besides `RequestType`.
     ///
@@ -84,6 +99,17 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 9.0, macOS 10.11, tvOS 12.0.
         "Updates" => pub updates: Vec<ScheduleOsUpdateUpdatesItem>,
+    }
+}
+
+impl ScheduleOsUpdate {
+    /// A `ScheduleOsUpdate` from its required keys in schema order (`Updates`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(updates: Vec<ScheduleOsUpdateUpdatesItem>) -> Self {
+        Self {
+            updates,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

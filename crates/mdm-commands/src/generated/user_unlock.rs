@@ -19,6 +19,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl UnlockUserAccount {
+    /// A `UnlockUserAccount` from its required keys in schema order (`UserName`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(user_name: impl Into<String>) -> Self {
+        Self {
+            user_name: user_name.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::CommandPayload for UnlockUserAccount {
     const REQUEST_TYPE: &'static str = "UnlockUserAccount";
     type Response = crate::EmptyResponse;

@@ -83,6 +83,33 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl AdCertificate {
+    /// A `AdCertificate` from its required keys in schema order (`CertServer`, `CertTemplate`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(cert_server: impl Into<String>, cert_template: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            cert_server: cert_server.into(),
+            cert_template: cert_template.into(),
+            description: None,
+            certificate_renewal_time_interval: None,
+            certificate_authority: None,
+            certificate_acquisition_mechanism: None,
+            allow_all_apps_access: None,
+            prompt_for_credentials: None,
+            key_is_extractable: None,
+            keysize: None,
+            enable_auto_renewal: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for AdCertificate {
     const PAYLOAD_TYPE: &'static str = "com.apple.ADCertificate.managed";
 

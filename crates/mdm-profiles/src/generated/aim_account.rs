@@ -67,6 +67,29 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl AimAccount {
+    /// A `AimAccount` from its required keys in schema order (`AIMHostName`,
+    /// `AIMAuthentication`); every optional key is `None` and `extra` is empty.
+    pub fn new(aim_host_name: impl Into<String>, aim_authentication: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            aim_account_description: None,
+            aim_host_name: aim_host_name.into(),
+            aim_user_name: None,
+            aim_password: None,
+            aim_use_ssl: None,
+            aim_port: None,
+            aim_authentication: aim_authentication.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for AimAccount {
     const PAYLOAD_TYPE: &'static str = "com.apple.AIM.account";
 

@@ -42,6 +42,19 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl AirPlayPasswordsItem {
+    /// A `AirPlayPasswordsItem` from its required keys in schema order (`DeviceName`,
+    /// `Password`); every optional key is `None` and `extra` is empty.
+    pub fn new(device_name: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            device_name: device_name.into(),
+            password: password.into(),
+            device_id: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `AllowListItem` dictionary of the payload `AirPlay`.
     ///

@@ -77,6 +77,28 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl AirPlaySecurity {
+    /// A `AirPlaySecurity` from its required keys in schema order (`SecurityType`,
+    /// `AccessType`); every optional key is `None` and `extra` is empty.
+    pub fn new(
+        security_type: AirPlaySecuritySecurityType,
+        access_type: AirPlaySecurityAccessType,
+    ) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            security_type,
+            access_type,
+            password: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for AirPlaySecurity {
     const PAYLOAD_TYPE: &'static str = "com.apple.airplay.security";
 

@@ -29,6 +29,20 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl AirPrintItem {
+    /// A `AirPrintItem` from its required keys in schema order (`IPAddress`, `ResourcePath`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(ip_address: impl Into<String>, resource_path: impl Into<String>) -> Self {
+        Self {
+            ip_address: ip_address.into(),
+            resource_path: resource_path.into(),
+            port: None,
+            force_tls: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.airprint` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -65,6 +79,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 7.0, macOS 10.10, visionOS 2.0.
         "AirPrint" => pub air_print: Vec<AirPrintItem>,
+    }
+}
+
+impl AirPrint {
+    /// A `AirPrint` from its required keys in schema order (`AirPrint`); every optional key is
+    /// `None` and `extra` is empty.
+    pub fn new(air_print: Vec<AirPrintItem>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            air_print,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -33,6 +33,21 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ApnsItem {
+    /// A `ApnsItem` from its required keys in schema order (`apn`); every optional key is `None`
+    /// and `extra` is empty.
+    pub fn new(apn: impl Into<String>) -> Self {
+        Self {
+            apn: apn.into(),
+            username: None,
+            password: None,
+            proxy: None,
+            proxy_port: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `DefaultsData` dictionary of the payload `Apn`.
     ///
@@ -43,6 +58,17 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 4.0.
         "apns" => pub apns: Vec<ApnsItem>,
+    }
+}
+
+impl ApnDefaultsData {
+    /// A `ApnDefaultsData` from its required keys in schema order (`apns`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(apns: Vec<ApnsItem>) -> Self {
+        Self {
+            apns,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -86,6 +112,24 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 4.0.
         "DefaultsDomainName" => pub defaults_domain_name: String,
+    }
+}
+
+impl Apn {
+    /// A `Apn` from its required keys in schema order (`DefaultsData`, `DefaultsDomainName`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(defaults_data: ApnDefaultsData, defaults_domain_name: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            defaults_data,
+            defaults_domain_name: defaults_domain_name.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -115,6 +115,19 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl AppLockApp {
+    /// A `AppLockApp` from its required keys in schema order (`Identifier`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(identifier: impl Into<String>) -> Self {
+        Self {
+            identifier: identifier.into(),
+            options: None,
+            user_enabled_options: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.app.lock` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -151,6 +164,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 6.0, tvOS 10.2.
         "App" => pub app: AppLockApp,
+    }
+}
+
+impl AppLock {
+    /// A `AppLock` from its required keys in schema order (`App`); every optional key is `None`
+    /// and `extra` is empty.
+    pub fn new(app: AppLockApp) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            app,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -37,6 +37,22 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ParentalApplicationRestrictionsApplicationItem {
+    /// A `ParentalApplicationRestrictionsApplicationItem` from its required keys in schema order
+    /// (`bundleID`, `appID`); every optional key is `None` and `extra` is empty.
+    pub fn new(bundle_id: impl Into<String>, app_id: mdm_plist::Data) -> Self {
+        Self {
+            bundle_id: bundle_id.into(),
+            app_id,
+            detached_signature: None,
+            disabled: None,
+            sub_apps: None,
+            display_name: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.applicationaccess.new` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -85,6 +101,26 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.7.
         "pathWhiteList" => pub path_white_list: Option<Vec<String>>,
+    }
+}
+
+impl ParentalApplicationRestrictions {
+    /// A `ParentalApplicationRestrictions` from its required keys in schema order
+    /// (`familyControlsEnabled`); every optional key is `None` and `extra` is empty.
+    pub fn new(family_controls_enabled: bool) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            family_controls_enabled,
+            white_list: None,
+            path_black_list: None,
+            path_white_list: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

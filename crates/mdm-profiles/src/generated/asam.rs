@@ -21,6 +21,19 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl AsamAllowedApplicationsItem {
+    /// A `AsamAllowedApplicationsItem` from its required keys in schema order
+    /// (`BundleIdentifier`, `TeamIdentifier`); every optional key is `None` and `extra` is
+    /// empty.
+    pub fn new(bundle_identifier: impl Into<String>, team_identifier: impl Into<String>) -> Self {
+        Self {
+            bundle_identifier: bundle_identifier.into(),
+            team_identifier: team_identifier.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.asam` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -57,6 +70,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.13.4.
         "AllowedApplications" => pub allowed_applications: Vec<AsamAllowedApplicationsItem>,
+    }
+}
+
+impl Asam {
+    /// A `Asam` from its required keys in schema order (`AllowedApplications`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(allowed_applications: Vec<AsamAllowedApplicationsItem>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            allowed_applications,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -44,6 +44,19 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl AssetCacheRanges {
+    /// A `AssetCacheRanges` from its required keys in schema order (`first`, `last`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(first: impl Into<String>, last: impl Into<String>) -> Self {
+        Self {
+            type_: None,
+            first: first.into(),
+            last: last.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::open_enum! {
     /// The values of `ParentSelectionPolicy` in the payload `AssetCache`; unknown strings are kept in `Other`.
     ///

@@ -25,6 +25,20 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl AssociatedDomainsConfigurationItem {
+    /// A `AssociatedDomainsConfigurationItem` from its required keys in schema order
+    /// (`ApplicationIdentifier`, `AssociatedDomains`); every optional key is `None` and `extra`
+    /// is empty.
+    pub fn new(application_identifier: impl Into<String>, associated_domains: Vec<String>) -> Self {
+        Self {
+            application_identifier: application_identifier.into(),
+            associated_domains,
+            enable_direct_downloads: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.associated-domains` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -61,6 +75,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.15.
         "Configuration" => pub configuration: Vec<AssociatedDomainsConfigurationItem>,
+    }
+}
+
+impl AssociatedDomains {
+    /// A `AssociatedDomains` from its required keys in schema order (`Configuration`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(configuration: Vec<AssociatedDomainsConfigurationItem>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            configuration,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -71,6 +71,30 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl CalDavAccount {
+    /// A `CalDavAccount` from its required keys in schema order (`CalDAVHostName`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(caldav_host_name: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            caldav_account_description: None,
+            caldav_host_name: caldav_host_name.into(),
+            caldav_username: None,
+            caldav_password: None,
+            caldav_principal_url: None,
+            caldav_use_ssl: None,
+            caldav_port: None,
+            vpn_uuid: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for CalDavAccount {
     const PAYLOAD_TYPE: &'static str = "com.apple.caldav.account";
 

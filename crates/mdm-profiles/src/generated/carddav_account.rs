@@ -101,6 +101,31 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl CardDavAccount {
+    /// A `CardDavAccount` from its required keys in schema order (`CardDAVHostName`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(carddav_host_name: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            carddav_account_description: None,
+            carddav_host_name: carddav_host_name.into(),
+            carddav_username: None,
+            carddav_password: None,
+            carddav_principal_url: None,
+            carddav_use_ssl: None,
+            carddav_port: None,
+            communication_service_rules: None,
+            vpn_uuid: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for CardDavAccount {
     const PAYLOAD_TYPE: &'static str = "com.apple.carddav.account";
 

@@ -52,6 +52,21 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl CellularAttachApn {
+    /// A `CellularAttachApn` from its required keys in schema order (`Name`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            authentication_type: None,
+            username: None,
+            password: None,
+            allowed_protocol_mask: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::open_enum! {
     /// The values of `AuthenticationType` in the payload `Cellular`; unknown strings are kept in `Other`.
     ///
@@ -121,6 +136,27 @@ mdm_plist::plist_dict! {
         ///
         /// Default: `false`. Available on iOS 16.0, watchOS 9.0.
         "EnableXLAT464" => pub enable_xlat464: Option<bool>,
+    }
+}
+
+impl CellularApnsItem {
+    /// A `CellularApnsItem` from its required keys in schema order (`Name`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            authentication_type: None,
+            username: None,
+            password: None,
+            proxy_server: None,
+            proxy_port: None,
+            default_protocol_mask: None,
+            allowed_protocol_mask: None,
+            allowed_protocol_mask_in_roaming: None,
+            allowed_protocol_mask_in_domestic_roaming: None,
+            enable_xlat464: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

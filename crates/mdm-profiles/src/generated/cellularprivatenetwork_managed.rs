@@ -29,6 +29,21 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl CellularPrivateNetworkGeofenceItem {
+    /// A `CellularPrivateNetworkGeofenceItem` from its required keys in schema order
+    /// (`Longitude`, `Latitude`, `Radius`, `GeofenceId`); every optional key is `None` and
+    /// `extra` is empty.
+    pub fn new(longitude: f64, latitude: f64, radius: f64, geofence_id: impl Into<String>) -> Self {
+        Self {
+            longitude,
+            latitude,
+            radius,
+            geofence_id: geofence_id.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.cellularprivatenetwork.managed` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -89,6 +104,29 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 18.0.
         "CsgNetworkIdentifier" => pub csg_network_identifier: Option<String>,
+    }
+}
+
+impl CellularPrivateNetwork {
+    /// A `CellularPrivateNetwork` from its required keys in schema order (`DataSetName`,
+    /// `VersionNumber`); every optional key is `None` and `extra` is empty.
+    pub fn new(data_set_name: impl Into<String>, version_number: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            geofences: None,
+            data_set_name: data_set_name.into(),
+            version_number: version_number.into(),
+            cellular_data_preferred: None,
+            enable_nr_standalone: None,
+            network_identifier: None,
+            csg_network_identifier: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -53,6 +53,30 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ConfigurationProfileIdentificationPayloadIdentification {
+    /// A `ConfigurationProfileIdentificationPayloadIdentification` from its required keys in
+    /// schema order (`UserName`, `FullName`, `EmailAddress`, `AuthMethod`, `Password`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(
+        user_name: impl Into<String>,
+        full_name: impl Into<String>,
+        email_address: impl Into<String>,
+        auth_method: ConfigurationProfileIdentificationAuthMethod,
+        password: impl Into<String>,
+    ) -> Self {
+        Self {
+            user_name: user_name.into(),
+            full_name: full_name.into(),
+            email_address: email_address.into(),
+            auth_method,
+            password: password.into(),
+            prompt: None,
+            prompt_message: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.configurationprofile.identification` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -89,6 +113,25 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.7.
         "PayloadIdentification" => pub payload_identification: ConfigurationProfileIdentificationPayloadIdentification,
+    }
+}
+
+impl ConfigurationProfileIdentification {
+    /// A `ConfigurationProfileIdentification` from its required keys in schema order
+    /// (`PayloadIdentification`); every optional key is `None` and `extra` is empty.
+    pub fn new(
+        payload_identification: ConfigurationProfileIdentificationPayloadIdentification,
+    ) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            payload_identification,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -21,6 +21,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl DashboardWhiteListItem {
+    /// A `DashboardWhiteListItem` from its required keys in schema order (`Type`, `ID`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(type_: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            type_: type_.into(),
+            id: id.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.dashboard` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -61,6 +73,24 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.7.
         "WhiteList" => pub white_list: Vec<DashboardWhiteListItem>,
+    }
+}
+
+impl Dashboard {
+    /// A `Dashboard` from its required keys in schema order (`whiteListEnabled`, `WhiteList`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(white_list_enabled: bool, white_list: Vec<DashboardWhiteListItem>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            white_list_enabled,
+            white_list,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

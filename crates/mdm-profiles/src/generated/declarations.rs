@@ -43,6 +43,23 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl Declarations {
+    /// A `Declarations` from its required keys in schema order (`Declarations`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(declarations: Vec<mdm_plist::Data>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            declarations,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for Declarations {
     const PAYLOAD_TYPE: &'static str = "com.apple.declarations";
 

@@ -43,6 +43,23 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl Dictionary {
+    /// A `Dictionary` from its required keys in schema order (`parentalControl`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(parental_control: bool) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            parental_control,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for Dictionary {
     const PAYLOAD_TYPE: &'static str = "com.apple.Dictionary";
 

@@ -195,6 +195,61 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl DirectoryService {
+    /// A `DirectoryService` from its required keys in schema order (`HostName`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(host_name: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            host_name: host_name.into(),
+            user_name: None,
+            password: None,
+            client_id: None,
+            description: None,
+            ad_organizational_unit: None,
+            ad_mount_style: None,
+            ad_create_mobile_account_at_login_flag: None,
+            ad_create_mobile_account_at_login: None,
+            ad_warn_user_before_creating_ma_flag: None,
+            ad_warn_user_before_creating_ma: None,
+            ad_force_home_local_flag: None,
+            ad_force_home_local: None,
+            ad_use_windows_unc_path_flag: None,
+            ad_use_windows_unc_path: None,
+            ad_allow_multi_domain_auth_flag: None,
+            ad_allow_multi_domain_auth: None,
+            ad_default_user_shell_flag: None,
+            ad_default_user_shell: None,
+            ad_map_uid_attribute_flag: None,
+            ad_map_uid_attribute: None,
+            ad_map_gid_attribute_flag: None,
+            ad_map_gid_attribute: None,
+            ad_map_ggid_attribute_flag: None,
+            ad_map_ggid_attribute: None,
+            ad_preferred_dc_server_flag: None,
+            ad_preferred_dc_server: None,
+            ad_domain_admin_group_list_flag: None,
+            ad_domain_admin_group_list: None,
+            ad_namespace_flag: None,
+            ad_namespace: None,
+            ad_packet_sign_flag: None,
+            ad_packet_sign: None,
+            ad_packet_encrypt_flag: None,
+            ad_packet_encrypt: None,
+            ad_restrict_ddns_flag: None,
+            ad_restrict_ddns: None,
+            ad_trust_change_pass_interval_days_flag: None,
+            ad_trust_change_pass_interval_days: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for DirectoryService {
     const PAYLOAD_TYPE: &'static str = "com.apple.DirectoryService.managed";
 

@@ -57,6 +57,23 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl DiscRecording {
+    /// A `DiscRecording` from its required keys in schema order (`BurnSupport`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(burn_support: DiscRecordingBurnSupport) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            burn_support,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for DiscRecording {
     const PAYLOAD_TYPE: &'static str = "com.apple.DiscRecording";
 

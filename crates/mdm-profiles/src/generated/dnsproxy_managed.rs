@@ -55,6 +55,26 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl DnsProxy {
+    /// A `DnsProxy` from its required keys in schema order (`AppBundleIdentifier`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(app_bundle_identifier: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            app_bundle_identifier: app_bundle_identifier.into(),
+            provider_bundle_identifier: None,
+            provider_configuration: None,
+            dns_proxy_uuid: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for DnsProxy {
     const PAYLOAD_TYPE: &'static str = "com.apple.dnsProxy.managed";
 

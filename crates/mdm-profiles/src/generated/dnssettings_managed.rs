@@ -45,6 +45,21 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl DnsSettingsDnsSettings {
+    /// A `DnsSettingsDnsSettings` from its required keys in schema order (`DNSProtocol`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(dns_protocol: DnsSettingsDnsProtocol) -> Self {
+        Self {
+            dns_protocol,
+            server_url: None,
+            server_name: None,
+            server_addresses: None,
+            supplemental_match_domains: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::open_enum! {
     /// The values of `Action` in the payload `DnsSettings`; unknown strings are kept in `Other`.
     ///
@@ -85,6 +100,18 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 14.0, macOS 11.0, visionOS 1.0.
         "DomainAction" => pub domain_action: DnsSettingsDomainAction,
+    }
+}
+
+impl DnsSettingsActionParameter {
+    /// A `DnsSettingsActionParameter` from its required keys in schema order (`Domains`,
+    /// `DomainAction`); every optional key is `None` and `extra` is empty.
+    pub fn new(domains: Vec<String>, domain_action: DnsSettingsDomainAction) -> Self {
+        Self {
+            domains,
+            domain_action,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -139,6 +166,23 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl DnsSettingsOnDemandRulesElement {
+    /// A `DnsSettingsOnDemandRulesElement` from its required keys in schema order (`Action`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(action: DnsSettingsAction) -> Self {
+        Self {
+            action,
+            action_parameters: None,
+            dns_domain_match: None,
+            dns_server_address_match: None,
+            interface_type_match: None,
+            ssid_match: None,
+            url_string_probe: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.dnsSettings.managed` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -187,6 +231,26 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 16.0, macOS 13.0, visionOS 1.0.
         "PayloadCertificateUUID" => pub payload_certificate_uuid: Option<String>,
+    }
+}
+
+impl DnsSettings {
+    /// A `DnsSettings` from its required keys in schema order (`DNSSettings`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(dns_settings: DnsSettingsDnsSettings) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            dns_settings,
+            on_demand_rules: None,
+            prohibit_disablement: None,
+            payload_certificate_uuid: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -99,6 +99,20 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl DockTileData {
+    /// A `DockTileData` from its required keys in schema order (`label`, `file-type`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(label: impl Into<String>, file_type: i64) -> Self {
+        Self {
+            label: label.into(),
+            url: None,
+            file_type,
+            file_data: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::open_enum! {
     /// The values of `tile-type` in the payload `Dock`; unknown strings are kept in `Other`.
     ///
@@ -127,6 +141,18 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.7.
         "tile-type" => pub tile_type: DockTileType,
+    }
+}
+
+impl DockStaticItem {
+    /// A `DockStaticItem` from its required keys in schema order (`tile-data`, `tile-type`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(tile_data: DockTileData, tile_type: DockTileType) -> Self {
+        Self {
+            tile_data,
+            tile_type,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -21,6 +21,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl EducationDepartmentsItem {
+    /// A `EducationDepartmentsItem` from its required keys in schema order (`Name`,
+    /// `GroupBeaconIDs`); every optional key is `None` and `extra` is empty.
+    pub fn new(name: impl Into<String>, group_beacon_ids: Vec<i64>) -> Self {
+        Self {
+            name: name.into(),
+            group_beacon_ids,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `GroupsItem` dictionary of the payload `Education`.
     ///
@@ -59,6 +71,24 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 9.3, macOS 10.14.
         "DeviceGroupIdentifiers" => pub device_group_identifiers: Option<Vec<String>>,
+    }
+}
+
+impl EducationGroupsItem {
+    /// A `EducationGroupsItem` from its required keys in schema order (`BeaconID`, `Name`,
+    /// `MemberIdentifiers`); every optional key is `None` and `extra` is empty.
+    pub fn new(beacon_id: i64, name: impl Into<String>, member_identifiers: Vec<String>) -> Self {
+        Self {
+            beacon_id,
+            name: name.into(),
+            description: None,
+            image_url: None,
+            configuration_source: None,
+            leader_identifiers: None,
+            member_identifiers,
+            device_group_identifiers: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -125,6 +155,26 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl EducationUsersItem {
+    /// A `EducationUsersItem` from its required keys in schema order (`Identifier`, `Name`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(identifier: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            identifier: identifier.into(),
+            name: name.into(),
+            given_name: None,
+            family_name: None,
+            phonetic_given_name: None,
+            phonetic_family_name: None,
+            image_url: None,
+            full_screen_image_url: None,
+            apple_id: None,
+            passcode_type: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `DeviceGroupsItem` dictionary of the payload `Education`.
     ///
@@ -143,6 +193,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 9.3, macOS 10.14.
         "SerialNumbers" => pub serial_numbers: Vec<String>,
+    }
+}
+
+impl EducationDeviceGroupsItem {
+    /// A `EducationDeviceGroupsItem` from its required keys in schema order (`Identifier`,
+    /// `Name`, `SerialNumbers`); every optional key is `None` and `extra` is empty.
+    pub fn new(
+        identifier: impl Into<String>,
+        name: impl Into<String>,
+        serial_numbers: Vec<String>,
+    ) -> Self {
+        Self {
+            identifier: identifier.into(),
+            name: name.into(),
+            serial_numbers,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -226,6 +293,41 @@ mdm_plist::plist_dict! {
         ///
         /// Default: `false`. Available on iOS 10.3, macOS 10.14.
         "ScreenObservationPermissionModificationAllowed" => pub screen_observation_permission_modification_allowed: Option<bool>,
+    }
+}
+
+impl Education {
+    /// A `Education` from its required keys in schema order (`OrganizationUUID`,
+    /// `OrganizationName`, `UserIdentifier`, `Groups`, `Users`); every optional key is `None`
+    /// and `extra` is empty.
+    pub fn new(
+        organization_uuid: impl Into<String>,
+        organization_name: impl Into<String>,
+        user_identifier: impl Into<String>,
+        groups: Vec<EducationGroupsItem>,
+        users: Vec<EducationUsersItem>,
+    ) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            organization_uuid: organization_uuid.into(),
+            organization_name: organization_name.into(),
+            payload_certificate_uuid: None,
+            leader_payload_certificate_anchor_uuid: None,
+            member_payload_certificate_anchor_uuid: None,
+            resource_payload_certificate_uuid: None,
+            user_identifier: user_identifier.into(),
+            departments: None,
+            groups,
+            users,
+            device_groups: None,
+            screen_observation_permission_modification_allowed: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -503,6 +503,39 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ExtensibleSso {
+    /// A `ExtensibleSso` from its required keys in schema order (`ExtensionIdentifier`,
+    /// `TeamIdentifier`, `Type`, `Realm`); every optional key is `None` and `extra` is empty.
+    pub fn new(
+        extension_identifier: impl Into<String>,
+        team_identifier: impl Into<String>,
+        type_: impl Into<String>,
+        realm: impl Into<String>,
+    ) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            extension_identifier: extension_identifier.into(),
+            team_identifier: team_identifier.into(),
+            type_: type_.into(),
+            realm: realm.into(),
+            extension_data: None,
+            hosts: None,
+            urls: None,
+            screen_locked_behavior: None,
+            denied_bundle_identifiers: None,
+            authentication_method: None,
+            registration_token: None,
+            platform_sso: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for ExtensibleSso {
     const PAYLOAD_TYPE: &'static str = "com.apple.extensiblesso";
 

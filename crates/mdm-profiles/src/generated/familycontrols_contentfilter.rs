@@ -21,6 +21,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl FamilyControlsContentFilterSiteWhitelistItem {
+    /// A `FamilyControlsContentFilterSiteWhitelistItem` from its required keys in schema order
+    /// (`address`); every optional key is `None` and `extra` is empty.
+    pub fn new(address: impl Into<String>) -> Self {
+        Self {
+            address: address.into(),
+            page_title: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.familycontrols.contentfilter` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -77,6 +89,28 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.7.
         "filterBlacklist" => pub filter_blacklist: Option<Vec<String>>,
+    }
+}
+
+impl FamilyControlsContentFilter {
+    /// A `FamilyControlsContentFilter` from its required keys in schema order (`restrictWeb`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(restrict_web: bool) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            restrict_web,
+            use_content_filter: None,
+            whitelist_enabled: None,
+            site_whitelist: None,
+            filter_whitelist: None,
+            filter_blacklist: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

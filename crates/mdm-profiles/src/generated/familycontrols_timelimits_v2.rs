@@ -33,6 +33,21 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl FamilyControlsTimeLimitsV2Allowance {
+    /// A `FamilyControlsTimeLimitsV2Allowance` from its required keys in schema order
+    /// (`enabled`, `rangeType`); every optional key is `None` and `extra` is empty.
+    pub fn new(enabled: bool, range_type: i64) -> Self {
+        Self {
+            enabled,
+            range_type,
+            start: None,
+            end: None,
+            seconds_per_day: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `time-limits` dictionary of the payload `FamilyControlsTimeLimitsV2`.
     ///
@@ -98,6 +113,24 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.7.
         "time-limits" => pub time_limits: Option<FamilyControlsTimeLimitsV2TimeLimits>,
+    }
+}
+
+impl FamilyControlsTimeLimitsV2 {
+    /// A `FamilyControlsTimeLimitsV2` from its required keys in schema order
+    /// (`familyControlsEnabled`); every optional key is `None` and `extra` is empty.
+    pub fn new(family_controls_enabled: bool) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            family_controls_enabled,
+            time_limits: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

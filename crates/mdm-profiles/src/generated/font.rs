@@ -47,6 +47,24 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl Font {
+    /// A `Font` from its required keys in schema order (`Font`); every optional key is `None`
+    /// and `extra` is empty.
+    pub fn new(font: mdm_plist::Data) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            name: None,
+            font,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for Font {
     const PAYLOAD_TYPE: &'static str = "com.apple.font";
 

@@ -85,6 +85,27 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl GoogleOauth {
+    /// A `GoogleOauth` from its required keys in schema order (`EmailAddress`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(email_address: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            account_description: None,
+            account_name: None,
+            email_address: email_address.into(),
+            communication_service_rules: None,
+            vpn_uuid: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for GoogleOauth {
     const PAYLOAD_TYPE: &'static str = "com.apple.google-oauth";
 

@@ -47,6 +47,21 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl HomeScreenLayoutIconItem {
+    /// A `HomeScreenLayoutIconItem` from its required keys in schema order (`Type`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(type_: HomeScreenLayoutType) -> Self {
+        Self {
+            type_,
+            display_name: None,
+            bundle_id: None,
+            pages: None,
+            url: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.homescreenlayout` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -87,6 +102,24 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 9.3, tvOS 11.0.
         "Pages" => pub pages: Vec<Vec<mdm_plist::Value>>,
+    }
+}
+
+impl HomeScreenLayout {
+    /// A `HomeScreenLayout` from its required keys in schema order (`Pages`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(pages: Vec<Vec<mdm_plist::Value>>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            dock: None,
+            pages,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

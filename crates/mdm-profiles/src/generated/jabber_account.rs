@@ -67,6 +67,32 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl JabberAccount {
+    /// A `JabberAccount` from its required keys in schema order (`JabberHostName`,
+    /// `JabberAuthentication`); every optional key is `None` and `extra` is empty.
+    pub fn new(
+        jabber_host_name: impl Into<String>,
+        jabber_authentication: impl Into<String>,
+    ) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            jabber_account_description: None,
+            jabber_host_name: jabber_host_name.into(),
+            jabber_user_name: None,
+            jabber_password: None,
+            jabber_use_ssl: None,
+            jabber_port: None,
+            jabber_authentication: jabber_authentication.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for JabberAccount {
     const PAYLOAD_TYPE: &'static str = "com.apple.jabber.account";
 

@@ -46,6 +46,19 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl LdapAccountLdapSearchSettingsItem {
+    /// A `LdapAccountLdapSearchSettingsItem` from its required keys in schema order
+    /// (`LDAPSearchSettingSearchBase`); every optional key is `None` and `extra` is empty.
+    pub fn new(ldap_search_setting_search_base: impl Into<String>) -> Self {
+        Self {
+            ldap_search_setting_description: None,
+            ldap_search_setting_search_base: ldap_search_setting_search_base.into(),
+            ldap_search_setting_scope: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.ldap.account` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -106,6 +119,29 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 14.0, visionOS 1.1.
         "VPNUUID" => pub vpn_uuid: Option<String>,
+    }
+}
+
+impl LdapAccount {
+    /// A `LdapAccount` from its required keys in schema order (`LDAPAccountHostName`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(ldap_account_host_name: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            ldap_account_description: None,
+            ldap_account_host_name: ldap_account_host_name.into(),
+            ldap_account_user_name: None,
+            ldap_account_password: None,
+            ldap_account_use_ssl: None,
+            ldap_search_settings: None,
+            vpn_uuid: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

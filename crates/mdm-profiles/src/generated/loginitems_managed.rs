@@ -21,6 +21,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl LoginItemsLoginItem {
+    /// A `LoginItemsLoginItem` from its required keys in schema order (`Path`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            hide: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.loginitems.managed` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -57,6 +69,24 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.13.
         "AutoLaunchedApplicationDictionary-managed" => pub auto_launched_application_dictionary_managed: Vec<LoginItemsLoginItem>,
+    }
+}
+
+impl LoginItems {
+    /// A `LoginItems` from its required keys in schema order
+    /// (`AutoLaunchedApplicationDictionary-managed`); every optional key is `None` and `extra`
+    /// is empty.
+    pub fn new(auto_launched_application_dictionary_managed: Vec<LoginItemsLoginItem>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            auto_launched_application_dictionary_managed,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -227,6 +227,65 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl Mail {
+    /// A `Mail` from its required keys in schema order (`EmailAccountType`,
+    /// `IncomingMailServerAuthentication`, `IncomingMailServerHostName`,
+    /// `OutgoingMailServerAuthentication`, `OutgoingMailServerHostName`); every optional key is
+    /// `None` and `extra` is empty.
+    pub fn new(
+        email_account_type: MailEmailAccountType,
+        incoming_mail_server_authentication: MailIncomingMailServerAuthentication,
+        incoming_mail_server_host_name: impl Into<String>,
+        outgoing_mail_server_authentication: MailOutgoingMailServerAuthentication,
+        outgoing_mail_server_host_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            email_account_description: None,
+            email_account_name: None,
+            email_account_type,
+            email_address: None,
+            incoming_mail_server_authentication,
+            incoming_mail_server_host_name: incoming_mail_server_host_name.into(),
+            incoming_mail_server_port_number: None,
+            incoming_mail_server_use_ssl: None,
+            incoming_mail_server_username: None,
+            incoming_password: None,
+            outgoing_password: None,
+            outgoing_password_same_as_incoming_password: None,
+            outgoing_mail_server_authentication,
+            outgoing_mail_server_host_name: outgoing_mail_server_host_name.into(),
+            outgoing_mail_server_port_number: None,
+            outgoing_mail_server_use_ssl: None,
+            outgoing_mail_server_username: None,
+            prevent_move: None,
+            prevent_app_sheet: None,
+            smime_enabled: None,
+            smime_signing_enabled: None,
+            smime_signing_certificate_uuid: None,
+            smime_encryption_enabled: None,
+            smime_encryption_certificate_uuid: None,
+            smime_enable_per_message_switch: None,
+            disable_mail_recents_syncing: None,
+            allow_mail_drop: None,
+            incoming_mail_server_imap_path_prefix: None,
+            smime_signing_user_overrideable: None,
+            smime_signing_certificate_uuid_user_overrideable: None,
+            smime_encrypt_by_default: None,
+            smime_encrypt_by_default_user_overrideable: None,
+            smime_encryption_certificate_uuid_user_overrideable: None,
+            smime_enable_encryption_per_message_switch: None,
+            vpn_uuid: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for Mail {
     const PAYLOAD_TYPE: &'static str = "com.apple.mail.managed";
 

@@ -43,6 +43,23 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ManagedPreferences {
+    /// A `ManagedPreferences` from its required keys in schema order (`PayloadContent`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(payload_content: mdm_plist::Dictionary) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            payload_content,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for ManagedPreferences {
     const PAYLOAD_TYPE: &'static str = "com.apple.ManagedClient.preferences";
 

@@ -86,6 +86,19 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl McxRepeatingPowerItem {
+    /// A `McxRepeatingPowerItem` from its required keys in schema order (`eventtype`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(eventtype: McxEventtype) -> Self {
+        Self {
+            eventtype,
+            weekdays: None,
+            time: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.EnergySaver.desktop.Schedule` dictionary of the payload `Mcx`.
     ///

@@ -107,6 +107,36 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl McxFileVault2 {
+    /// A `McxFileVault2` from its required keys in schema order (`Enable`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(enable: McxFileVault2Enable) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            enable,
+            defer: None,
+            user_enters_missing_info: None,
+            use_recovery_key: None,
+            show_recovery_key: None,
+            output_path: None,
+            certificate: None,
+            payload_certificate_uuid: None,
+            username: None,
+            password: None,
+            use_keychain: None,
+            defer_force_at_user_login_max_bypass_attempts: None,
+            defer_dont_ask_at_user_logout: None,
+            force_enable_in_setup_assistant: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for McxFileVault2 {
     const PAYLOAD_TYPE: &'static str = "com.apple.MCX.FileVault2";
 

@@ -71,6 +71,30 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl McxTimeMachine {
+    /// A `McxTimeMachine` from its required keys in schema order (`BackupDestURL`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(backup_dest_url: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            auto_backup: None,
+            backup_all_volumes: None,
+            backup_dest_url: backup_dest_url.into(),
+            backup_size_mb: None,
+            backup_skip_sys: None,
+            mobile_backups: None,
+            base_paths: None,
+            skip_paths: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for McxTimeMachine {
     const PAYLOAD_TYPE: &'static str = "com.apple.MCX.TimeMachine";
 

@@ -21,6 +21,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl McxLoginScriptsScriptsItems {
+    /// A `McxLoginScriptsScriptsItems` from its required keys in schema order (`filename`,
+    /// `filedata`); every optional key is `None` and `extra` is empty.
+    pub fn new(filename: impl Into<String>, filedata: mdm_plist::Data) -> Self {
+        Self {
+            filename: filename.into(),
+            filedata,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.mcxloginscripts` payload: its keys besides `PayloadType`, common keys first.
     ///

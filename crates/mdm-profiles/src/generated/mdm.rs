@@ -133,6 +133,43 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl Mdm {
+    /// A `Mdm` from its required keys in schema order (`IdentityCertificateUUID`, `Topic`,
+    /// `ServerURL`); every optional key is `None` and `extra` is empty.
+    pub fn new(
+        identity_certificate_uuid: impl Into<String>,
+        topic: impl Into<String>,
+        server_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            identity_certificate_uuid: identity_certificate_uuid.into(),
+            topic: topic.into(),
+            server_url: server_url.into(),
+            check_in_url: None,
+            sign_message: None,
+            access_rights: None,
+            use_development_apns: None,
+            managed_apple_id: None,
+            assigned_managed_apple_id: None,
+            enrollment_mode: None,
+            server_url_pinning_certificate_uuids: None,
+            check_in_url_pinning_certificate_uuids: None,
+            pinning_revocation_check_required: None,
+            server_capabilities: None,
+            check_out_when_removed: None,
+            required_app_id_for_mdm: None,
+            prompt_user_to_allow_bootstrap_token_for_authentication: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for Mdm {
     const PAYLOAD_TYPE: &'static str = "com.apple.mdm";
 

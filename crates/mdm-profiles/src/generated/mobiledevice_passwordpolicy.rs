@@ -21,6 +21,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl PasscodeCustomRegex {
+    /// A `PasscodeCustomRegex` from its required keys in schema order (`passwordContentRegex`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(password_content_regex: impl Into<String>) -> Self {
+        Self {
+            password_content_regex: password_content_regex.into(),
+            password_content_description: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.mobiledevice.passwordpolicy` payload: its keys besides `PayloadType`, common keys first.
     ///

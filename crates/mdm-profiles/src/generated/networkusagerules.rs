@@ -42,6 +42,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl NetworkUsageRulesSimRulesItem {
+    /// A `NetworkUsageRulesSimRulesItem` from its required keys in schema order (`ICCIDs`,
+    /// `WiFiAssistPolicy`); every optional key is `None` and `extra` is empty.
+    pub fn new(iccids: Vec<String>, wifi_assist_policy: i64) -> Self {
+        Self {
+            iccids,
+            wifi_assist_policy,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.networkusagerules` payload: its keys besides `PayloadType`, common keys first.
     ///

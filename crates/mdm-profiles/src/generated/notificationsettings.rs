@@ -57,6 +57,27 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl NotificationSettingsItem {
+    /// A `NotificationSettingsItem` from its required keys in schema order (`BundleIdentifier`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(bundle_identifier: impl Into<String>) -> Self {
+        Self {
+            bundle_identifier: bundle_identifier.into(),
+            notifications_enabled: None,
+            show_in_notification_center: None,
+            show_in_lock_screen: None,
+            alert_type: None,
+            badges_enabled: None,
+            sounds_enabled: None,
+            show_in_car_play: None,
+            critical_alert_enabled: None,
+            grouping_type: None,
+            preview_type: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.notificationsettings` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -93,6 +114,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 9.3, macOS 10.15.
         "NotificationSettings" => pub notification_settings: Vec<NotificationSettingsItem>,
+    }
+}
+
+impl NotificationSettings {
+    /// A `NotificationSettings` from its required keys in schema order (`NotificationSettings`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(notification_settings: Vec<NotificationSettingsItem>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            notification_settings,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

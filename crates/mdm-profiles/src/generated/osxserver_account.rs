@@ -21,6 +21,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl OsxServerAccountConfiguredAccountsItem {
+    /// A `OsxServerAccountConfiguredAccountsItem` from its required keys in schema order
+    /// (`Type`); every optional key is `None` and `extra` is empty.
+    pub fn new(type_: impl Into<String>) -> Self {
+        Self {
+            type_: type_.into(),
+            port: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.osxserver.account` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -73,6 +85,31 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 9.0.
         "ConfiguredAccounts" => pub configured_accounts: Vec<OsxServerAccountConfiguredAccountsItem>,
+    }
+}
+
+impl OsxServerAccount {
+    /// A `OsxServerAccount` from its required keys in schema order (`HostName`, `UserName`,
+    /// `ConfiguredAccounts`); every optional key is `None` and `extra` is empty.
+    pub fn new(
+        host_name: impl Into<String>,
+        user_name: impl Into<String>,
+        configured_accounts: Vec<OsxServerAccountConfiguredAccountsItem>,
+    ) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            host_name: host_name.into(),
+            user_name: user_name.into(),
+            password: None,
+            account_description: None,
+            configured_accounts,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

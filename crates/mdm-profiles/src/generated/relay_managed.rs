@@ -84,6 +84,26 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl Relay {
+    /// A `Relay` from its required keys in schema order (`Relays`); every optional key is `None`
+    /// and `extra` is empty.
+    pub fn new(relays: Vec<RelayRelay>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            relays,
+            match_domains: None,
+            excluded_domains: None,
+            relay_uuid: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for Relay {
     const PAYLOAD_TYPE: &'static str = "com.apple.relay.managed";
 

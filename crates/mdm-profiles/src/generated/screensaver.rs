@@ -59,6 +59,27 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ScreenSaver {
+    /// A `ScreenSaver` from its required keys in schema order (`moduleName`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(module_name: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            ask_for_password: None,
+            ask_for_password_delay: None,
+            login_window_idle_time: None,
+            login_window_module_path: None,
+            module_name: module_name.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for ScreenSaver {
     const PAYLOAD_TYPE: &'static str = "com.apple.screensaver";
 

@@ -51,6 +51,25 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ScreenSaverUser {
+    /// A `ScreenSaverUser` from its required keys in schema order (`moduleName`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(module_name: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            module_name: module_name.into(),
+            module_path: None,
+            idle_time: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for ScreenSaverUser {
     const PAYLOAD_TYPE: &'static str = "com.apple.screensaver.user";
 

@@ -124,6 +124,42 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl Acme {
+    /// A `Acme` from its required keys in schema order (`DirectoryURL`, `ClientIdentifier`,
+    /// `KeySize`, `KeyType`, `HardwareBound`, `Subject`); every optional key is `None` and
+    /// `extra` is empty.
+    pub fn new(
+        directory_url: impl Into<String>,
+        client_identifier: impl Into<String>,
+        key_size: i64,
+        key_type: AcmeKeyType,
+        hardware_bound: bool,
+        subject: Vec<Vec<Vec<String>>>,
+    ) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            directory_url: directory_url.into(),
+            client_identifier: client_identifier.into(),
+            key_size,
+            key_type,
+            hardware_bound,
+            subject,
+            subject_alt_name: None,
+            usage_flags: None,
+            extended_key_usage: None,
+            attest: None,
+            key_is_extractable: None,
+            allow_all_apps_access: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for Acme {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.acme";
 

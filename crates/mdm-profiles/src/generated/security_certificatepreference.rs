@@ -47,6 +47,24 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SecurityCertificatePreference {
+    /// A `SecurityCertificatePreference` from its required keys in schema order (`Name`,
+    /// `PayloadCertificateUUID`); every optional key is `None` and `extra` is empty.
+    pub fn new(name: impl Into<String>, payload_certificate_uuid: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            name: name.into(),
+            payload_certificate_uuid: payload_certificate_uuid.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for SecurityCertificatePreference {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.certificatepreference";
 

@@ -21,6 +21,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SecurityCertificateTransparencySubjectPublicKeyInfoHashDict {
+    /// A `SecurityCertificateTransparencySubjectPublicKeyInfoHashDict` from its required keys in
+    /// schema order (`Algorithm`, `Hash`); every optional key is `None` and `extra` is empty.
+    pub fn new(algorithm: impl Into<String>, hash: mdm_plist::Data) -> Self {
+        Self {
+            algorithm: algorithm.into(),
+            hash,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.security.certificatetransparency` payload: its keys besides `PayloadType`, common keys first.
     ///

@@ -51,6 +51,25 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SecurityFdeRecoveryKeyEscrow {
+    /// A `SecurityFdeRecoveryKeyEscrow` from its required keys in schema order (`Location`,
+    /// `EncryptCertPayloadUUID`); every optional key is `None` and `extra` is empty.
+    pub fn new(location: impl Into<String>, encrypt_cert_payload_uuid: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            location: location.into(),
+            encrypt_cert_payload_uuid: encrypt_cert_payload_uuid.into(),
+            device_key: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for SecurityFdeRecoveryKeyEscrow {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.FDERecoveryKeyEscrow";
 

@@ -47,6 +47,27 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SecurityFdeRecoveryRedirect {
+    /// A `SecurityFdeRecoveryRedirect` from its required keys in schema order (`RedirectURL`,
+    /// `EncryptCertPayloadUUID`); every optional key is `None` and `extra` is empty.
+    pub fn new(
+        redirect_url: impl Into<String>,
+        encrypt_cert_payload_uuid: impl Into<String>,
+    ) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            redirect_url: redirect_url.into(),
+            encrypt_cert_payload_uuid: encrypt_cert_payload_uuid.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for SecurityFdeRecoveryRedirect {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.FDERecoveryRedirect";
 

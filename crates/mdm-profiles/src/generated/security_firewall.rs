@@ -21,6 +21,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SecurityFirewallApplicationsItem {
+    /// A `SecurityFirewallApplicationsItem` from its required keys in schema order (`BundleID`,
+    /// `Allowed`); every optional key is `None` and `extra` is empty.
+    pub fn new(bundle_id: impl Into<String>, allowed: bool) -> Self {
+        Self {
+            bundle_id: bundle_id.into(),
+            allowed,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::open_enum! {
     /// The values of `LoggingOption` in the payload `SecurityFirewall`; unknown strings are kept in `Other`.
     ///
@@ -99,6 +111,30 @@ mdm_plist::plist_dict! {
         ///
         /// Default: `true`. Available on macOS 12.3.
         "AllowSignedApp" => pub allow_signed_app: Option<bool>,
+    }
+}
+
+impl SecurityFirewall {
+    /// A `SecurityFirewall` from its required keys in schema order (`EnableFirewall`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(enable_firewall: bool) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            enable_firewall,
+            block_all_incoming: None,
+            enable_stealth_mode: None,
+            applications: None,
+            enable_logging: None,
+            logging_option: None,
+            allow_signed: None,
+            allow_signed_app: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

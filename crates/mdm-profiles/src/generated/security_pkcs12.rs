@@ -59,6 +59,27 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl Pkcs12Certificate {
+    /// A `Pkcs12Certificate` from its required keys in schema order (`PayloadContent`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(payload_content: mdm_plist::Data) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            payload_certificate_file_name: None,
+            payload_content,
+            password: None,
+            allow_all_apps_access: None,
+            key_is_extractable: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for Pkcs12Certificate {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.pkcs12";
 

@@ -90,6 +90,29 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ScepPayloadContent {
+    /// A `ScepPayloadContent` from its required keys in schema order (`URL`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            name: None,
+            subject: None,
+            challenge: None,
+            keysize: None,
+            key_type: None,
+            key_usage: None,
+            ca_fingerprint: None,
+            retries: None,
+            retry_delay: None,
+            subject_alt_name: None,
+            key_is_extractable: None,
+            allow_all_apps_access: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.security.scep` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -126,6 +149,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.0, watchOS 3.0.
         "PayloadContent" => pub payload_content: ScepPayloadContent,
+    }
+}
+
+impl Scep {
+    /// A `Scep` from its required keys in schema order (`PayloadContent`); every optional key is
+    /// `None` and `extra` is empty.
+    pub fn new(payload_content: ScepPayloadContent) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            payload_content,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

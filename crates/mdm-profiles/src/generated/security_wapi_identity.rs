@@ -41,6 +41,23 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SecurityWapiIdentity {
+    /// A `SecurityWapiIdentity` from its required keys in schema order (`PEMData`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(pem_data: mdm_plist::Data) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            pem_data,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for SecurityWapiIdentity {
     const PAYLOAD_TYPE: &'static str = "com.apple.security.wapi-identity";
 

@@ -47,6 +47,20 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl ServiceManagementRule {
+    /// A `ServiceManagementRule` from its required keys in schema order (`RuleType`,
+    /// `RuleValue`); every optional key is `None` and `extra` is empty.
+    pub fn new(rule_type: ServiceManagementRuleType, rule_value: impl Into<String>) -> Self {
+        Self {
+            rule_type,
+            rule_value: rule_value.into(),
+            comment: None,
+            team_identifier: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.servicemanagement` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -83,6 +97,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 13.0.
         "Rules" => pub rules: Vec<ServiceManagementRule>,
+    }
+}
+
+impl ServiceManagement {
+    /// A `ServiceManagement` from its required keys in schema order (`Rules`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(rules: Vec<ServiceManagementRule>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            rules,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

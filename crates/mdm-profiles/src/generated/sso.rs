@@ -33,6 +33,21 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SsoKerberos {
+    /// A `SsoKerberos` from its required keys in schema order (`Realm`); every optional key is
+    /// `None` and `extra` is empty.
+    pub fn new(realm: impl Into<String>) -> Self {
+        Self {
+            principal_name: None,
+            payload_certificate_uuid: None,
+            realm: realm.into(),
+            url_prefix_matches: None,
+            app_identifier_matches: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `com.apple.sso` payload: its keys besides `PayloadType`, common keys first.
     ///
@@ -73,6 +88,24 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 7.0.
         "Kerberos" => pub kerberos: Option<SsoKerberos>,
+    }
+}
+
+impl Sso {
+    /// A `Sso` from its required keys in schema order (`Name`); every optional key is `None` and
+    /// `extra` is empty.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            name: name.into(),
+            kerberos: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

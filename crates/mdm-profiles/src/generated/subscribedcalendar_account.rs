@@ -63,6 +63,28 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SubscribedCalendarAccount {
+    /// A `SubscribedCalendarAccount` from its required keys in schema order
+    /// (`SubCalAccountHostName`); every optional key is `None` and `extra` is empty.
+    pub fn new(sub_cal_account_host_name: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            sub_cal_account_description: None,
+            sub_cal_account_host_name: sub_cal_account_host_name.into(),
+            sub_cal_account_username: None,
+            sub_cal_account_password: None,
+            sub_cal_account_use_ssl: None,
+            vpn_uuid: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for SubscribedCalendarAccount {
     const PAYLOAD_TYPE: &'static str = "com.apple.subscribedcalendar.account";
 

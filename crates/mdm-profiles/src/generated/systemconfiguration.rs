@@ -148,6 +148,23 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SystemConfiguration {
+    /// A `SystemConfiguration` from its required keys in schema order (`Proxies`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(proxies: SystemConfigurationProxies) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            proxies,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for SystemConfiguration {
     const PAYLOAD_TYPE: &'static str = "com.apple.SystemConfiguration";
 

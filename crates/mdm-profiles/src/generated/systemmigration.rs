@@ -29,6 +29,26 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl SystemMigrationPathsItem {
+    /// A `SystemMigrationPathsItem` from its required keys in schema order (`SourcePath`,
+    /// `SourcePathInUserHome`, `TargetPath`, `TargetPathInUserHome`); every optional key is
+    /// `None` and `extra` is empty.
+    pub fn new(
+        source_path: impl Into<String>,
+        source_path_in_user_home: bool,
+        target_path: impl Into<String>,
+        target_path_in_user_home: bool,
+    ) -> Self {
+        Self {
+            source_path: source_path.into(),
+            source_path_in_user_home,
+            target_path: target_path.into(),
+            target_path_in_user_home,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `CustomBehaviorItem` dictionary of the payload `SystemMigration`.
     ///
@@ -43,6 +63,18 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.12.4.
         "Paths" => pub paths: Vec<SystemMigrationPathsItem>,
+    }
+}
+
+impl SystemMigrationCustomBehaviorItem {
+    /// A `SystemMigrationCustomBehaviorItem` from its required keys in schema order (`Context`,
+    /// `Paths`); every optional key is `None` and `extra` is empty.
+    pub fn new(context: impl Into<String>, paths: Vec<SystemMigrationPathsItem>) -> Self {
+        Self {
+            context: context.into(),
+            paths,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -91,6 +91,32 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl PrivacyPreferencesPolicyControlIdentity {
+    /// A `PrivacyPreferencesPolicyControlIdentity` from its required keys in schema order
+    /// (`Identifier`, `IdentifierType`, `CodeRequirement`, `Allowed`); every optional key is
+    /// `None` and `extra` is empty.
+    pub fn new(
+        identifier: impl Into<String>,
+        identifier_type: PrivacyPreferencesPolicyControlIdentifierType,
+        code_requirement: impl Into<String>,
+        allowed: bool,
+    ) -> Self {
+        Self {
+            identifier: identifier.into(),
+            identifier_type,
+            code_requirement: code_requirement.into(),
+            static_code: None,
+            allowed,
+            authorization: None,
+            comment: None,
+            ae_receiver_identifier: None,
+            ae_receiver_identifier_type: None,
+            ae_receiver_code_requirement: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `Services` dictionary of the payload `PrivacyPreferencesPolicyControl`.
     ///
@@ -232,6 +258,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.14.
         "Services" => pub services: PrivacyPreferencesPolicyControlServices,
+    }
+}
+
+impl PrivacyPreferencesPolicyControl {
+    /// A `PrivacyPreferencesPolicyControl` from its required keys in schema order (`Services`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(services: PrivacyPreferencesPolicyControlServices) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            services,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

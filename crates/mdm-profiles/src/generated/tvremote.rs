@@ -17,6 +17,17 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl TvRemoteAllowedRemotesItem {
+    /// A `TvRemoteAllowedRemotesItem` from its required keys in schema order (`RemoteDeviceID`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(remote_device_id: impl Into<String>) -> Self {
+        Self {
+            remote_device_id: remote_device_id.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `AllowedTVsItem` dictionary of the payload `TvRemote`.
     ///
@@ -31,6 +42,18 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 15.0.
         "TVDeviceName" => pub tv_device_name: Option<String>,
+    }
+}
+
+impl TvRemoteAllowedTvsItem {
+    /// A `TvRemoteAllowedTvsItem` from its required keys in schema order (`TVDeviceID`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(tv_device_id: impl Into<String>) -> Self {
+        Self {
+            tv_device_id: tv_device_id.into(),
+            tv_device_name: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

@@ -144,6 +144,20 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl VpnActionParameter {
+    /// A `VpnActionParameter` from its required keys in schema order (`Domains`,
+    /// `DomainAction`); every optional key is `None` and `extra` is empty.
+    pub fn new(domains: Vec<String>, domain_action: VpnDomainAction) -> Self {
+        Self {
+            domains,
+            domain_action,
+            required_dns_servers: None,
+            required_url_string_probe: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::open_enum! {
     /// The values of `InterfaceTypeMatch` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
@@ -192,6 +206,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0.
         "URLStringProbe" => pub url_string_probe: Option<String>,
+    }
+}
+
+impl VpnOnDemandRulesElement {
+    /// A `VpnOnDemandRulesElement` from its required keys in schema order (`Action`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(action: VpnAction) -> Self {
+        Self {
+            action,
+            action_parameters: None,
+            dns_domain_match: None,
+            dns_server_address_match: None,
+            interface_type_match: None,
+            ssid_match: None,
+            url_string_probe: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -851,6 +882,66 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl VpnIkev2 {
+    /// A `VpnIkev2` from its required keys in schema order (`RemoteAddress`, `LocalIdentifier`,
+    /// `RemoteIdentifier`, `AuthenticationMethod`); every optional key is `None` and `extra` is
+    /// empty.
+    pub fn new(
+        remote_address: impl Into<String>,
+        local_identifier: impl Into<String>,
+        remote_identifier: impl Into<String>,
+        authentication_method: VpnIkev2AuthenticationMethod,
+    ) -> Self {
+        Self {
+            remote_address: remote_address.into(),
+            local_identifier: local_identifier.into(),
+            remote_identifier: remote_identifier.into(),
+            authentication_method,
+            certificate_type: None,
+            payload_certificate_uuid: None,
+            password: None,
+            provider_bundle_identifier: None,
+            provider_designated_requirement: None,
+            shared_secret: None,
+            extended_auth_enabled: None,
+            auth_name: None,
+            auth_password: None,
+            on_demand_enabled: None,
+            on_demand_user_override_disabled: None,
+            on_demand_rules: None,
+            dead_peer_detection_rate: None,
+            server_certificate_issuer_common_name: None,
+            server_certificate_common_name: None,
+            tls_minimum_version: None,
+            tls_maximum_version: None,
+            use_configuration_attribute_internal_ip_subnet: None,
+            disable_mobike: None,
+            disable_redirect: None,
+            disconnect_on_idle: None,
+            disconnect_on_idle_timer: None,
+            nat_keep_alive_offload_enable: None,
+            nat_keep_alive_interval: None,
+            enable_pfs: None,
+            enable_certificate_revocation_check: None,
+            enable_fallback: None,
+            mtu: None,
+            provider_type: None,
+            include_all_networks: None,
+            enforce_routes: None,
+            exclude_local_networks: None,
+            exclude_cellular_services: None,
+            exclude_apns: None,
+            exclude_device_communication: None,
+            ppk: None,
+            ppk_identifier: None,
+            ppk_mandatory: None,
+            ike_security_association_parameters: None,
+            child_security_association_parameters: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::open_enum! {
     /// The values of `DNSProtocol` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
@@ -907,6 +998,25 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 16.0, macOS 13.0, tvOS 17.0, visionOS 1.0, watchOS 10.0.
         "PayloadCertificateUUID" => pub payload_certificate_uuid: Option<String>,
+    }
+}
+
+impl VpnDns {
+    /// A `VpnDns` from its required keys in schema order (`DNSProtocol`, `ServerAddresses`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(dns_protocol: VpnDnsProtocol, server_addresses: Vec<String>) -> Self {
+        Self {
+            dns_protocol,
+            server_url: None,
+            server_name: None,
+            server_addresses,
+            search_domains: None,
+            domain_name: None,
+            supplemental_match_domains: None,
+            supplemental_match_domains_no_search: None,
+            payload_certificate_uuid: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -996,6 +1106,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl VpnTunnelConfigurationElement {
+    /// A `VpnTunnelConfigurationElement` from its required keys in schema order
+    /// (`ProtocolType`); every optional key is `None` and `extra` is empty.
+    pub fn new(protocol_type: impl Into<String>) -> Self {
+        Self {
+            protocol_type: protocol_type.into(),
+            interfaces: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::open_enum! {
     /// The values of `ServiceName` in the payload `Vpn`; unknown strings are kept in `Other`.
     ///
@@ -1041,6 +1163,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl VpnServiceExceptionElement {
+    /// A `VpnServiceExceptionElement` from its required keys in schema order (`ServiceName`,
+    /// `Action`); every optional key is `None` and `extra` is empty.
+    pub fn new(service_name: VpnServiceName, action: VpnServiceExceptionElementAction) -> Self {
+        Self {
+            service_name,
+            action,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `ApplicationExceptionElement` dictionary of the payload `Vpn`.
     ///
@@ -1058,6 +1192,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl VpnApplicationExceptionElement {
+    /// A `VpnApplicationExceptionElement` from its required keys in schema order
+    /// (`BundleIdentifier`); every optional key is `None` and `extra` is empty.
+    pub fn new(bundle_identifier: impl Into<String>) -> Self {
+        Self {
+            bundle_identifier: bundle_identifier.into(),
+            limit_to_protocols: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `AllowedCaptiveNetworkPluginElement` dictionary of the payload `Vpn`.
     ///
@@ -1068,6 +1214,17 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 8.0, visionOS 1.0.
         "BundleIdentifier" => pub bundle_identifier: String,
+    }
+}
+
+impl VpnAllowedCaptiveNetworkPluginElement {
+    /// A `VpnAllowedCaptiveNetworkPluginElement` from its required keys in schema order
+    /// (`BundleIdentifier`); every optional key is `None` and `extra` is empty.
+    pub fn new(bundle_identifier: impl Into<String>) -> Self {
+        Self {
+            bundle_identifier: bundle_identifier.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -1105,6 +1262,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 8.0, visionOS 1.0.
         "AllowedCaptiveNetworkPlugins" => pub allowed_captive_network_plugins: Option<Vec<VpnAllowedCaptiveNetworkPluginElement>>,
+    }
+}
+
+impl VpnAlwaysOn {
+    /// A `VpnAlwaysOn` from its required keys in schema order (`TunnelConfigurations`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(tunnel_configurations: Vec<VpnTunnelConfigurationElement>) -> Self {
+        Self {
+            ui_toggle_enabled: None,
+            tunnel_configurations,
+            service_exceptions: None,
+            application_exceptions: None,
+            allow_captive_web_sheet: None,
+            allow_all_captive_network_plugins: None,
+            allowed_captive_network_plugins: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -1289,6 +1463,35 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 14.0.
         "TransparentProxy" => pub transparent_proxy: Option<VpnTransparentProxy>,
+    }
+}
+
+impl Vpn {
+    /// A `Vpn` from its required keys in schema order (`VPNType`, `UserDefinedName`); every
+    /// optional key is `None` and `extra` is empty.
+    pub fn new(vpn_type: VpnType, user_defined_name: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            vpn_type,
+            vpn_sub_type: None,
+            user_defined_name: user_defined_name.into(),
+            vendor_config: None,
+            vpn: None,
+            ipv4: None,
+            ppp: None,
+            ipsec: None,
+            ikev2: None,
+            dns: None,
+            proxies: None,
+            always_on: None,
+            transparent_proxy: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

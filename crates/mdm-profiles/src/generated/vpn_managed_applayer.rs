@@ -79,6 +79,32 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl VpnManagedAppLayer {
+    /// A `VpnManagedAppLayer` from its required keys in schema order (`VPNUUID`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(vpn_uuid: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            vpn_uuid: vpn_uuid.into(),
+            cellular_slice_uuid: None,
+            safari_domains: None,
+            mail_domains: None,
+            calendar_domains: None,
+            contacts_domains: None,
+            associated_domains: None,
+            excluded_domains: None,
+            on_demand_match_app_enabled: None,
+            smb_domains: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for VpnManagedAppLayer {
     const PAYLOAD_TYPE: &'static str = "com.apple.vpn.managed.applayer";
 

@@ -25,6 +25,23 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl VpnManagedAppMappingMatchToolsItem {
+    /// A `VpnManagedAppMappingMatchToolsItem` from its required keys in schema order
+    /// (`DesignatedRequirement`, `SigningIdentifier`); every optional key is `None` and `extra`
+    /// is empty.
+    pub fn new(
+        designated_requirement: impl Into<String>,
+        signing_identifier: impl Into<String>,
+    ) -> Self {
+        Self {
+            designated_requirement: designated_requirement.into(),
+            signing_identifier: signing_identifier.into(),
+            path: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `AppLayerVPNMappingItem` dictionary of the payload `VpnManagedAppMapping`.
     ///
@@ -55,6 +72,28 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.15.4.
         "MatchTools" => pub match_tools: Option<Vec<VpnManagedAppMappingMatchToolsItem>>,
+    }
+}
+
+impl VpnManagedAppMappingAppLayerVpnMappingItem {
+    /// A `VpnManagedAppMappingAppLayerVpnMappingItem` from its required keys in schema order
+    /// (`Identifier`, `VPNUUID`, `DesignatedRequirement`, `SigningIdentifier`); every optional
+    /// key is `None` and `extra` is empty.
+    pub fn new(
+        identifier: impl Into<String>,
+        vpn_uuid: impl Into<String>,
+        designated_requirement: impl Into<String>,
+        signing_identifier: impl Into<String>,
+    ) -> Self {
+        Self {
+            identifier: identifier.into(),
+            vpn_uuid: vpn_uuid.into(),
+            designated_requirement: designated_requirement.into(),
+            signing_identifier: signing_identifier.into(),
+            path: None,
+            match_tools: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 
@@ -94,6 +133,23 @@ mdm_plist::plist_dict! {
         ///
         /// Available on macOS 10.9.
         "AppLayerVPNMapping" => pub app_layer_vpn_mapping: Vec<VpnManagedAppMappingAppLayerVpnMappingItem>,
+    }
+}
+
+impl VpnManagedAppMapping {
+    /// A `VpnManagedAppMapping` from its required keys in schema order (`AppLayerVPNMapping`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(app_layer_vpn_mapping: Vec<VpnManagedAppMappingAppLayerVpnMappingItem>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            app_layer_vpn_mapping,
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

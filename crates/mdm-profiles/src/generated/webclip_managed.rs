@@ -71,6 +71,30 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl WebClip {
+    /// A `WebClip` from its required keys in schema order (`URL`, `Label`); every optional key
+    /// is `None` and `extra` is empty.
+    pub fn new(url: impl Into<String>, label: impl Into<String>) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            precomposed: None,
+            full_screen: None,
+            url: url.into(),
+            icon: None,
+            is_removable: None,
+            label: label.into(),
+            ignore_manifest_scope: None,
+            target_application_bundle_identifier: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for WebClip {
     const PAYLOAD_TYPE: &'static str = "com.apple.webClip.managed";
 

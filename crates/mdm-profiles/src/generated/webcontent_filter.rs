@@ -40,6 +40,18 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl WebContentFilterWhitelistedBookmarksItem {
+    /// A `WebContentFilterWhitelistedBookmarksItem` from its required keys in schema order
+    /// (`URL`, `Title`); every optional key is `None` and `extra` is empty.
+    pub fn new(url: impl Into<String>, title: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            title: title.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `AllowListBookmarksItem` dictionary of the payload `WebContentFilter`.
     ///
@@ -54,6 +66,18 @@ mdm_plist::plist_dict! {
         ///
         /// Available on iOS 14.5, visionOS 1.1.
         "Title" => pub title: String,
+    }
+}
+
+impl WebContentFilterAllowListBookmarksItem {
+    /// A `WebContentFilterAllowListBookmarksItem` from its required keys in schema order (`URL`,
+    /// `Title`); every optional key is `None` and `extra` is empty.
+    pub fn new(url: impl Into<String>, title: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            title: title.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
     }
 }
 

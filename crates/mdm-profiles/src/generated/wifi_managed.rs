@@ -208,6 +208,35 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl WifiEapClientConfiguration {
+    /// A `WifiEapClientConfiguration` from its required keys in schema order (`AcceptEAPTypes`);
+    /// every optional key is `None` and `extra` is empty.
+    pub fn new(accept_eap_types: Vec<i64>) -> Self {
+        Self {
+            accept_eap_types,
+            user_name: None,
+            user_password: None,
+            payload_certificate_anchor_uuid: None,
+            tls_trusted_certificates: None,
+            tls_trusted_server_names: None,
+            tls_allow_trust_exceptions: None,
+            tls_certificate_is_required: None,
+            ttls_inner_authentication: None,
+            tls_minimum_version: None,
+            tls_maximum_version: None,
+            outer_identity: None,
+            eap_fast_use_pac: None,
+            eap_fast_provision_pac: None,
+            eap_fast_provision_pac_anonymously: None,
+            eap_sim_number_of_rands: None,
+            system_mode_credentials_source: None,
+            system_mode_use_open_directory_credentials: None,
+            one_time_user_password: None,
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 mdm_plist::plist_dict! {
     /// The `QoSMarkingPolicy` dictionary of the payload `Wifi`.
     ///

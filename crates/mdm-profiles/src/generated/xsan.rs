@@ -59,6 +59,32 @@ mdm_plist::plist_dict! {
     }
 }
 
+impl Xsan {
+    /// A `Xsan` from its required keys in schema order (`sanName`, `sanConfigURLs`,
+    /// `fsnameservers`, `sharedSecret`); every optional key is `None` and `extra` is empty.
+    pub fn new(
+        san_name: impl Into<String>,
+        san_config_urls: Vec<String>,
+        fsnameservers: Vec<String>,
+        shared_secret: impl Into<String>,
+    ) -> Self {
+        Self {
+            payload_identifier: None,
+            payload_uuid: None,
+            payload_version: None,
+            payload_description: None,
+            payload_display_name: None,
+            payload_organization: None,
+            san_name: san_name.into(),
+            san_config_urls,
+            fsnameservers,
+            san_auth_method: None,
+            shared_secret: shared_secret.into(),
+            extra: mdm_plist::Dictionary::default(),
+        }
+    }
+}
+
 impl crate::PayloadBody for Xsan {
     const PAYLOAD_TYPE: &'static str = "com.apple.xsan";
 
