@@ -396,6 +396,17 @@ pub enum Error {
         /// How long it was waited for.
         waited: Duration,
     },
+    /// A bulk job failed part-way: the chunks before the failing one were accepted (their
+    /// events are here and must still be followed); the rest were not sent.
+    #[error("{} chunks were submitted, {unsent} were not: {cause}", events.len())]
+    PartiallySubmitted {
+        /// The events of the chunks the service accepted.
+        events: Vec<EventId>,
+        /// Chunks not submitted (the failing one included).
+        unsent: usize,
+        /// Why the failing chunk was refused.
+        cause: Box<Error>,
+    },
     /// A notification's `Authorization` header does not carry our bearer token.
     #[error("the notification does not carry the expected bearer token")]
     NotificationUnauthorized,
@@ -429,6 +440,7 @@ impl Error {
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) => Some(e),
+            Error::PartiallySubmitted { cause, .. } => cause.api_error(),
             _ => None,
         }
     }
@@ -443,6 +455,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Http { status, .. } => Some(*status),
+            Error::PartiallySubmitted { cause, .. } => cause.http_status(),
             _ => None,
         }
     }
@@ -461,6 +474,7 @@ impl Error {
             | Error::EventPending { .. }
             | Error::Timeout
             | Error::Connection(_) => true,
+            Error::PartiallySubmitted { cause, .. } => cause.is_retryable(),
             _ => false,
         }
     }
@@ -470,6 +484,7 @@ impl Error {
         match self {
             Error::Api(e) => e.retry_after,
             Error::Http { retry_after, .. } => *retry_after,
+            Error::PartiallySubmitted { cause, .. } => cause.retry_after(),
             _ => None,
         }
     }
@@ -486,6 +501,7 @@ impl Error {
             Error::TokenExpired { .. } => true,
             Error::Api(e) => e.status == 401 || e.response.error_number.is_unauthorized(),
             Error::Http { status, .. } => *status == 401,
+            Error::PartiallySubmitted { cause, .. } => cause.is_unauthorized(),
             _ => false,
         }
     }
@@ -493,6 +509,7 @@ impl Error {
     /// Whether the content token has expired (found before sending, or 9621).
     pub fn is_token_expired(&self) -> bool {
         matches!(self, Error::TokenExpired { .. })
+            || matches!(self, Error::PartiallySubmitted { cause, .. } if cause.is_token_expired())
             || self.error_number() == Some(ErrorNumber::TokenExpired)
     }
 
@@ -516,7 +533,19 @@ impl Error {
 
     /// Whether another MDM manages the location.
     pub fn is_mdm_conflict(&self) -> bool {
-        matches!(self, Error::MdmConflict { .. })
+        match self {
+            Error::MdmConflict { .. } => true,
+            Error::PartiallySubmitted { cause, .. } => cause.is_mdm_conflict(),
+            _ => false,
+        }
+    }
+
+    /// The events already accepted when a bulk job failed part-way.
+    pub fn submitted_events(&self) -> &[EventId] {
+        match self {
+            Error::PartiallySubmitted { events, .. } => events,
+            _ => &[],
+        }
     }
 
     /// Whether a paged read saw the data change and must start over.

@@ -64,6 +64,8 @@
 mod macros;
 
 mod bulk;
+#[cfg(feature = "client")]
+mod client;
 mod date;
 mod error;
 mod ids;
@@ -80,6 +82,8 @@ pub use mdm_types;
 pub use mdm_types::{Platform, SerialNumber};
 pub use serde_json::{Map, Value};
 
+#[cfg(feature = "client")]
+pub use crate::client::{Client, ClientBuilder, Pages, RetryPolicy, Stats};
 pub use crate::date::{format_date, parse_date};
 pub use crate::error::{ApiError, Error, ErrorNumber, ErrorResponse, ResponseErrorInfo};
 pub use crate::ids::{
