@@ -60,8 +60,8 @@ pub use crate::enrollment::{
 };
 pub use crate::error::Error;
 pub use crate::messages::{
-    Authenticate, CheckOut, DeclarativeManagement, Endpoint, GetBootstrapToken, GetToken,
-    MessageType, SetBootstrapToken, TokenParameters, TokenServiceType, TokenUpdate,
+    Authenticate, CheckOut, DeclarativeEndpoint, DeclarativeManagement, GetBootstrapToken,
+    GetToken, MessageType, SetBootstrapToken, TokenParameters, TokenServiceType, TokenUpdate,
     UserAuthenticate,
 };
 pub use crate::responses::{

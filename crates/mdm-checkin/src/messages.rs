@@ -53,8 +53,8 @@ mdm_plist::open_enum! {
     /// What a [`DeclarativeManagement`] request asks for (`Endpoint`).
     ///
     /// A request for one declaration has the form `declaration/<type>/<identifier>` and is
-    /// kept as `Other`; [`Endpoint::declaration`] splits it.
-    pub enum Endpoint {
+    /// kept as `Other`; [`DeclarativeEndpoint::declaration`] splits it.
+    pub enum DeclarativeEndpoint {
         /// The synchronization tokens.
         Tokens = "tokens",
         /// The declaration manifest.
@@ -64,7 +64,7 @@ mdm_plist::open_enum! {
     }
 }
 
-impl Endpoint {
+impl DeclarativeEndpoint {
     /// For a `declaration/<type>/<identifier>` endpoint, the declaration type and
     /// identifier.
     pub fn declaration(&self) -> Option<(&str, &str)> {
@@ -426,7 +426,7 @@ impl Default for SetBootstrapToken {
 
 mdm_plist::plist_dict! {
     /// `DeclarativeManagement`: a declarative device management request carried over the
-    /// check-in channel. The server answers with the JSON document the `Endpoint` names
+    /// check-in channel. The server answers with the JSON document the `Endpoint` key names
     /// (see [`crate::DeclarativeManagementResponse`]); for `status` the report is the JSON
     /// in `Data`.
     ///
@@ -439,7 +439,7 @@ mdm_plist::plist_dict! {
         /// JSON body for the `status` endpoint (`Data`).
         "Data" => pub data: Option<Data>,
         /// What is asked for (`Endpoint`).
-        "Endpoint" => pub endpoint: Endpoint,
+        "Endpoint" => pub endpoint: DeclarativeEndpoint,
         /// Per-enrollment device identifier (`EnrollmentID`), user enrollment only.
         "EnrollmentID" => pub enrollment_id: Option<EnrollmentId>,
         /// Per-enrollment user identifier (`EnrollmentUserID`), macOS user enrollment user
@@ -460,7 +460,7 @@ mdm_plist::plist_dict! {
 
 impl DeclarativeManagement {
     /// A request with the required keys set and every optional key absent.
-    pub fn new(endpoint: Endpoint) -> Self {
+    pub fn new(endpoint: DeclarativeEndpoint) -> Self {
         DeclarativeManagement {
             data: None,
             endpoint,
@@ -569,14 +569,20 @@ mod tests {
 
     #[test]
     fn endpoint_declaration_split() {
-        let e = Endpoint::from("declaration/configuration/com.example.passcode");
+        let e = DeclarativeEndpoint::from("declaration/configuration/com.example.passcode");
         assert_eq!(
             e.declaration(),
             Some(("configuration", "com.example.passcode"))
         );
-        assert_eq!(Endpoint::from("tokens"), Endpoint::Tokens);
-        assert_eq!(Endpoint::Tokens.declaration(), None);
-        assert_eq!(Endpoint::from("declaration//x").declaration(), None);
+        assert_eq!(
+            DeclarativeEndpoint::from("tokens"),
+            DeclarativeEndpoint::Tokens
+        );
+        assert_eq!(DeclarativeEndpoint::Tokens.declaration(), None);
+        assert_eq!(
+            DeclarativeEndpoint::from("declaration//x").declaration(),
+            None
+        );
     }
 
     #[test]

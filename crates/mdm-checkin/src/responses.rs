@@ -101,7 +101,7 @@ impl GetTokenResponse {
 }
 
 /// The answer to a [`crate::DeclarativeManagement`] request: not a plist but the JSON
-/// document the `Endpoint` names (synchronization tokens, declaration manifest, or one
+/// document the `Endpoint` key names (synchronization tokens, declaration manifest, or one
 /// declaration), passed through unchanged. A `status` request is answered with an empty
 /// body.
 ///

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use mdm_checkin::{
-    CheckinMessage, Endpoint, EnrollmentType, Message, MessageType, TokenServiceType,
+    CheckinMessage, DeclarativeEndpoint, EnrollmentType, Message, MessageType, TokenServiceType,
 };
 
 fn data_dir() -> PathBuf {
@@ -105,7 +105,7 @@ fn golden_values_are_typed() {
     let Message::DeclarativeManagement(d) = msg.message() else {
         panic!()
     };
-    assert_eq!(d.endpoint, Endpoint::Status);
+    assert_eq!(d.endpoint, DeclarativeEndpoint::Status);
     let json = d.data.as_ref().unwrap();
     assert!(json.as_ref().starts_with(b"{\"StatusItems\""));
 

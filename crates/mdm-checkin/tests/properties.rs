@@ -14,8 +14,8 @@ use proptest::option::of;
 use proptest::prelude::*;
 
 use mdm_checkin::{
-    Authenticate, CheckOut, CheckinMessage, DeclarativeManagement, DeviceToken, Endpoint,
-    EnrollmentId, GetBootstrapToken, GetToken, Message, PushMagic, SetBootstrapToken,
+    Authenticate, CheckOut, CheckinMessage, DeclarativeEndpoint, DeclarativeManagement,
+    DeviceToken, EnrollmentId, GetBootstrapToken, GetToken, Message, PushMagic, SetBootstrapToken,
     TokenParameters, TokenServiceType, TokenUpdate, Topic, Udid, UserAuthenticate,
 };
 use mdm_plist::{Data, Dictionary, Value};
@@ -172,12 +172,12 @@ fn set_bootstrap_token() -> impl Strategy<Value = Message> {
     })
 }
 
-fn endpoint() -> impl Strategy<Value = Endpoint> {
+fn endpoint() -> impl Strategy<Value = DeclarativeEndpoint> {
     prop_oneof![
-        Just(Endpoint::Tokens),
-        Just(Endpoint::DeclarationItems),
-        Just(Endpoint::Status),
-        "declaration/[a-z]{1,12}/[a-z.]{1,20}".prop_map(Endpoint::from),
+        Just(DeclarativeEndpoint::Tokens),
+        Just(DeclarativeEndpoint::DeclarationItems),
+        Just(DeclarativeEndpoint::Status),
+        "declaration/[a-z]{1,12}/[a-z.]{1,20}".prop_map(DeclarativeEndpoint::from),
     ]
 }
 

@@ -7,6 +7,9 @@ pub enum Error {
     /// The bytes are not an acceptable plist, or a value has the wrong shape.
     #[error("plist: {0}")]
     Plist(#[from] mdm_plist::Error),
+    /// A platform, OS version or identifier that is not valid (the inner error says which).
+    #[error(transparent)]
+    Invalid(#[from] mdm_types::Error),
     /// A `CommandUUID` is empty, too long or holds control characters.
     #[error("invalid command uuid: {0}")]
     InvalidCommandUuid(String),

@@ -7,6 +7,9 @@ pub enum Error {
     /// The bytes are not an acceptable plist, or a value has the wrong shape.
     #[error("plist: {0}")]
     Plist(#[from] mdm_plist::Error),
+    /// A platform, OS version or identifier that is not valid (the inner error says which).
+    #[error(transparent)]
+    Invalid(#[from] mdm_types::Error),
     /// The file is a CMS (PKCS #7) signed profile. Verify and unwrap it with `mdm-signing`
     /// (`mdm_signing` verify, or `mdmctl profile verify`), then decode the plist inside.
     #[error("profile is CMS-signed: verify and unwrap it with mdm-signing first")]

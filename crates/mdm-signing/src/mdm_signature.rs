@@ -27,12 +27,26 @@ pub fn decode_mdm_signature_header(value: &str) -> Result<Vec<u8>, Error> {
     decode_base64(value, "Mdm-Signature")
 }
 
-/// Verifies an `Mdm-Signature` header over the request body and returns the device's
-/// certificate (the signer).
+/// Verifies an `Mdm-Signature` header over the request body; [`Verified::signer`] is the
+/// device's certificate.
 ///
 /// Servers usually verify with [`TrustPolicy::signature_only`] and then compare the
-/// returned certificate with the one the device enrolled with, or with anchors set to the
-/// CA that issued device identities.
+/// signer with the certificate the device enrolled with, or with anchors set to the CA
+/// that issued device identities.
+///
+/// ```
+/// use mdm_signing::{Identity, PrivateKey, Signer, TrustPolicy, verify_mdm_signature};
+///
+/// let device = Identity::self_signed("device", PrivateKey::generate_p256()?, 30)?;
+/// let body = b"<plist>...</plist>";
+/// let signature = Signer::new(device.clone())?.detached(true).sign(body)?;
+/// let header = mdm_signing::openssl::base64::encode_block(&signature);
+///
+/// let verified = verify_mdm_signature(&header, body, &TrustPolicy::signature_only())?;
+/// assert_eq!(verified.signer(), device.certificate());
+/// assert!(verify_mdm_signature(&header, b"tampered", &TrustPolicy::signature_only()).is_err());
+/// # Ok::<(), mdm_signing::Error>(())
+/// ```
 ///
 /// # Errors
 /// [`Error::Header`] for a value that is not base64, then as [`crate::verify_detached`].
@@ -40,9 +54,9 @@ pub fn verify_mdm_signature(
     header_value: &str,
     body: &[u8],
     policy: &TrustPolicy,
-) -> Result<Certificate, Error> {
+) -> Result<Verified, Error> {
     let der = decode_mdm_signature_header(header_value)?;
-    verify_mdm_signature_der(&der, body, policy).map(|v| v.signer().clone())
+    verify_mdm_signature_der(&der, body, policy)
 }
 
 /// Verifies an already decoded `Mdm-Signature` (DER) over `body`.

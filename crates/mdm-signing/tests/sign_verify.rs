@@ -130,7 +130,7 @@ fn detached_signatures_and_mdm_signature_header() {
 
         let header = mdm_signing::openssl::base64::encode_block(&sig);
         let device = verify_mdm_signature(&header, body, &TrustPolicy::signature_only()).unwrap();
-        assert_eq!(&device, p.leaf.certificate());
+        assert_eq!(device.signer(), p.leaf.certificate());
         let wrapped: String = header
             .as_bytes()
             .chunks(64)

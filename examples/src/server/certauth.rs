@@ -60,6 +60,8 @@ impl CertAuth {
                 let value = header_str(headers, MDM_SIGNATURE)?;
                 mdm_signing::verify_mdm_signature(value, body, &self.policy)
                     .map_err(|e| format!("Mdm-Signature: {e}"))?
+                    .signer()
+                    .clone()
             }
         };
         let fingerprint = certificate

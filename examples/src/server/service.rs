@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use mdm_checkin::{
-    BootstrapTokenResponse, CheckinMessage, Endpoint, Enrollment, EnrollmentId, Message,
+    BootstrapTokenResponse, CheckinMessage, DeclarativeEndpoint, Enrollment, EnrollmentId, Message,
     ResolvedEnrollment, Udid,
 };
 use mdm_commands::{CommandResponse, RequestType, Status};
@@ -391,24 +391,24 @@ fn response_enrollment(resp: &CommandResponse) -> Result<Enrollment, String> {
 
 /// The declarative-management endpoints of a server that manages no declarations: empty
 /// tokens and an empty manifest, so a device that asks gets a valid, empty answer.
-fn declarative(endpoint: &Endpoint) -> Reply {
+fn declarative(endpoint: &DeclarativeEndpoint) -> Reply {
     const TOKEN: &str = "mdm-server-empty";
     match endpoint {
-        Endpoint::Tokens => Reply::ok(
+        DeclarativeEndpoint::Tokens => Reply::ok(
             "application/json",
             format!(
                 r#"{{"SyncTokens":{{"DeclarationsToken":"{TOKEN}","Timestamp":"2026-01-01T00:00:00Z"}}}}"#
             )
             .into_bytes(),
         ),
-        Endpoint::DeclarationItems => Reply::ok(
+        DeclarativeEndpoint::DeclarationItems => Reply::ok(
             "application/json",
             format!(
                 r#"{{"Declarations":{{"Activations":[],"Assets":[],"Configurations":[],"Management":[]}},"DeclarationsToken":"{TOKEN}"}}"#
             )
             .into_bytes(),
         ),
-        Endpoint::Status => Reply::empty(),
+        DeclarativeEndpoint::Status => Reply::empty(),
         _ => Reply::error(404, "no such declaration"),
     }
 }
