@@ -11,13 +11,14 @@
 //! Plus a Markdown coverage table ([`coverage_markdown`]).
 //!
 //! The target crate provides (hand-written): `crate::{CommandPayload, ResponseBody,
-//! EmptyResponse, Error}`, `crate::availability::{Availability, EnrollmentMode, Platform}`
+//! EmptyResponse, Error}`, `crate::availability::{Availability, EnrollmentMode, Platform,
+//! Version}` (`Version::new(major, minor, patch)` a `const fn`)
 //! and `crate::support::{from_dictionary, to_dictionary, encode_tagged, decode_tagged,
 //! with_tag}`.
 
 use std::fmt::Write as _;
 
-use crate::ir::{OsSupport, Platform, Schema, SchemaFile};
+use crate::ir::{OsSupport, Platform, Schema, SchemaFile, version_literal};
 use crate::names::upper_camel;
 use crate::rust::{Context, Item, TypeBuilder, availability_phrase};
 
@@ -226,7 +227,7 @@ fn mod_rs(schema: &Schema, files: &[&SchemaFile], infos: &[CommandInfo]) -> Stri
     for i in infos {
         let _ = writeln!(t, "pub use {}::*;", i.module);
     }
-    t.push_str("\nuse crate::availability::{Availability, EnrollmentMode, Platform};\n\n");
+    t.push_str("\nuse crate::availability::{Availability, EnrollmentMode, Platform, Version};\n\n");
 
     // RequestType
     t.push_str("mdm_plist::open_enum! {\n    /// The `RequestType` of a command: one variant per command in the schema; unknown\n    /// types are kept in `Other`.\n    pub enum RequestType {\n");
@@ -276,7 +277,8 @@ fn mod_rs(schema: &Schema, files: &[&SchemaFile], infos: &[CommandInfo]) -> Stri
             }
         }
     }
-    t.push_str("            _ => None,\n        }\n    }\n}\n\n");
+    t.push_str("            _ => None,\n        }\n    }\n\n");
+    t.push_str("    /// Whether the schema says the command works on `platform` at `version`: available\n    /// there, introduced at or before `version` and not removed by it (see\n    /// [`Availability::supports`]). Channels, supervision and enrollment are not checked.\n    pub fn supports(&self, platform: Platform, version: Version) -> bool {\n        self.availability(platform).is_some_and(|a| a.supports(version))\n    }\n}\n\n");
 
     // AnyRequest
     t.push_str("/// Any command payload, typed by its `RequestType` at run time.\n#[derive(Debug, Clone, PartialEq)]\npub enum AnyRequest {\n");
@@ -394,9 +396,9 @@ fn availability_literal(os: &OsSupport) -> String {
     format!(
         "Availability {{ available: {}, introduced: {}, deprecated: {}, removed: {}, access_rights: {}, device_channel: {}, user_channel: {}, supervised: {}, requires_dep: {}, user_approved_mdm: {}, shared_ipad: {}, user_enrollment: {} }}",
         os.is_available(),
-        opt_str(introduced),
-        opt_str(os.deprecated.as_deref()),
-        opt_str(os.removed.as_deref()),
+        version_literal(introduced),
+        version_literal(os.deprecated.as_deref()),
+        version_literal(os.removed.as_deref()),
         opt_str(os.access_rights.as_deref()),
         opt_bool(os.device_channel),
         opt_bool(os.user_channel),

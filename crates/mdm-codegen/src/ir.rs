@@ -308,6 +308,30 @@ impl Platform {
     }
 }
 
+/// An OS version from the schema (`14`, `14.0`, `10.15.4`) as `(major, minor, patch)`;
+/// `None` for anything else (`n/a`, `all`).
+pub fn parse_version(s: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = [0u32; 3];
+    for (n, part) in s.trim().split('.').enumerate() {
+        let slot = parts.get_mut(n)?;
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *slot = part.parse().ok()?;
+    }
+    let [major, minor, patch] = parts;
+    Some((major, minor, patch))
+}
+
+/// `Some(Version::new(14, 0, 0))` for a version the schema states, `None` otherwise: the
+/// literal generated availability tables hold (`Version` is `mdm_types::Version`).
+pub fn version_literal(s: Option<&str>) -> String {
+    match s.and_then(parse_version) {
+        Some((a, b, c)) => format!("Some(Version::new({a}, {b}, {c}))"),
+        None => "None".into(),
+    }
+}
+
 /// `supportedOS`: availability per platform. A platform missing from the map is not
 /// described by the schema (for commands, treat it as unavailable).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -433,5 +457,24 @@ impl Schema {
     /// The files of one family, in path order.
     pub fn family(&self, family: Family) -> impl Iterator<Item = &SchemaFile> {
         self.files.iter().filter(move |f| f.family == family)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_become_literals() {
+        assert_eq!(parse_version("10.15.4"), Some((10, 15, 4)));
+        assert_eq!(parse_version("17"), Some((17, 0, 0)));
+        assert_eq!(parse_version("n/a"), None);
+        assert_eq!(parse_version("all"), None);
+        assert_eq!(parse_version("1.2.3.4"), None);
+        assert_eq!(
+            version_literal(Some("14.0")),
+            "Some(Version::new(14, 0, 0))"
+        );
+        assert_eq!(version_literal(None), "None");
     }
 }

@@ -15,13 +15,16 @@
 //!   tables of `crate::spec::{PayloadSpec, KeySpec, ...}`.
 //!
 //! The target crate provides (hand-written): `crate::{PayloadBody, Common, CommonMut}` and
-//! `crate::spec::{PayloadSpec, KeySpec, Kind, Lit, OsSpec, Platform}`.
+//! `crate::spec::{PayloadSpec, KeySpec, Kind, Lit, OsSpec, Platform, Version}`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::commands::{OutputFile, header};
-use crate::ir::{Family, Key, Literal, Platform, Presence, Schema, SchemaFile, Subkeys, ValueType};
+use crate::ir::{
+    Family, Key, Literal, Platform, Presence, Schema, SchemaFile, Subkeys, ValueType,
+    version_literal,
+};
 use crate::names::upper_camel;
 use crate::rust::{Context, TypeBuilder, availability_phrase};
 
@@ -442,15 +445,12 @@ fn platform_ident(p: Platform) -> &'static str {
 fn os_spec(os: &crate::ir::SupportedOs) -> String {
     let mut parts = Vec::new();
     for (p, s) in &os.platforms {
-        let opt = |v: &Option<String>| match v {
-            Some(v) => format!("Some({v:?})"),
-            None => "None".into(),
-        };
         parts.push(format!(
-            "OsSpec {{ platform: Platform::{}, introduced: {}, removed: {} }}",
+            "OsSpec {{ platform: Platform::{}, available: {}, introduced: {}, removed: {} }}",
             platform_ident(*p),
-            opt(&s.introduced),
-            opt(&s.removed)
+            s.is_available(),
+            version_literal(s.introduced.as_deref()),
+            version_literal(s.removed.as_deref())
         ));
     }
     format!("&[{}]", parts.join(", "))
@@ -540,7 +540,7 @@ fn spec_rs(schema: &Schema, groups: &[Group<'_>], infos: &[PayloadInfo], common:
         "\n//! Schema facts for validation: every payload type's keys, and the top level.\n\n",
     );
     t.push_str("#![allow(unused_imports, clippy::too_many_lines, clippy::unreadable_literal)]\n\n");
-    t.push_str("use crate::spec::{ANY_NAME, KeySpec, Kind, Lit, OsSpec, PayloadSpec, Platform, RECURSIVE, REQUIRED};\n\n");
+    t.push_str("use crate::spec::{ANY_NAME, KeySpec, Kind, Lit, OsSpec, PayloadSpec, Platform, RECURSIVE, REQUIRED, Version};\n\n");
     let mut w = SpecWriter {
         statics: String::new(),
         counter: 0,

@@ -1,47 +1,9 @@
 //! Where each command is available, from the schema's `supportedOS`.
+//!
+//! [`Platform`] and [`Version`] are `mdm_types`' (re-exported here), the same types
+//! `mdm-profiles` validates against and the check-in messages report.
 
-/// An Apple platform the schema describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Platform {
-    /// iOS and iPadOS.
-    IOS,
-    /// macOS.
-    MacOS,
-    /// tvOS.
-    TvOS,
-    /// visionOS.
-    VisionOS,
-    /// watchOS.
-    WatchOS,
-}
-
-impl Platform {
-    /// Every platform.
-    pub const ALL: [Platform; 5] = [
-        Platform::IOS,
-        Platform::MacOS,
-        Platform::TvOS,
-        Platform::VisionOS,
-        Platform::WatchOS,
-    ];
-
-    /// The schema's spelling (`iOS`, `macOS`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::IOS => "iOS",
-            Platform::MacOS => "macOS",
-            Platform::TvOS => "tvOS",
-            Platform::VisionOS => "visionOS",
-            Platform::WatchOS => "watchOS",
-        }
-    }
-}
-
-impl std::fmt::Display for Platform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use mdm_types::{Platform, Version};
 
 /// How a command behaves under shared iPad or user enrollment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,21 +18,33 @@ pub enum EnrollmentMode {
     Ignored,
 }
 
-/// The schema's facts about one command on one platform.
+/// The schema's facts about one command on one platform, from
+/// [`RequestType::availability`](crate::RequestType::availability).
 ///
 /// `None` means the schema does not say (for channels and supervision, Apple's default is
 /// device channel, not supervised).
+///
+/// ```
+/// use mdm_commands::{Platform, RequestType, Version};
+///
+/// let mac = RequestType::DeviceLock.availability(Platform::MacOS).unwrap();
+/// assert_eq!(mac.introduced, Some(Version::new(10, 7, 0)));
+/// assert!(mac.supports(Version::new(14, 0, 0)));
+/// assert!(!mac.supports(Version::new(10, 6, 0)));
+/// assert!(RequestType::DeviceLock.supports(Platform::IOS, "17.4".parse()?));
+/// # Ok::<(), mdm_types::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Availability {
     /// False when the schema marks the platform `n/a`.
     pub available: bool,
-    /// First OS version with the command.
-    pub introduced: Option<&'static str>,
+    /// First OS version with the command (`None`: the schema names none).
+    pub introduced: Option<Version>,
     /// OS version that deprecated it.
-    pub deprecated: Option<&'static str>,
+    pub deprecated: Option<Version>,
     /// OS version that removed it.
-    pub removed: Option<&'static str>,
+    pub removed: Option<Version>,
     /// The MDM access right the server needs (`AllowPasscodeRemovalAndLock`, ...).
     pub access_rights: Option<&'static str>,
     /// Accepted on the device channel.
@@ -87,4 +61,53 @@ pub struct Availability {
     pub shared_ipad: Option<EnrollmentMode>,
     /// Behaviour under user enrollment.
     pub user_enrollment: Option<EnrollmentMode>,
+}
+
+impl Availability {
+    /// Whether the command works at `version` of this platform: available, introduced at or
+    /// before `version` (or no version stated), and not removed at or before it. Deprecation
+    /// does not count against it; channels, supervision and enrollment are not checked.
+    pub fn supports(&self, version: Version) -> bool {
+        self.available
+            && self.introduced.is_none_or(|v| v <= version)
+            && self.removed.is_none_or(|v| version < v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn availability(introduced: Option<Version>, removed: Option<Version>) -> Availability {
+        Availability {
+            available: true,
+            introduced,
+            deprecated: None,
+            removed,
+            access_rights: None,
+            device_channel: None,
+            user_channel: None,
+            supervised: None,
+            requires_dep: None,
+            user_approved_mdm: None,
+            shared_ipad: None,
+            user_enrollment: None,
+        }
+    }
+
+    #[test]
+    fn supports_compares_introduced_and_removed() {
+        let v = |major, minor| Version::new(major, minor, 0);
+        let a = availability(Some(v(10, 13)), Some(v(14, 0)));
+        assert!(!a.supports(v(10, 12)));
+        assert!(a.supports(v(10, 13)));
+        assert!(a.supports(Version::new(13, 6, 9)));
+        assert!(!a.supports(v(14, 0)));
+        assert!(availability(None, None).supports(v(1, 0)));
+        let not_here = Availability {
+            available: false,
+            ..availability(None, None)
+        };
+        assert!(!not_here.supports(v(99, 0)));
+    }
 }

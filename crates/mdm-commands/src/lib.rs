@@ -18,7 +18,7 @@
 //! limits.
 //!
 //! ```
-//! use mdm_commands::{Command, CommandPayload, DeviceInformation, Platform, RequestType};
+//! use mdm_commands::{Command, CommandPayload, DeviceInformation, Platform, RequestType, Version};
 //! use mdm_commands::DeviceInformationQueriesItem as Query;
 //!
 //! let cmd = Command::new(DeviceInformation {
@@ -29,7 +29,7 @@
 //! assert!(std::str::from_utf8(&xml).unwrap().contains("<string>DeviceInformation</string>"));
 //!
 //! let mac = RequestType::DeviceLock.availability(Platform::MacOS).unwrap();
-//! assert_eq!(mac.introduced, Some("10.7"));
+//! assert_eq!(mac.introduced, Some(Version::new(10, 7, 0)));
 //! assert_eq!(<DeviceInformation as CommandPayload>::REQUEST_TYPE, "DeviceInformation");
 //! # Ok::<(), mdm_commands::Error>(())
 //! ```
@@ -49,7 +49,7 @@ use std::fmt::Debug;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use crate::availability::{Availability, EnrollmentMode, Platform};
+pub use crate::availability::{Availability, EnrollmentMode, Platform, Version};
 pub use crate::command::{AnyCommand, Command};
 pub use crate::command_uuid::CommandUuid;
 pub use crate::error::Error;

@@ -1,99 +1,10 @@
 //! Schema facts for validation (the tables live in `generated/spec.rs`), and the target a
-//! profile is checked against: a [`Platform`] and a [`Version`].
+//! profile is checked against: a [`Platform`] and a [`Version`], `mdm_types`' (re-exported
+//! here), the same types command availability in `mdm-commands` is stated in.
 
 use std::fmt;
-use std::str::FromStr;
 
-/// The platforms Apple's schema describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum Platform {
-    /// iOS and iPadOS.
-    IOS,
-    /// macOS.
-    MacOS,
-    /// tvOS.
-    TvOS,
-    /// visionOS.
-    VisionOS,
-    /// watchOS.
-    WatchOS,
-}
-
-impl Platform {
-    /// The schema's spelling (`iOS`, `macOS`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::IOS => "iOS",
-            Self::MacOS => "macOS",
-            Self::TvOS => "tvOS",
-            Self::VisionOS => "visionOS",
-            Self::WatchOS => "watchOS",
-        }
-    }
-}
-
-impl fmt::Display for Platform {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Platform {
-    type Err = String;
-
-    /// Parses `iOS`, `macOS`, `tvOS`, `visionOS` or `watchOS`, ignoring case (`iPadOS` is
-    /// read as iOS).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s.to_ascii_lowercase().as_str() {
-            "ios" | "ipados" => Self::IOS,
-            "macos" | "osx" => Self::MacOS,
-            "tvos" => Self::TvOS,
-            "visionos" => Self::VisionOS,
-            "watchos" => Self::WatchOS,
-            _ => return Err(format!("unknown platform {s:?}")),
-        })
-    }
-}
-
-/// An OS version such as `14.0` or `10.15.4`, compared part by part (`10.9 < 10.10`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Version(Vec<u32>);
-
-impl Version {
-    /// A version from its parts (`Version::new(&[14, 0])`).
-    pub fn new(parts: &[u32]) -> Self {
-        let mut v = parts.to_vec();
-        while v.len() > 1 && v.last() == Some(&0) {
-            v.pop();
-        }
-        Self(v)
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(ToString::to_string).collect();
-        if parts.len() == 1 {
-            write!(f, "{}.0", parts.join("."))
-        } else {
-            f.write_str(&parts.join("."))
-        }
-    }
-}
-
-impl FromStr for Version {
-    type Err = String;
-
-    /// Parses dotted decimal numbers (`14`, `14.0`, `10.15.4`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let parts: Result<Vec<u32>, _> = s.trim().split('.').map(str::parse).collect();
-        match parts {
-            Ok(p) if !p.is_empty() => Ok(Self::new(&p)),
-            _ => Err(format!("invalid version {s:?}")),
-        }
-    }
-}
+pub use mdm_types::{Platform, Version};
 
 /// The value type a key has in the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,10 +61,12 @@ impl fmt::Display for Lit {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct OsSpec {
     pub(crate) platform: Platform,
-    /// `introduced` (`n/a`: not available).
-    pub(crate) introduced: Option<&'static str>,
+    /// False when the schema marks the platform `n/a`.
+    pub(crate) available: bool,
+    /// `introduced` (`None`: no version stated, or `all`).
+    pub(crate) introduced: Option<Version>,
     /// `removed`.
-    pub(crate) removed: Option<&'static str>,
+    pub(crate) removed: Option<Version>,
 }
 
 /// One key of the schema.

@@ -217,19 +217,15 @@ impl Validator {
         let Some(spec) = os.iter().find(|o| o.platform == *platform) else {
             return Some(format!("is not available on {platform}"));
         };
-        match spec.introduced {
-            Some("n/a") => return Some(format!("is not available on {platform}")),
-            Some(v) => {
-                if let Ok(intro) = v.parse::<Version>()
-                    && intro > *version
-                {
-                    return Some(format!("needs {platform} {intro} (target is {version})"));
-                }
-            }
-            None => {}
+        if !spec.available {
+            return Some(format!("is not available on {platform}"));
         }
-        if let Some(r) = spec.removed
-            && let Ok(removed) = r.parse::<Version>()
+        if let Some(intro) = spec.introduced
+            && intro > *version
+        {
+            return Some(format!("needs {platform} {intro} (target is {version})"));
+        }
+        if let Some(removed) = spec.removed
             && removed <= *version
         {
             return Some(format!("was removed in {platform} {removed}"));

@@ -140,7 +140,7 @@ pub use user_list::*;
 pub use user_logout::*;
 pub use user_unlock::*;
 
-use crate::availability::{Availability, EnrollmentMode, Platform};
+use crate::availability::{Availability, EnrollmentMode, Platform, Version};
 
 mdm_plist::open_enum! {
     /// The `RequestType` of a command: one variant per command in the schema; unknown
@@ -507,7 +507,7 @@ impl RequestType {
             }),
             (Self::AccountConfiguration, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.11"),
+                introduced: Some(Version::new(10, 11, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -563,7 +563,7 @@ impl RequestType {
             }),
             (Self::ActivationLockBypassCode, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("7.1"),
+                introduced: Some(Version::new(7, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -577,7 +577,7 @@ impl RequestType {
             }),
             (Self::ActivationLockBypassCode, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.15"),
+                introduced: Some(Version::new(10, 15, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -605,7 +605,7 @@ impl RequestType {
             }),
             (Self::ActivationLockBypassCode, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("2.0"),
+                introduced: Some(Version::new(2, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -647,7 +647,7 @@ impl RequestType {
             }),
             (Self::ActiveNsExtensions, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.13"),
+                introduced: Some(Version::new(10, 13, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("QueryInstalledApps"),
@@ -703,7 +703,7 @@ impl RequestType {
             }),
             (Self::ApplyRedemptionCode, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("5.0"),
+                introduced: Some(Version::new(5, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -773,7 +773,7 @@ impl RequestType {
             }),
             (Self::AvailableOsUpdates, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -787,7 +787,7 @@ impl RequestType {
             }),
             (Self::AvailableOsUpdates, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.11"),
+                introduced: Some(Version::new(10, 11, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -801,7 +801,7 @@ impl RequestType {
             }),
             (Self::AvailableOsUpdates, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("12.0"),
+                introduced: Some(Version::new(12, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -843,7 +843,7 @@ impl RequestType {
             }),
             (Self::CertificateList, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInspection"),
@@ -857,7 +857,7 @@ impl RequestType {
             }),
             (Self::CertificateList, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.7"),
+                introduced: Some(Version::new(10, 7, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInspection"),
@@ -871,7 +871,7 @@ impl RequestType {
             }),
             (Self::CertificateList, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInspection"),
@@ -885,7 +885,7 @@ impl RequestType {
             }),
             (Self::CertificateList, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInspection"),
@@ -899,7 +899,7 @@ impl RequestType {
             }),
             (Self::CertificateList, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInspection"),
@@ -913,7 +913,7 @@ impl RequestType {
             }),
             (Self::ClearActivationLockBypassCode, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("7.1"),
+                introduced: Some(Version::new(7, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -927,7 +927,7 @@ impl RequestType {
             }),
             (Self::ClearActivationLockBypassCode, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.15"),
+                introduced: Some(Version::new(10, 15, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -955,7 +955,7 @@ impl RequestType {
             }),
             (Self::ClearActivationLockBypassCode, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("2.0"),
+                introduced: Some(Version::new(2, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -983,7 +983,7 @@ impl RequestType {
             }),
             (Self::ClearPasscode, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -1025,7 +1025,7 @@ impl RequestType {
             }),
             (Self::ClearPasscode, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -1039,7 +1039,7 @@ impl RequestType {
             }),
             (Self::ClearPasscode, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -1053,7 +1053,7 @@ impl RequestType {
             }),
             (Self::ClearRestrictionsPassword, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("8.0"),
+                introduced: Some(Version::new(8, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -1137,7 +1137,7 @@ impl RequestType {
             }),
             (Self::ContentCachingInformation, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.15.4"),
+                introduced: Some(Version::new(10, 15, 4)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQueryNetworkInformation"),
@@ -1193,7 +1193,7 @@ impl RequestType {
             }),
             (Self::DeclarativeManagement, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("15.0"),
+                introduced: Some(Version::new(15, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: None,
@@ -1207,7 +1207,7 @@ impl RequestType {
             }),
             (Self::DeclarativeManagement, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("13.0"),
+                introduced: Some(Version::new(13, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: None,
@@ -1221,7 +1221,7 @@ impl RequestType {
             }),
             (Self::DeclarativeManagement, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("16.0"),
+                introduced: Some(Version::new(16, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: None,
@@ -1235,7 +1235,7 @@ impl RequestType {
             }),
             (Self::DeclarativeManagement, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: None,
@@ -1249,7 +1249,7 @@ impl RequestType {
             }),
             (Self::DeclarativeManagement, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: None,
@@ -1263,7 +1263,7 @@ impl RequestType {
             }),
             (Self::DeleteUser, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.3"),
+                introduced: Some(Version::new(9, 3, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -1277,7 +1277,7 @@ impl RequestType {
             }),
             (Self::DeleteUser, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.13"),
+                introduced: Some(Version::new(10, 13, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -1333,7 +1333,7 @@ impl RequestType {
             }),
             (Self::DeviceConfigured, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -1347,7 +1347,7 @@ impl RequestType {
             }),
             (Self::DeviceConfigured, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.11"),
+                introduced: Some(Version::new(10, 11, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -1361,7 +1361,7 @@ impl RequestType {
             }),
             (Self::DeviceConfigured, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -1375,7 +1375,7 @@ impl RequestType {
             }),
             (Self::DeviceConfigured, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("2.0"),
+                introduced: Some(Version::new(2, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -1403,7 +1403,7 @@ impl RequestType {
             }),
             (Self::DeviceInformation, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("Special Case"),
@@ -1417,7 +1417,7 @@ impl RequestType {
             }),
             (Self::DeviceInformation, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.7"),
+                introduced: Some(Version::new(10, 7, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("Special Case"),
@@ -1431,7 +1431,7 @@ impl RequestType {
             }),
             (Self::DeviceInformation, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("Special Case"),
@@ -1445,7 +1445,7 @@ impl RequestType {
             }),
             (Self::DeviceInformation, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("Special Case"),
@@ -1459,7 +1459,7 @@ impl RequestType {
             }),
             (Self::DeviceInformation, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("Special Case"),
@@ -1473,7 +1473,7 @@ impl RequestType {
             }),
             (Self::DeviceLocation, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.3"),
+                introduced: Some(Version::new(9, 3, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -1543,7 +1543,7 @@ impl RequestType {
             }),
             (Self::DeviceLock, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -1557,7 +1557,7 @@ impl RequestType {
             }),
             (Self::DeviceLock, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.7"),
+                introduced: Some(Version::new(10, 7, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -1585,7 +1585,7 @@ impl RequestType {
             }),
             (Self::DeviceLock, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("2.0"),
+                introduced: Some(Version::new(2, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -1599,7 +1599,7 @@ impl RequestType {
             }),
             (Self::DeviceLock, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -1613,7 +1613,7 @@ impl RequestType {
             }),
             (Self::DisableLostMode, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.3"),
+                introduced: Some(Version::new(9, 3, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -1697,7 +1697,7 @@ impl RequestType {
             }),
             (Self::DisableRemoteDesktop, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.14.4"),
+                introduced: Some(Version::new(10, 14, 4)),
                 deprecated: None,
                 removed: None,
                 access_rights: None,
@@ -1753,7 +1753,7 @@ impl RequestType {
             }),
             (Self::EnableLostMode, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.3"),
+                introduced: Some(Version::new(9, 3, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -1837,7 +1837,7 @@ impl RequestType {
             }),
             (Self::EnableRemoteDesktop, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.14.4"),
+                introduced: Some(Version::new(10, 14, 4)),
                 deprecated: None,
                 removed: None,
                 access_rights: None,
@@ -1893,7 +1893,7 @@ impl RequestType {
             }),
             (Self::EraseDevice, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowDeviceErase"),
@@ -1907,7 +1907,7 @@ impl RequestType {
             }),
             (Self::EraseDevice, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.7"),
+                introduced: Some(Version::new(10, 7, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowDeviceErase"),
@@ -1921,7 +1921,7 @@ impl RequestType {
             }),
             (Self::EraseDevice, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowDeviceErase"),
@@ -1935,7 +1935,7 @@ impl RequestType {
             }),
             (Self::EraseDevice, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowDeviceErase"),
@@ -1949,7 +1949,7 @@ impl RequestType {
             }),
             (Self::EraseDevice, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowDeviceErase"),
@@ -1963,7 +1963,7 @@ impl RequestType {
             }),
             (Self::InstallApplication, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("5.0"),
+                introduced: Some(Version::new(5, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -1977,7 +1977,7 @@ impl RequestType {
             }),
             (Self::InstallApplication, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.9"),
+                introduced: Some(Version::new(10, 9, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -1991,7 +1991,7 @@ impl RequestType {
             }),
             (Self::InstallApplication, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2005,7 +2005,7 @@ impl RequestType {
             }),
             (Self::InstallApplication, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2019,7 +2019,7 @@ impl RequestType {
             }),
             (Self::InstallApplication, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2047,7 +2047,7 @@ impl RequestType {
             }),
             (Self::InstallEnterpriseApplication, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.13.6"),
+                introduced: Some(Version::new(10, 13, 6)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2103,7 +2103,7 @@ impl RequestType {
             }),
             (Self::InstallMedia, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("8.0"),
+                introduced: Some(Version::new(8, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2117,7 +2117,7 @@ impl RequestType {
             }),
             (Self::InstallMedia, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.9"),
+                introduced: Some(Version::new(10, 9, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2173,7 +2173,7 @@ impl RequestType {
             }),
             (Self::InstallProfile, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInstallationRemoval"),
@@ -2187,7 +2187,7 @@ impl RequestType {
             }),
             (Self::InstallProfile, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.7"),
+                introduced: Some(Version::new(10, 7, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInstallationRemoval"),
@@ -2201,7 +2201,7 @@ impl RequestType {
             }),
             (Self::InstallProfile, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInstallationRemoval"),
@@ -2215,7 +2215,7 @@ impl RequestType {
             }),
             (Self::InstallProfile, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInstallationRemoval"),
@@ -2229,7 +2229,7 @@ impl RequestType {
             }),
             (Self::InstallProfile, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInstallationRemoval"),
@@ -2243,7 +2243,7 @@ impl RequestType {
             }),
             (Self::InstallProvisioningProfile, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInstallationRemoval"),
@@ -2257,7 +2257,7 @@ impl RequestType {
             }),
             (Self::InstallProvisioningProfile, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("11.0"),
+                introduced: Some(Version::new(11, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -2271,7 +2271,7 @@ impl RequestType {
             }),
             (Self::InstallProvisioningProfile, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInstallationRemoval"),
@@ -2285,7 +2285,7 @@ impl RequestType {
             }),
             (Self::InstallProvisioningProfile, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInstallationRemoval"),
@@ -2299,7 +2299,7 @@ impl RequestType {
             }),
             (Self::InstallProvisioningProfile, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInstallationRemoval"),
@@ -2313,7 +2313,7 @@ impl RequestType {
             }),
             (Self::InstalledApplicationList, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("5.0"),
+                introduced: Some(Version::new(5, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQueryApplications"),
@@ -2327,7 +2327,7 @@ impl RequestType {
             }),
             (Self::InstalledApplicationList, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.7"),
+                introduced: Some(Version::new(10, 7, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQueryApplications"),
@@ -2341,7 +2341,7 @@ impl RequestType {
             }),
             (Self::InstalledApplicationList, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQueryApplications"),
@@ -2355,7 +2355,7 @@ impl RequestType {
             }),
             (Self::InstalledApplicationList, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQueryApplications"),
@@ -2369,7 +2369,7 @@ impl RequestType {
             }),
             (Self::InstalledApplicationList, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQueryApplications"),
@@ -2383,7 +2383,7 @@ impl RequestType {
             }),
             (Self::InviteToProgram, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("7.0"),
+                introduced: Some(Version::new(7, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2397,7 +2397,7 @@ impl RequestType {
             }),
             (Self::InviteToProgram, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.9"),
+                introduced: Some(Version::new(10, 9, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -2467,7 +2467,7 @@ impl RequestType {
             }),
             (Self::LomDeviceRequest, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("11.0"),
+                introduced: Some(Version::new(11, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("DeviceLockAndRemovePasscode"),
@@ -2537,7 +2537,7 @@ impl RequestType {
             }),
             (Self::LomSetupRequest, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("11.0"),
+                introduced: Some(Version::new(11, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("DeviceLockAndRemovePasscode"),
@@ -2593,7 +2593,7 @@ impl RequestType {
             }),
             (Self::LogOutUser, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.3"),
+                introduced: Some(Version::new(9, 3, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -2663,7 +2663,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationAttributes, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("7.0"),
+                introduced: Some(Version::new(7, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2691,7 +2691,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationAttributes, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2705,7 +2705,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationAttributes, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2719,7 +2719,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationAttributes, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2733,7 +2733,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationConfiguration, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("7.0"),
+                introduced: Some(Version::new(7, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2747,7 +2747,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationConfiguration, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.15"),
+                introduced: Some(Version::new(10, 15, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2761,7 +2761,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationConfiguration, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2775,7 +2775,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationConfiguration, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2789,7 +2789,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationConfiguration, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2803,7 +2803,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationFeedback, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("7.0"),
+                introduced: Some(Version::new(7, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2817,7 +2817,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationFeedback, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("11.0"),
+                introduced: Some(Version::new(11, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2831,7 +2831,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationFeedback, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2845,7 +2845,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationFeedback, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2873,7 +2873,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationList, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("5.0"),
+                introduced: Some(Version::new(5, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2887,7 +2887,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationList, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("11.0"),
+                introduced: Some(Version::new(11, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2901,7 +2901,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationList, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2915,7 +2915,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationList, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2929,7 +2929,7 @@ impl RequestType {
             }),
             (Self::ManagedApplicationList, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -2943,7 +2943,7 @@ impl RequestType {
             }),
             (Self::ManagedMediaList, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("8.0"),
+                introduced: Some(Version::new(8, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -3027,7 +3027,7 @@ impl RequestType {
             }),
             (Self::NsExtensionMappings, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.13"),
+                introduced: Some(Version::new(10, 13, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("QueryInstalledApps"),
@@ -3083,7 +3083,7 @@ impl RequestType {
             }),
             (Self::OsUpdateStatus, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -3097,7 +3097,7 @@ impl RequestType {
             }),
             (Self::OsUpdateStatus, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.11.5"),
+                introduced: Some(Version::new(10, 11, 5)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -3111,7 +3111,7 @@ impl RequestType {
             }),
             (Self::OsUpdateStatus, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("12.0"),
+                introduced: Some(Version::new(12, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -3153,7 +3153,7 @@ impl RequestType {
             }),
             (Self::PlayLostModeSound, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.3"),
+                introduced: Some(Version::new(10, 3, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -3223,7 +3223,7 @@ impl RequestType {
             }),
             (Self::ProfileList, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInspection"),
@@ -3237,7 +3237,7 @@ impl RequestType {
             }),
             (Self::ProfileList, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.7"),
+                introduced: Some(Version::new(10, 7, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInspection"),
@@ -3251,7 +3251,7 @@ impl RequestType {
             }),
             (Self::ProfileList, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInspection"),
@@ -3265,7 +3265,7 @@ impl RequestType {
             }),
             (Self::ProfileList, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInspection"),
@@ -3279,7 +3279,7 @@ impl RequestType {
             }),
             (Self::ProfileList, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInspection"),
@@ -3293,7 +3293,7 @@ impl RequestType {
             }),
             (Self::ProvisioningProfileList, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInspection"),
@@ -3307,7 +3307,7 @@ impl RequestType {
             }),
             (Self::ProvisioningProfileList, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("11.0"),
+                introduced: Some(Version::new(11, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -3321,7 +3321,7 @@ impl RequestType {
             }),
             (Self::ProvisioningProfileList, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInspection"),
@@ -3335,7 +3335,7 @@ impl RequestType {
             }),
             (Self::ProvisioningProfileList, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInspection"),
@@ -3349,7 +3349,7 @@ impl RequestType {
             }),
             (Self::ProvisioningProfileList, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInspection"),
@@ -3363,7 +3363,7 @@ impl RequestType {
             }),
             (Self::RefreshCellularPlans, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("13.0"),
+                introduced: Some(Version::new(13, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -3433,7 +3433,7 @@ impl RequestType {
             }),
             (Self::RemoveApplication, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("5.0"),
+                introduced: Some(Version::new(5, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -3447,7 +3447,7 @@ impl RequestType {
             }),
             (Self::RemoveApplication, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("11.0"),
+                introduced: Some(Version::new(11, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -3461,7 +3461,7 @@ impl RequestType {
             }),
             (Self::RemoveApplication, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -3475,7 +3475,7 @@ impl RequestType {
             }),
             (Self::RemoveApplication, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -3489,7 +3489,7 @@ impl RequestType {
             }),
             (Self::RemoveApplication, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -3503,7 +3503,7 @@ impl RequestType {
             }),
             (Self::RemoveMedia, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("8.0"),
+                introduced: Some(Version::new(8, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -3573,7 +3573,7 @@ impl RequestType {
             }),
             (Self::RemoveProfile, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInstallationRemoval"),
@@ -3587,7 +3587,7 @@ impl RequestType {
             }),
             (Self::RemoveProfile, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.7"),
+                introduced: Some(Version::new(10, 7, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInstallationRemoval"),
@@ -3601,7 +3601,7 @@ impl RequestType {
             }),
             (Self::RemoveProfile, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInstallationRemoval"),
@@ -3615,7 +3615,7 @@ impl RequestType {
             }),
             (Self::RemoveProfile, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInstallationRemoval"),
@@ -3629,7 +3629,7 @@ impl RequestType {
             }),
             (Self::RemoveProfile, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowInstallationRemoval"),
@@ -3643,7 +3643,7 @@ impl RequestType {
             }),
             (Self::RemoveProvisioningProfile, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInstallationRemoval"),
@@ -3657,7 +3657,7 @@ impl RequestType {
             }),
             (Self::RemoveProvisioningProfile, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("11.0"),
+                introduced: Some(Version::new(11, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -3671,7 +3671,7 @@ impl RequestType {
             }),
             (Self::RemoveProvisioningProfile, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInstallationRemoval"),
@@ -3685,7 +3685,7 @@ impl RequestType {
             }),
             (Self::RemoveProvisioningProfile, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInstallationRemoval"),
@@ -3699,7 +3699,7 @@ impl RequestType {
             }),
             (Self::RemoveProvisioningProfile, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowProvisioningInstallationRemoval"),
@@ -3713,7 +3713,7 @@ impl RequestType {
             }),
             (Self::RequestMirroring, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("7.0"),
+                introduced: Some(Version::new(7, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -3727,7 +3727,7 @@ impl RequestType {
             }),
             (Self::RequestMirroring, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.10"),
+                introduced: Some(Version::new(10, 10, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -3783,8 +3783,8 @@ impl RequestType {
             }),
             (Self::RequestUnlockToken, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("5.0"),
-                deprecated: Some("6.1.6"),
+                introduced: Some(Version::new(5, 0, 0)),
+                deprecated: Some(Version::new(6, 1, 6)),
                 removed: None,
                 access_rights: Some("None"),
                 device_channel: None,
@@ -3853,7 +3853,7 @@ impl RequestType {
             }),
             (Self::RestartDevice, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.3"),
+                introduced: Some(Version::new(10, 3, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -3867,7 +3867,7 @@ impl RequestType {
             }),
             (Self::RestartDevice, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.13"),
+                introduced: Some(Version::new(10, 13, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -3881,7 +3881,7 @@ impl RequestType {
             }),
             (Self::RestartDevice, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -3923,7 +3923,7 @@ impl RequestType {
             }),
             (Self::Restrictions, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQueryRestrictions"),
@@ -3951,7 +3951,7 @@ impl RequestType {
             }),
             (Self::Restrictions, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQueryRestrictions"),
@@ -3965,7 +3965,7 @@ impl RequestType {
             }),
             (Self::Restrictions, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQueryRestrictions"),
@@ -3979,7 +3979,7 @@ impl RequestType {
             }),
             (Self::Restrictions, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQueryRestrictions"),
@@ -4007,7 +4007,7 @@ impl RequestType {
             }),
             (Self::RotateFileVaultKey, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.9"),
+                introduced: Some(Version::new(10, 9, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("DeviceLockAndRemovePasscode"),
@@ -4063,7 +4063,7 @@ impl RequestType {
             }),
             (Self::ScheduleOsUpdate, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -4077,7 +4077,7 @@ impl RequestType {
             }),
             (Self::ScheduleOsUpdate, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.11"),
+                introduced: Some(Version::new(10, 11, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -4091,7 +4091,7 @@ impl RequestType {
             }),
             (Self::ScheduleOsUpdate, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("12.0"),
+                introduced: Some(Version::new(12, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -4147,7 +4147,7 @@ impl RequestType {
             }),
             (Self::ScheduleOsUpdateScan, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.11"),
+                introduced: Some(Version::new(10, 11, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -4203,7 +4203,7 @@ impl RequestType {
             }),
             (Self::SecurityInfo, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("4.0"),
+                introduced: Some(Version::new(4, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQuerySecurity"),
@@ -4217,7 +4217,7 @@ impl RequestType {
             }),
             (Self::SecurityInfo, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.7"),
+                introduced: Some(Version::new(10, 7, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQuerySecurity"),
@@ -4231,7 +4231,7 @@ impl RequestType {
             }),
             (Self::SecurityInfo, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQuerySecurity"),
@@ -4245,7 +4245,7 @@ impl RequestType {
             }),
             (Self::SecurityInfo, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQuerySecurity"),
@@ -4259,7 +4259,7 @@ impl RequestType {
             }),
             (Self::SecurityInfo, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowQuerySecurity"),
@@ -4287,7 +4287,7 @@ impl RequestType {
             }),
             (Self::SetAutoAdminPassword, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.11"),
+                introduced: Some(Version::new(10, 11, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -4357,7 +4357,7 @@ impl RequestType {
             }),
             (Self::SetFirmwarePassword, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.13"),
+                introduced: Some(Version::new(10, 13, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("DeviceLockAndRemovePasscode"),
@@ -4427,7 +4427,7 @@ impl RequestType {
             }),
             (Self::SetRecoveryLock, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("11.5"),
+                introduced: Some(Version::new(11, 5, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("DeviceLockAndRemovePasscode"),
@@ -4483,7 +4483,7 @@ impl RequestType {
             }),
             (Self::Settings, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("5.0"),
+                introduced: Some(Version::new(5, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowSettings"),
@@ -4497,7 +4497,7 @@ impl RequestType {
             }),
             (Self::Settings, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.9"),
+                introduced: Some(Version::new(10, 9, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowSettings"),
@@ -4511,7 +4511,7 @@ impl RequestType {
             }),
             (Self::Settings, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.0"),
+                introduced: Some(Version::new(9, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowSettings"),
@@ -4525,7 +4525,7 @@ impl RequestType {
             }),
             (Self::Settings, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowSettings"),
@@ -4539,7 +4539,7 @@ impl RequestType {
             }),
             (Self::Settings, Platform::WatchOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.0"),
+                introduced: Some(Version::new(10, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowSettings"),
@@ -4553,7 +4553,7 @@ impl RequestType {
             }),
             (Self::ShutDownDevice, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.3"),
+                introduced: Some(Version::new(10, 3, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -4567,7 +4567,7 @@ impl RequestType {
             }),
             (Self::ShutDownDevice, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.13"),
+                introduced: Some(Version::new(10, 13, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowPasscodeRemovalAndLock"),
@@ -4623,7 +4623,7 @@ impl RequestType {
             }),
             (Self::StopMirroring, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("7.0"),
+                introduced: Some(Version::new(7, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -4637,7 +4637,7 @@ impl RequestType {
             }),
             (Self::StopMirroring, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.10"),
+                introduced: Some(Version::new(10, 10, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -4707,7 +4707,7 @@ impl RequestType {
             }),
             (Self::UnlockUserAccount, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.13"),
+                introduced: Some(Version::new(10, 13, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("DeviceLockAndRemovePasscode"),
@@ -4763,7 +4763,7 @@ impl RequestType {
             }),
             (Self::UserConfigured, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("17.0"),
+                introduced: Some(Version::new(17, 0, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -4833,7 +4833,7 @@ impl RequestType {
             }),
             (Self::UserList, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.3"),
+                introduced: Some(Version::new(9, 3, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -4847,7 +4847,7 @@ impl RequestType {
             }),
             (Self::UserList, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.13"),
+                introduced: Some(Version::new(10, 13, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -4903,7 +4903,7 @@ impl RequestType {
             }),
             (Self::ValidateApplications, Platform::IOS) => Some(Availability {
                 available: true,
-                introduced: Some("9.2"),
+                introduced: Some(Version::new(9, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -4931,7 +4931,7 @@ impl RequestType {
             }),
             (Self::ValidateApplications, Platform::TvOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.2"),
+                introduced: Some(Version::new(10, 2, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -4945,7 +4945,7 @@ impl RequestType {
             }),
             (Self::ValidateApplications, Platform::VisionOS) => Some(Availability {
                 available: true,
-                introduced: Some("1.1"),
+                introduced: Some(Version::new(1, 1, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("AllowAppInstallation"),
@@ -4987,7 +4987,7 @@ impl RequestType {
             }),
             (Self::VerifyFirmwarePassword, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("10.13"),
+                introduced: Some(Version::new(10, 13, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("None"),
@@ -5057,7 +5057,7 @@ impl RequestType {
             }),
             (Self::VerifyRecoveryLock, Platform::MacOS) => Some(Availability {
                 available: true,
-                introduced: Some("11.5"),
+                introduced: Some(Version::new(11, 5, 0)),
                 deprecated: None,
                 removed: None,
                 access_rights: Some("DeviceLockAndRemovePasscode"),
@@ -5113,6 +5113,14 @@ impl RequestType {
             }),
             _ => None,
         }
+    }
+
+    /// Whether the schema says the command works on `platform` at `version`: available
+    /// there, introduced at or before `version` and not removed by it (see
+    /// [`Availability::supports`]). Channels, supervision and enrollment are not checked.
+    pub fn supports(&self, platform: Platform, version: Version) -> bool {
+        self.availability(platform)
+            .is_some_and(|a| a.supports(version))
     }
 }
 
