@@ -78,20 +78,15 @@ impl Availability {
 mod tests {
     use super::*;
 
+    /// A real row of the table with its versions replaced.
     fn availability(introduced: Option<Version>, removed: Option<Version>) -> Availability {
+        let row = crate::RequestType::DeviceLock
+            .availability(Platform::MacOS)
+            .unwrap();
         Availability {
-            available: true,
             introduced,
-            deprecated: None,
             removed,
-            access_rights: None,
-            device_channel: None,
-            user_channel: None,
-            supervised: None,
-            requires_dep: None,
-            user_approved_mdm: None,
-            shared_ipad: None,
-            user_enrollment: None,
+            ..row
         }
     }
 
