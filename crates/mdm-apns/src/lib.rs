@@ -3,13 +3,18 @@
 //! An MDM server never connects to a device: it asks Apple's push service to wake it, and
 //! the device then checks in. This crate covers that one request:
 //!
-//! - validated identifiers: [`DeviceToken`], [`PushMagic`], [`Topic`];
-//! - the push identity ([`PushIdentity`]) from PEM or PKCS#12, with the topic read from the
+//! - the identifiers a device reports in `TokenUpdate` ([`DeviceToken`], [`PushMagic`],
+//!   [`Topic`]), shared with `mdm-checkin` through `mdm-types`, so a decoded `TokenUpdate`
+//!   goes straight into [`Push::new`];
+//! - the push identity ([`PushIdentity`]) from PEM or PKCS#12 (legacy Keychain exports
+//!   included), loaded by `mdm-signing`'s one identity loader, with the topic read from the
 //!   certificate's UID attribute;
 //! - a pure [`build_request`] that turns a [`Push`] into an `http::Request`;
 //! - response reading ([`parse_response`]) into a [`Delivery`] or a typed [`Error`] whose
-//!   [`Reason`] is an open enum, with [`Error::is_retryable`] and [`Error::is_permanent`];
-//! - with the `client` feature (on by default), an async [`Client`] over HTTP/2 with bounded
+//!   [`Reason`] is an open enum, with [`Error::is_retryable`], [`Error::is_permanent`] and
+//!   [`Error::is_device_gone`];
+//! - with the `client` feature (off by default: building and classifying requests needs no
+//!   network stack), an async `Client` over HTTP/2 (reqwest, rustls) with bounded
 //!   concurrency, retries with backoff and jitter, and reconnection.
 //!
 //! The protocol is Apple's
@@ -17,18 +22,36 @@
 //! with the MDM specifics from
 //! [Device Management: sending MDM commands to a device](https://developer.apple.com/documentation/devicemanagement/sending-mdm-commands-to-a-device).
 //!
-//! ```
-//! use mdm_apns::{Push, build_request};
+//! The whole job, from the device's `TokenUpdate` to the answer APNs gives:
 //!
-//! # fn main() -> Result<(), mdm_apns::Error> {
-//! let push = Push::new(
-//!     "0a1b2c3d4e5f60718293a4b5c6d7e8f9".parse()?,
-//!     "8BBC4D7F-6D3A-4B23-A9C0-4D1F9E2A4E31".parse()?,
-//!     "com.apple.mgmt.External.2b6d7a46-0c11-4f4e-8d4a-8b5f6a1c3e21".parse()?,
-//! );
+//! ```
+//! use mdm_apns::{Push, build_request, parse_response_body};
+//! use mdm_checkin::{CheckinMessage, Message};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let body = br#"<?xml version="1.0" encoding="UTF-8"?>
+//! <plist version="1.0"><dict>
+//!   <key>MessageType</key><string>TokenUpdate</string>
+//!   <key>PushMagic</key><string>8BBC4D7F-6D3A-4B23-A9C0-4D1F9E2A4E31</string>
+//!   <key>Token</key><data>ChssPU5fYHGCk6S1xtfo+Q==</data>
+//!   <key>Topic</key><string>com.apple.mgmt.External.2b6d7a46</string>
+//!   <key>UDID</key><string>00008030-001A2B3C4D5E802E</string>
+//! </dict></plist>"#;
+//! let Message::TokenUpdate(update) = CheckinMessage::decode(body)?.message().clone() else {
+//!     unreachable!()
+//! };
+//!
+//! let push = Push::new(update.token, update.push_magic, update.topic);
 //! let request = build_request(&push);
 //! assert_eq!(request.uri().path(), "/3/device/0a1b2c3d4e5f60718293a4b5c6d7e8f9");
 //! assert_eq!(request.headers()["apns-push-type"], "mdm");
+//! assert_eq!(request.headers()["apns-topic"], "com.apple.mgmt.External.2b6d7a46");
+//!
+//! // Send `request` with any HTTP/2 client holding the PushIdentity (or use `Client`
+//! // with the `client` feature); then classify the answer.
+//! let err = parse_response_body(410, br#"{"reason":"Unregistered","timestamp":1700000000000}"#)
+//!     .unwrap_err();
+//! assert!(err.is_device_gone());
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]

@@ -298,9 +298,26 @@ pub fn decrypt(enveloped: &[u8], identity: &Identity) -> Result<Vec<u8>, Error> 
 /// `recipient` (AES-256-CBC) and returns the new profile as an XML plist. The other
 /// top-level keys are kept as they were.
 ///
+/// ```
+/// use mdm_signing::{Identity, PrivateKey, decrypt_payloads, encrypt_payloads};
+///
+/// let device = Identity::self_signed("device", PrivateKey::generate_rsa(2048)?, 30)?;
+/// let profile = br#"<?xml version="1.0" encoding="UTF-8"?>
+/// <plist version="1.0"><dict>
+///   <key>PayloadIdentifier</key><string>com.example.secret</string>
+///   <key>PayloadContent</key><array><dict><key>Password</key><string>hunter2</string></dict></array>
+/// </dict></plist>"#;
+///
+/// let sealed = encrypt_payloads(profile, device.certificate())?;
+/// assert!(!String::from_utf8_lossy(&sealed).contains("hunter2"));
+/// let opened = decrypt_payloads(&sealed, &device)?;
+/// assert!(String::from_utf8_lossy(&opened).contains("hunter2"));
+/// # Ok::<(), mdm_signing::Error>(())
+/// ```
+///
 /// # Errors
-/// [`Error::Profile`] when the input is not a profile plist with a `PayloadContent` array,
-/// and as [`encrypt`].
+/// [`Error::Profile`] when the input is not a profile plist with a `PayloadContent` array
+/// (a signed profile is named as such), and as [`encrypt`].
 pub fn encrypt_payloads(profile: &[u8], recipient: &Certificate) -> Result<Vec<u8>, Error> {
     encrypt_payloads_with(profile, recipient, ContentCipher::default())
 }

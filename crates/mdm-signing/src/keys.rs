@@ -447,6 +447,24 @@ impl Identity {
     /// need OpenSSL's legacy provider; it is loaded once, on first need, and kept loaded
     /// for the life of the process.
     ///
+    /// ```
+    /// use mdm_signing::{Error, Identity, PrivateKey};
+    ///
+    /// let made = Identity::self_signed("Example", PrivateKey::generate_p256()?, 30)?;
+    /// let p12 = made.to_pkcs12("secret", "example")?;
+    /// let loaded = Identity::from_pkcs12(&p12, "secret")?;
+    /// assert_eq!(loaded.certificate(), made.certificate());
+    /// assert_eq!(Identity::from_pkcs12(&p12, "wrong").unwrap_err(), Error::Pkcs12Password);
+    ///
+    /// // PEM: certificate (and chain) in one input, key in the other.
+    /// let pem = Identity::from_pem(&made.certificate().to_pem()?, &made.key().to_pkcs8_pem()?)?;
+    /// assert_eq!(pem.certificate(), made.certificate());
+    /// # Ok::<(), mdm_signing::Error>(())
+    /// ```
+    ///
+    /// `crates/mdm-apns/tests/identity.rs` loads a legacy RC2 `.p12` made by
+    /// `openssl pkcs12 -legacy`.
+    ///
     /// # Errors
     /// [`Error::Pkcs12Password`] for a wrong password, [`Error::LegacyPkcs12`] when the
     /// file needs the legacy provider and it is not installed,
