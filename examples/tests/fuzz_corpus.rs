@@ -41,6 +41,16 @@ const TARGETS: &[(&str, Entry)] = &[
             &mdm_signing::TrustPolicy::signature_only(),
         );
     }),
+    ("dep_response_decode", |d| {
+        let _ = mdm_dep::DevicePage::decode(d);
+        let _ = mdm_dep::AccountDetail::decode(d);
+        let _ = mdm_dep::Profile::decode(d);
+        let _ = mdm_dep::DeviceDetails::decode(d);
+        let _ = mdm_dep::AssignProfileResponse::decode(d);
+        let _ = mdm_dep::ServerToken::from_decrypted(d);
+        let api = mdm_dep::ApiError::from_parts(400, &Default::default(), d, mdm_dep::Utc::now());
+        let _ = mdm_dep::Error::from_api(api).is_retryable();
+    }),
 ];
 
 #[test]
