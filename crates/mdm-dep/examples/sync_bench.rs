@@ -7,7 +7,12 @@
 //! ```text
 //! cargo run --release -p mdm-dep --features client --example sync_bench
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::cast_precision_loss)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::cast_precision_loss
+)]
 
 #[path = "../tests/common/mock.rs"]
 mod mock;
