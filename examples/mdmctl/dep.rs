@@ -10,6 +10,7 @@
 //! #                     [--assign-method post|put] [--timeout SECONDS]
 //! mdmctl dep account
 //! mdmctl dep devices [--limit N]                   # every page: {"devices": [...], "cursor": "..."}
+//!                                                  # (default limit: the account's `urls`)
 //! mdmctl dep sync --cursor C [--limit N]           # every page: {"devices": [...], "cursor": "..."}
 //! mdmctl dep details SERIAL...
 //! mdmctl dep disown SERIAL...
@@ -188,9 +189,11 @@ async fn api_verb(verb: &str, mut args: Args, client: &Client) -> Result<(), Cli
                 DeviceSync::new(None)
             };
             args.finish()?;
-            if let Some(l) = limit {
-                sync = sync.with_limit(l);
-            }
+            sync = match limit {
+                Some(l) => sync.with_limit(l),
+                // The account's `urls` say what page size the server takes.
+                None => sync.with_account_limits(&client.account().await.map_err(fail("account"))?),
+            };
             let phase = sync.phase();
             while let Some(page) = client.next_page(&mut sync).await.map_err(fail(verb))? {
                 print_page(&page)?;

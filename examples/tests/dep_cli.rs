@@ -98,6 +98,18 @@ fn every_verb_against_the_mock() {
     assert_eq!(serials.len(), 30);
     assert_eq!(pages[2]["cursor"], "cur-30");
 
+    // Without --limit the page size comes from the account's urls (1000 here): one page.
+    mock.set_page_limits(1000, 5000);
+    let pages = api(&bin, &mock, &token, &["devices"]);
+    assert_eq!(pages.len(), 1);
+    assert_eq!(pages[0]["devices"].as_array().unwrap().len(), 30);
+    let last_fetch = mock
+        .seen()
+        .into_iter()
+        .rfind(|s| s.path == "/server/devices")
+        .unwrap();
+    assert_eq!(last_fetch.body["limit"], 1000);
+
     mock.push_change(serde_json::json!({"serial_number": mock::serial(3), "op_type": "added", "op_date": "2024-05-03T00:00:00Z"}));
     let synced = api(&bin, &mock, &token, &["sync", "--cursor", "cur-30"]);
     assert_eq!(synced[0]["devices"][0]["op_type"], "added");

@@ -150,9 +150,15 @@ impl DeviceSync {
     /// Takes the page answering the last step and returns it for the caller, its devices
     /// collapsed. The cursor moves on only here, so a failed request is simply sent again.
     pub fn accept(&mut self, page: DevicePage) -> SyncPage {
-        let more = page.has_more();
+        let mut more = page.has_more();
         let phase = self.phase;
-        if let Some(c) = page.cursor.filter(|c| !c.is_empty()) {
+        let new_cursor = page.cursor.filter(|c| !c.is_empty());
+        if more && (new_cursor.is_none() || new_cursor == self.cursor) {
+            // "More to follow" from the same cursor would ask for the same page forever:
+            // end the round here instead.
+            more = false;
+        }
+        if let Some(c) = new_cursor {
             self.cursor = Some(c);
         }
         match phase {
@@ -281,6 +287,42 @@ mod tests {
         assert_eq!(s.next_step(), SyncStep::Done);
         s.next_round();
         assert_eq!(s.next_step(), SyncStep::Sync(SyncDevices::new("d", None)));
+    }
+
+    #[test]
+    fn a_cursor_that_does_not_move_ends_the_round() {
+        let mut s = DeviceSync::new(Some("a".into()));
+        let p = s.accept(page("a", true));
+        assert!(!p.more_to_follow);
+        assert_eq!(s.next_step(), SyncStep::Done);
+        let mut s = DeviceSync::new(None);
+        let p = s.accept(DevicePage::decode(br#"{"devices":[],"more_to_follow":true}"#).unwrap());
+        assert!(!p.more_to_follow);
+        assert_eq!(s.next_step(), SyncStep::Done);
+    }
+
+    #[test]
+    fn limits_from_the_account() {
+        let account = AccountDetail::decode(
+            br#"{"urls":[{"uri":"/server/devices","limit":{"default":2000,"maximum":5000}},{"uri":"/devices/sync","limit":{"default":9000,"maximum":3000}}]}"#,
+        )
+        .unwrap();
+        let s = DeviceSync::new(None).with_account_limits(&account);
+        assert_eq!(
+            s.next_step(),
+            SyncStep::Fetch(FetchDevices::new(None, Some(2000)))
+        );
+        let s = DeviceSync::new(Some("c".into())).with_account_limits(&account);
+        assert_eq!(
+            s.next_step(),
+            SyncStep::Sync(SyncDevices::new("c", Some(3000)))
+        );
+        let none = AccountDetail::decode(b"{}").unwrap();
+        let s = DeviceSync::new(None).with_account_limits(&none);
+        assert_eq!(
+            s.next_step(),
+            SyncStep::Fetch(FetchDevices::new(None, Some(1000)))
+        );
     }
 
     #[test]
