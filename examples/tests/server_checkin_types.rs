@@ -10,8 +10,8 @@
 )]
 
 use mdm_checkin::{
-    DeclarativeManagement, Endpoint, GetBootstrapToken, GetToken, Message, SetBootstrapToken,
-    TokenServiceType, Udid, UserAuthenticate,
+    DeclarativeEndpoint, DeclarativeManagement, GetBootstrapToken, GetToken, Message,
+    SetBootstrapToken, TokenServiceType, Udid, UserAuthenticate,
 };
 use mdm_examples::server::{Options, start};
 use mdm_examples::sim::{Device, SimConfig};
@@ -90,17 +90,20 @@ async fn every_checkin_type_is_handled() {
     assert_eq!(status, 410);
 
     // Declarative management: empty tokens and manifest, status accepted, no declarations.
-    let dm = |endpoint: Endpoint| {
+    let dm = |endpoint: DeclarativeEndpoint| {
         let mut m = DeclarativeManagement::new(endpoint);
         m.udid = Some(udid.clone());
         Message::DeclarativeManagement(m)
     };
-    let (status, body) = device.checkin(&http, &dm(Endpoint::Tokens)).await.unwrap();
+    let (status, body) = device
+        .checkin(&http, &dm(DeclarativeEndpoint::Tokens))
+        .await
+        .unwrap();
     assert_eq!(status, 200);
     let tokens: Json = serde_json::from_slice(&body).unwrap();
     assert!(tokens["SyncTokens"]["DeclarationsToken"].is_string());
     let (status, body) = device
-        .checkin(&http, &dm(Endpoint::DeclarationItems))
+        .checkin(&http, &dm(DeclarativeEndpoint::DeclarationItems))
         .await
         .unwrap();
     assert_eq!(status, 200);
@@ -109,12 +112,17 @@ async fn every_checkin_type_is_handled() {
         items["Declarations"]["Configurations"],
         serde_json::json!([])
     );
-    let (status, _) = device.checkin(&http, &dm(Endpoint::Status)).await.unwrap();
+    let (status, _) = device
+        .checkin(&http, &dm(DeclarativeEndpoint::Status))
+        .await
+        .unwrap();
     assert_eq!(status, 200);
     let (status, _) = device
         .checkin(
             &http,
-            &dm(Endpoint::from("declaration/configuration/com.example.none")),
+            &dm(DeclarativeEndpoint::from(
+                "declaration/configuration/com.example.none",
+            )),
         )
         .await
         .unwrap();

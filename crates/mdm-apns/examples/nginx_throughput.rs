@@ -63,7 +63,7 @@ fn pushes(pki_topic: &mdm_apns::Topic, n: usize) -> Vec<Push> {
             let mut token = [0x5au8; 32];
             token[..8].copy_from_slice(&(i as u64).to_be_bytes());
             Push::new(
-                DeviceToken::new(token.clone()).unwrap(),
+                DeviceToken::new(token).unwrap(),
                 PushMagic::new(format!("8BBC4D7F-6D3A-4B23-A9C0-{i:012}")).unwrap(),
                 pki_topic.clone(),
             )

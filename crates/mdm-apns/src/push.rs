@@ -291,7 +291,7 @@ mod tests {
             topic in "[A-Za-z0-9._-]{1,80}",
         ) {
             let p = Push::new(
-                DeviceToken::new(token.clone()).unwrap(),
+                DeviceToken::new(token).unwrap(),
                 PushMagic::new(magic.clone()).unwrap(),
                 Topic::new(topic.clone()).unwrap(),
             );

@@ -283,7 +283,7 @@ fn push(scenario: Scenario, n: u64) -> Push {
     token[0] = scenario as u8;
     token[8..16].copy_from_slice(&n.to_be_bytes());
     Push::new(
-        DeviceToken::new(token.clone()).unwrap(),
+        DeviceToken::new(token).unwrap(),
         PushMagic::new(format!("magic-{n}")).unwrap(),
         Topic::new(TOPIC).unwrap(),
     )

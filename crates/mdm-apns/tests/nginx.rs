@@ -32,7 +32,7 @@ fn pushes(identity: &PushIdentity, n: usize) -> Vec<Push> {
             token[..8].copy_from_slice(&(i as u64).to_be_bytes());
             token[31] = 0xa5;
             Push::new(
-                mdm_apns::DeviceToken::new(token.clone()).unwrap(),
+                mdm_apns::DeviceToken::new(token).unwrap(),
                 PushMagic::new(format!("magic-{i}-{}", Uuid::new_v4())).unwrap(),
                 identity.topic().clone(),
             )

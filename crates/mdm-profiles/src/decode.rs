@@ -6,7 +6,7 @@ use mdm_plist::{Dictionary, Value};
 use crate::validate::{Problem, Severity};
 use crate::{Error, Payload, Profile};
 
-/// Largest profile accepted by [`decode`]: 8 MiB. The largest real profile we have seen (a
+/// Largest profile accepted by [`Decoded::decode`]: 8 MiB. The largest real profile we have seen (a
 /// bundle of about 160 root certificates) is 512 KiB.
 pub const MAX_PROFILE_BYTES: usize = 8 * 1024 * 1024;
 
