@@ -28,6 +28,19 @@
 //! let xml = cmd.encode()?;
 //! assert!(std::str::from_utf8(&xml).unwrap().contains("<string>DeviceInformation</string>"));
 //!
+//! // The device answers; the body is typed by the command it answers.
+//! let answer = br#"<?xml version="1.0" encoding="UTF-8"?>
+//! <plist version="1.0"><dict>
+//!   <key>CommandUUID</key><string>0001</string>
+//!   <key>Status</key><string>Acknowledged</string>
+//!   <key>UDID</key><string>00008030-001A2B3C4D5E802E</string>
+//!   <key>QueryResponses</key><dict><key>DeviceName</key><string>Kim's iPad</string></dict>
+//! </dict></plist>"#;
+//! let response = mdm_commands::CommandResponse::decode(answer)?;
+//! assert_eq!(response.status, mdm_commands::Status::Acknowledged);
+//! let info = response.decode_as::<DeviceInformation>()?;
+//! assert_eq!(info.query_responses.and_then(|q| q.device_name).as_deref(), Some("Kim's iPad"));
+//!
 //! let mac = RequestType::DeviceLock.availability(Platform::MacOS).unwrap();
 //! assert_eq!(mac.introduced, Some(Version::new(10, 7, 0)));
 //! assert_eq!(<DeviceInformation as CommandPayload>::REQUEST_TYPE, "DeviceInformation");
