@@ -157,7 +157,8 @@ impl TypeBuilder {
 
     /// The name of a nested type for `key` at `path` (the keys from the root down to, not
     /// including, `key`): the root prefix and the key as words (`DnsProxy` + `AppBundleIDs`),
-    /// the prefix folded when the key already starts with it. A name already taken is made
+    /// the prefix folded when the key already starts with it, `Details` added when the key is
+    /// the root's own name (`DnsSettingsDetails`). A name already taken is made
     /// unique with the key path, nearest parent first (`DockTileData`, then
     /// `DockStaticItemTileData`), and only then with a number.
     fn nested_name(&mut self, ctx: &Context<'_>, path: &[String], key: &str) -> String {
@@ -167,7 +168,13 @@ impl TypeBuilder {
         } else {
             format!("{}{base}", ctx.prefix)
         };
-        let mut candidates = vec![folded.clone(), format!("{}{base}", ctx.prefix)];
+        let mut candidates = vec![folded.clone()];
+        // A key named like its root (`DNSSettings` inside the DNS Settings payload,
+        // `SecurityInfo` inside the SecurityInfo response) would otherwise double the name.
+        if base == ctx.prefix {
+            candidates.push(format!("{base}Details"));
+        }
+        candidates.push(format!("{}{base}", ctx.prefix));
         let mut tail = base;
         for parent in path.iter().rev() {
             tail = format!("{}{tail}", upper_camel(parent));

@@ -8,8 +8,8 @@ use mdm_commands::{
     CommandUuid, DeviceInformation, DeviceInformationMdmOptions, DeviceInformationQueryResponses,
     ErrorChainItem, InstalledApplicationList, InstalledApplicationListItem,
     InstalledApplicationListResponse, ProfileListItem, ProfileListPayloadContentItem,
-    ProfileListResponse, SecurityInfoFirewallSettings, SecurityInfoManagementStatus,
-    SecurityInfoResponse, SecurityInfoSecurityInfo, Status,
+    ProfileListResponse, SecurityInfoDetails, SecurityInfoFirewallSettings,
+    SecurityInfoManagementStatus, SecurityInfoResponse, Status,
 };
 use mdm_plist::{Dictionary, Value};
 use mdm_signing::{Certificate, Identity};
@@ -299,7 +299,7 @@ impl DeviceState {
 
     fn security_info(&self) -> Dictionary {
         let mac = self.facts.is_mac();
-        let info = SecurityInfoSecurityInfo {
+        let info = SecurityInfoDetails {
             hardware_encryption_caps: (!mac).then_some(3),
             passcode_present: Some(true),
             passcode_compliant: Some(true),

@@ -213,7 +213,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/information.security.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/information.security.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SecurityInfoSecurityInfo {
+    pub struct SecurityInfoDetails {
         /// `HardwareEncryptionCaps`: integer, optional.
         ///
         /// Available on iOS 4.0, tvOS 9.0, visionOS 1.1, watchOS 10.0.
@@ -320,7 +320,7 @@ mdm_plist::plist_dict! {
         /// `SecurityInfo`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 9.0, visionOS 1.1, watchOS 10.0.
-        "SecurityInfo" => pub security_info: Option<SecurityInfoSecurityInfo>,
+        "SecurityInfo" => pub security_info: Option<SecurityInfoDetails>,
     }
 }
 

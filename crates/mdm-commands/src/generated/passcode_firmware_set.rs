@@ -45,7 +45,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/passcode.firmware.set.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/passcode.firmware.set.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SetFirmwarePasswordSetFirmwarePassword {
+    pub struct SetFirmwarePasswordDetails {
         /// `PasswordChanged`: boolean, optional.
         ///
         /// Available on macOS 10.13.
@@ -64,7 +64,7 @@ mdm_plist::plist_dict! {
         /// `SetFirmwarePassword`: dictionary, optional.
         ///
         /// Available on macOS 10.13.
-        "SetFirmwarePassword" => pub set_firmware_password: Option<SetFirmwarePasswordSetFirmwarePassword>,
+        "SetFirmwarePassword" => pub set_firmware_password: Option<SetFirmwarePasswordDetails>,
     }
 }
 

@@ -35,7 +35,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/passcode.firmware.verify.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/passcode.firmware.verify.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct VerifyFirmwarePasswordVerifyFirmwarePassword {
+    pub struct VerifyFirmwarePasswordDetails {
         /// `PasswordVerified`: boolean, optional.
         ///
         /// Available on macOS 10.13.
@@ -54,7 +54,7 @@ mdm_plist::plist_dict! {
         /// `VerifyFirmwarePassword`: dictionary, optional.
         ///
         /// Available on macOS 10.13.
-        "VerifyFirmwarePassword" => pub verify_firmware_password: Option<VerifyFirmwarePasswordVerifyFirmwarePassword>,
+        "VerifyFirmwarePassword" => pub verify_firmware_password: Option<VerifyFirmwarePasswordDetails>,
     }
 }
 

@@ -895,7 +895,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/commands/settings.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/commands/settings.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct SettingsSettings {
+    pub struct SettingsDetails {
         /// `Status`: string, optional.
         ///
         /// Available on iOS 5.0, macOS 10.9, tvOS 9.0, visionOS 1.1, watchOS 10.0.
@@ -922,7 +922,7 @@ mdm_plist::plist_dict! {
         /// `Settings`: dictionary, optional.
         ///
         /// Available on iOS 5.0, macOS 10.9, tvOS 9.0, visionOS 1.1, watchOS 10.0.
-        "Settings" => pub settings: Option<SettingsSettings>,
+        "Settings" => pub settings: Option<SettingsDetails>,
     }
 }
 

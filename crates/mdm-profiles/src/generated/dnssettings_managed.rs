@@ -21,7 +21,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.dnsSettings.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.dnsSettings.managed.yaml).
     #[derive(Debug, Clone, PartialEq)]
-    pub struct DnsSettingsDnsSettings {
+    pub struct DnsSettingsDetails {
         /// `DNSProtocol`: string, required.
         ///
         /// Available on iOS 14.0, macOS 11.0, visionOS 1.0.
@@ -45,8 +45,8 @@ mdm_plist::plist_dict! {
     }
 }
 
-impl DnsSettingsDnsSettings {
-    /// A `DnsSettingsDnsSettings` from its required keys in schema order (`DNSProtocol`); every
+impl DnsSettingsDetails {
+    /// A `DnsSettingsDetails` from its required keys in schema order (`DNSProtocol`); every
     /// optional key is `None` and `extra` is empty.
     pub fn new(dns_protocol: DnsSettingsDnsProtocol) -> Self {
         Self {
@@ -218,7 +218,7 @@ mdm_plist::plist_dict! {
         /// `DNSSettings`: dictionary, required.
         ///
         /// Available on iOS 14.0, macOS 11.0, visionOS 1.0.
-        "DNSSettings" => pub dns_settings: DnsSettingsDnsSettings,
+        "DNSSettings" => pub dns_settings: DnsSettingsDetails,
         /// `OnDemandRules`: array of dictionary, optional.
         ///
         /// Available on iOS 14.0, macOS 11.0, visionOS 1.0.
@@ -237,7 +237,7 @@ mdm_plist::plist_dict! {
 impl DnsSettings {
     /// A `DnsSettings` from its required keys in schema order (`DNSSettings`); every optional
     /// key is `None` and `extra` is empty.
-    pub fn new(dns_settings: DnsSettingsDnsSettings) -> Self {
+    pub fn new(dns_settings: DnsSettingsDetails) -> Self {
         Self {
             payload_identifier: None,
             payload_uuid: None,

@@ -9,7 +9,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.relay.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.relay.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct RelayRelay {
+    pub struct RelayDetails {
         /// `HTTP3RelayURL`: string, optional.
         ///
         /// Available on iOS 17.0, macOS 14.0, tvOS 17.0, visionOS 1.0.
@@ -68,7 +68,7 @@ mdm_plist::plist_dict! {
         /// `Relays`: array of dictionary, required.
         ///
         /// Available on iOS 17.0, macOS 14.0, tvOS 17.0, visionOS 1.0.
-        "Relays" => pub relays: Vec<RelayRelay>,
+        "Relays" => pub relays: Vec<RelayDetails>,
         /// `MatchDomains`: array of string, optional.
         ///
         /// Available on iOS 17.0, macOS 14.0, tvOS 17.0, visionOS 1.0.
@@ -87,7 +87,7 @@ mdm_plist::plist_dict! {
 impl Relay {
     /// A `Relay` from its required keys in schema order (`Relays`); every optional key is `None`
     /// and `extra` is empty.
-    pub fn new(relays: Vec<RelayRelay>) -> Self {
+    pub fn new(relays: Vec<RelayDetails>) -> Self {
         Self {
             payload_identifier: None,
             payload_uuid: None,

@@ -231,7 +231,7 @@ mdm_plist::plist_dict! {
     ///
     /// Schema: [`mdm/profiles/com.apple.vpn.managed.yaml`](https://github.com/apple/device-management/blob/b6202ca2fbd31286a52eb160b67a4db7b4fe1f1f/mdm/profiles/com.apple.vpn.managed.yaml).
     #[derive(Debug, Clone, PartialEq, Default)]
-    pub struct VpnVpn {
+    pub struct VpnDetails {
         /// `AuthenticationMethod`: string, optional.
         ///
         /// Default: `Password`. Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0.
@@ -1430,7 +1430,7 @@ mdm_plist::plist_dict! {
         /// `VPN`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, tvOS 17.0, visionOS 1.0.
-        "VPN" => pub vpn: Option<VpnVpn>,
+        "VPN" => pub vpn: Option<VpnDetails>,
         /// `IPv4`: dictionary, optional.
         ///
         /// Available on iOS 4.0, macOS 10.7, visionOS 1.0.
