@@ -157,7 +157,10 @@ impl ClientBuilder {
         }
         let mut http = Vec::with_capacity(self.connections);
         for _ in 0..self.connections {
+            // The identity is a rustls one: pick rustls even when another crate in the build
+            // enables reqwest's native-tls too.
             let mut b = reqwest::Client::builder()
+                .tls_backend_rustls()
                 .http2_prior_knowledge()
                 .identity(identity.clone())
                 .timeout(self.timeout)
