@@ -29,7 +29,8 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
         return Err("--platform and --version need --validate".into());
     }
     let bytes = read_input(&path)?;
-    let decoded = mdm_profiles::Decoded::decode(&bytes).map_err(|e| CliError::context("profile", e))?;
+    let decoded =
+        mdm_profiles::Decoded::decode(&bytes).map_err(|e| CliError::context("profile", e))?;
     let mut out = top_level(&decoded.profile)?;
     let mut payloads = Vec::new();
     for p in &decoded.profile.payload_content {
