@@ -44,6 +44,19 @@ pub enum Error {
     /// The digest of the content does not match the signed message-digest attribute.
     #[error("content digest mismatch")]
     DigestMismatch,
+    /// The signed data names a digest or signature algorithm this crate does not verify
+    /// with. Digests: SHA-1, SHA-224, SHA-256, SHA-384, SHA-512; signatures: RSA (PKCS #1
+    /// v1.5 or PSS) and ECDSA. Checked before OpenSSL sees the structure.
+    #[error("unsupported {kind} algorithm {oid} in {field}")]
+    UnsupportedAlgorithm {
+        /// `"digest"` or `"signature"`.
+        kind: &'static str,
+        /// The algorithm's OID, dotted.
+        oid: String,
+        /// Where it was found (`digestAlgorithms`, a signer's `digestAlgorithm` or
+        /// `signatureAlgorithm`).
+        field: &'static str,
+    },
     /// The signature value does not verify with the signer's public key.
     #[error("bad signature: {0}")]
     BadSignature(String),
@@ -145,8 +158,8 @@ impl Error {
     /// errors that are not verification outcomes.
     ///
     /// Values: `"format"`, `"not-signed-data"`, `"no-signers"`, `"signer-certificate"`,
-    /// `"digest"`, `"signature"`, `"expired"`, `"not-yet-valid"`, `"untrusted-chain"`,
-    /// `"purpose"`, `"size"`.
+    /// `"digest"`, `"algorithm"`, `"signature"`, `"expired"`, `"not-yet-valid"`,
+    /// `"untrusted-chain"`, `"purpose"`, `"size"`.
     pub fn failed_check(&self) -> Option<&'static str> {
         Some(match self {
             Error::Malformed(_) | Error::NoContent => "format",
@@ -154,6 +167,7 @@ impl Error {
             Error::NoSigners => "no-signers",
             Error::SignerCertificateMissing => "signer-certificate",
             Error::DigestMismatch => "digest",
+            Error::UnsupportedAlgorithm { .. } => "algorithm",
             Error::BadSignature(_) => "signature",
             Error::Chain(ChainFailure::Expired) => "expired",
             Error::Chain(ChainFailure::NotYetValid) => "not-yet-valid",

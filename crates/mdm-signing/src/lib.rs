@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod algorithms;
 pub mod der;
 mod envelope;
 mod error;

@@ -11,6 +11,7 @@ use openssl::stack::Stack;
 use openssl::x509::X509;
 use openssl::x509::store::X509StoreBuilder;
 
+use crate::algorithms;
 use crate::der::{self, Tlv};
 use crate::error::{Error, crypto, describe, has_reason};
 use crate::keys::{Certificate, Identity};
@@ -153,9 +154,10 @@ impl Verified {
 /// Verifies a signed structure with embedded content (DER or BER) and returns the content,
 /// the signer certificate and the validated chain.
 ///
-/// Checks, in order: the size limit, that the bytes are a `signedData` ContentInfo, that
-/// there is at least one signer and its certificate is included, the content digest and
-/// signature of every signer, then each signer's chain against `policy`.
+/// Checks, in order: the size limit, that every digest and signature algorithm is one the
+/// crate supports ([`Error::UnsupportedAlgorithm`]), that the bytes are a `signedData`
+/// ContentInfo, that there is at least one signer and its certificate is included, the
+/// content digest and signature of every signer, then each signer's chain against `policy`.
 ///
 /// # Errors
 /// A typed error naming the failed check; see [`Error::failed_check`].
@@ -179,8 +181,9 @@ pub fn verify_detached(
 /// anything else**. For display and triage only; never act on what it returns.
 ///
 /// # Errors
-/// [`Error::Malformed`], [`Error::WrongContentType`], [`Error::NoContent`] and the
-/// structural errors of [`verify`] (the signer certificate must be present).
+/// [`Error::Malformed`], [`Error::WrongContentType`], [`Error::NoContent`],
+/// [`Error::UnsupportedAlgorithm`] and the structural errors of [`verify`] (the signer
+/// certificate must be present).
 pub fn content_unverified(signed: &[u8]) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
     match decode(signed)? {
@@ -213,7 +216,7 @@ pub fn content_unverified(signed: &[u8]) -> Result<Vec<u8>, Error> {
 /// The certificates a signed structure carries, without verifying anything.
 ///
 /// # Errors
-/// [`Error::Malformed`] or [`Error::WrongContentType`].
+/// [`Error::Malformed`], [`Error::WrongContentType`] or [`Error::UnsupportedAlgorithm`].
 pub fn certificates_unverified(signed: &[u8]) -> Result<Vec<Certificate>, Error> {
     match decode(signed)? {
         Decoded::Pkcs7(p7) => Ok(embedded_certificates(&p7)),
@@ -222,7 +225,8 @@ pub fn certificates_unverified(signed: &[u8]) -> Result<Vec<Certificate>, Error>
 }
 
 /// A decoded SignedData: through OpenSSL's PKCS#7 decoder when it accepts the structure
-/// (signers named by issuer and serial number), otherwise through its CMS decoder.
+/// (signers named by issuer and serial number), otherwise through its CMS decoder. The
+/// algorithms are checked first (see the `algorithms` module), for every caller.
 enum Decoded {
     Pkcs7(Pkcs7),
     Cms(CmsContentInfo),
@@ -235,6 +239,8 @@ fn decode(signed: &[u8]) -> Result<Decoded, Error> {
             limit: MAX_SIGNED_BYTES,
         });
     }
+    // Before OpenSSL sees the bytes: its PKCS#7 verifier leaks on an unknown digest.
+    algorithms::check_signed_data(signed)?;
     match Pkcs7::from_der(signed) {
         Ok(p7) => {
             let nid = p7.type_().map(|o| o.nid());
