@@ -16,7 +16,7 @@ use crate::auth::{
 };
 use crate::error::{ApiError, Error, OAuthError};
 use crate::types::{
-    AppleCareCoverageResponse, Document, LinkageResponse, LinkagesResponse, MdmServerResponse,
+    AppleCareCoverageResponse, LinkageResponse, LinkagesResponse, MdmServerResponse,
     MdmServersResponse, OrgDeviceActivityResponse, OrgDeviceResponse, OrgDevicesResponse,
 };
 
@@ -807,7 +807,7 @@ pub use v2::*;
 mod v2 {
     //! Apple Business API 2.x endpoints (feature `v2`).
     use super::*;
-    use crate::types::{MdmServer, Resource};
+    use crate::types::{Document, MdmServer, Resource};
 
     /// The attributes of a new MDM server (2.1): its name and its server certificate.
     #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1032,6 +1032,7 @@ mod v2 {
 mod tests {
     use super::*;
     use crate::auth::SigningKey;
+    use crate::types::Document;
 
     fn config() -> (Config, Credentials) {
         let c = Credentials::new("BUSINESSAPI.x", "k", SigningKey::generate().unwrap()).unwrap();
