@@ -10,7 +10,7 @@ use crate::{Error, Payload, Profile};
 /// bundle of about 160 root certificates) is 512 KiB.
 pub const MAX_PROFILE_BYTES: usize = 8 * 1024 * 1024;
 
-/// Deepest nesting accepted by [`decode`]: 64 levels (Apple's deepest payload schemas nest
+/// Deepest nesting accepted by [`Decoded::decode`]: 64 levels (Apple's deepest payload schemas nest
 /// about 10).
 pub const MAX_PROFILE_DEPTH: usize = 64;
 
@@ -171,7 +171,7 @@ fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
 /// inside a signed profile that `mdm-signing` verified).
 ///
 /// # Errors
-/// As [`decode`], except the byte-level checks.
+/// As [`Decoded::decode`], except the byte-level checks.
 pub fn from_dictionary(root: Dictionary) -> Result<Decoded, Error> {
     from_root(root, Vec::new())
 }

@@ -276,7 +276,7 @@ impl Serialize for Payload {
 
 impl<'de> Deserialize<'de> for Payload {
     /// Lenient: a known type whose keys do not fit its schema comes back as
-    /// [`Payload::Unknown`] (use [`crate::decode`] to learn why).
+    /// [`Payload::Unknown`] (use [`crate::Decoded::decode`] to learn why).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
         let dict = Dictionary::deserialize(deserializer)?;

@@ -101,7 +101,7 @@ impl Client {
     /// GetCACaps.
     ///
     /// # Errors
-    /// [`Error::Http`], and as [`Capabilities::parse`].
+    /// [`Error::Http`], and as [`Capabilities::decode`].
     pub async fn caps(&self) -> Result<Capabilities, Error> {
         let body = self.send(crate::http::get_ca_caps(&self.url)?).await?;
         Capabilities::decode(&body)
