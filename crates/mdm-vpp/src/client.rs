@@ -331,8 +331,11 @@ impl Client {
     async fn read_service_config(&self) -> Result<ServiceConfig, Error> {
         let api = self.api_with(ServiceConfig::default());
         self.retrying(true, || async {
-            let request = Api::service_config_request(&self.inner.base_url)?;
-            self.attempt(&api, request).await
+            let request =
+                Api::service_config_request(&self.inner.base_url).map_err(Failure::Final)?;
+            self.attempt(&api, request)
+                .await
+                .map_err(Failure::Retryable)
         })
         .await
     }
@@ -563,8 +566,13 @@ impl Client {
         F: Fn(&Api) -> Result<http::Request<Vec<u8>>, Error>,
     {
         self.retrying(idempotent, || async {
-            let api = self.api().await?;
-            self.attempt(&api, build(&api)?).await
+            // The configuration read retries on its own; retrying it again here would
+            // multiply the attempts (and the waits).
+            let api = self.api().await.map_err(Failure::Final)?;
+            let request = build(&api).map_err(Failure::Final)?;
+            self.attempt(&api, request)
+                .await
+                .map_err(Failure::Retryable)
         })
         .await
     }
@@ -575,12 +583,13 @@ impl Client {
         attempt: impl Fn() -> Fut,
     ) -> Result<T, Error>
     where
-        Fut: Future<Output = Result<T, Error>>,
+        Fut: Future<Output = Result<T, Failure>>,
     {
         let mut retry = 0u32;
         loop {
             match attempt().await {
-                Err(e)
+                Ok(v) => return Ok(v),
+                Err(Failure::Retryable(e))
                     if retry < self.inner.retry.max_retries && worth_retrying(&e, idempotent) =>
                 {
                     let delay = self.inner.retry.delay(retry, e.retry_after());
@@ -588,7 +597,7 @@ impl Client {
                     self.count(|s| s.retries += 1);
                     tokio::time::sleep(delay).await;
                 }
-                other => return other,
+                Err(Failure::Retryable(e) | Failure::Final(e)) => return Err(e),
             }
         }
     }
@@ -657,6 +666,15 @@ impl Client {
             f(&mut s);
         }
     }
+}
+
+/// One attempt's failure, and whether [`Client::retrying`] may try it again.
+enum Failure {
+    /// The request itself failed; retried when [`worth_retrying`] says so.
+    Retryable(Error),
+    /// Failed before the request (building it, or a configuration read that has already
+    /// been retried): returned as it is.
+    Final(Error),
 }
 
 fn worth_retrying(e: &Error, idempotent: bool) -> bool {

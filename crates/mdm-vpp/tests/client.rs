@@ -633,3 +633,19 @@ fn mock_refuses_what_apple_refuses() {
             .all(|(h, _)| matches!(h.target, Target::Serial(_)))
     }));
 }
+
+#[tokio::test]
+async fn nothing_listening_is_retried_as_the_policy_says_and_no_more() {
+    // Port 1 on loopback: refused at once (a free ephemeral port could be taken by the
+    // connection's own source port).
+    let c = Client::builder(token())
+        .base_url("http://127.0.0.1:1/mdm/v2")
+        .retry(fast().with_max_retries(2))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let err = c.client_config().await.unwrap_err();
+    assert!(matches!(err, Error::Connection(_)), "{err:?}");
+    // The configuration read behind the call retries; the call does not retry it again.
+    assert_eq!(c.stats().retries, 2);
+}
