@@ -51,6 +51,17 @@ const TARGETS: &[(&str, Entry)] = &[
         let api = mdm_dep::ApiError::from_parts(400, &Default::default(), d, mdm_dep::Utc::now());
         let _ = mdm_dep::Error::from_api(api).is_retryable();
     }),
+    ("vpp_response_decode", |d| {
+        let _ = mdm_vpp::ServiceConfig::decode(d);
+        let _ = mdm_vpp::ClientConfigResponse::decode(d);
+        let _ = mdm_vpp::GetAssetsResponse::decode(d);
+        let _ = mdm_vpp::GetAssignmentsResponse::decode(d);
+        let _ = mdm_vpp::GetUsersResponse::decode(d);
+        let _ = mdm_vpp::EventResponse::decode(d);
+        let _ = mdm_vpp::StatusResponse::decode(d).map(|s| s.encode());
+        let _ = mdm_vpp::Notification::decode(d).map(|n| n.encode());
+        let _ = mdm_vpp::ContentToken::decode(d);
+    }),
 ];
 
 #[test]
