@@ -508,23 +508,44 @@ fn set_client_config(s: &mut MockState, b: &Value) -> Answer {
 }
 
 fn page_of(s: &mut MockState, q: &HashMap<String, String>, items: Vec<Value>, key: &str) -> Answer {
+    let (index, size, total_pages) = page_bounds(s, q, items.len())?;
+    let page: Vec<Value> = items.into_iter().skip(index * size).take(size).collect();
+    page_answer(s, index, total_pages, key, page)
+}
+
+/// The requested page index, the page size and the page count for `total` items; 9650 when
+/// the index is past the end.
+fn page_bounds(
+    s: &MockState,
+    q: &HashMap<String, String>,
+    total: usize,
+) -> Result<(usize, usize, usize), (u16, String)> {
     let index: usize = match q.get("pageIndex").map(|p| p.parse()) {
         None => 0,
         Some(Ok(i)) => i,
         Some(Err(_)) => return Err(error(400, 9602, "invalid argument")),
     };
     let size = s.config.page_size.max(1);
-    let total_pages = items.len().div_ceil(size).max(1);
+    let total_pages = total.div_ceil(size).max(1);
     if index >= total_pages {
         return Err(error(400, 9650, "page index out of range"));
     }
-    let page: Vec<Value> = items.into_iter().skip(index * size).take(size).collect();
+    Ok((index, size, total_pages))
+}
+
+fn page_answer(
+    s: &mut MockState,
+    index: usize,
+    total_pages: usize,
+    key: &str,
+    page: Vec<Value>,
+) -> Answer {
+    let size = page.len();
     let mut out = json!({
-        key: page, "currentPageIndex": index, "size": 0,
+        key: page, "currentPageIndex": index, "size": size,
         "totalPages": total_pages, "tokenExpirationDate": "2030-11-08T22:33:22+0000",
         "uId": "4242", "versionId": format!("v{}", s.version)
     });
-    out["size"] = out[key].as_array().map_or(0, Vec::len).into();
     if index + 1 < total_pages {
         out["nextPageIndex"] = (index + 1).into();
     }
@@ -564,10 +585,13 @@ fn assignments(s: &mut MockState, q: &HashMap<String, String>) -> Answer {
         .get("sinceVersionId")
         .and_then(|v| v.strip_prefix('v'))
         .and_then(|v| v.parse::<u64>().ok());
-    let items: Vec<Value> = s
+    // Filter to positions first and build JSON for one page only, so paging through a
+    // large seeded set costs the mock little (the benchmark measures the client).
+    let matching: Vec<usize> = s
         .assignments
         .iter()
-        .filter(|(h, v)| {
+        .enumerate()
+        .filter(|(_, (h, v))| {
             since.is_none_or(|sv| *v > sv)
                 && q.get("adamId").is_none_or(|a| *a == h.adam_id)
                 && q.get("serialNumber")
@@ -575,7 +599,15 @@ fn assignments(s: &mut MockState, q: &HashMap<String, String>) -> Answer {
                 && q.get("clientUserId")
                     .is_none_or(|u| h.target == Target::User(u.clone()))
         })
-        .map(|(h, _)| {
+        .map(|(i, _)| i)
+        .collect();
+    let (index, size, total_pages) = page_bounds(s, q, matching.len())?;
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(index * size)
+        .take(size)
+        .map(|&i| {
+            let h = &s.assignments[i].0;
             let mut a = json!({"adamId": h.adam_id, "pricingParam": h.pricing});
             match &h.target {
                 Target::Serial(sn) => a["serialNumber"] = sn.clone().into(),
@@ -584,7 +616,7 @@ fn assignments(s: &mut MockState, q: &HashMap<String, String>) -> Answer {
             a
         })
         .collect();
-    page_of(s, q, items, "assignments")
+    page_answer(s, index, total_pages, "assignments", page)
 }
 
 fn users(s: &mut MockState, q: &HashMap<String, String>) -> Answer {
