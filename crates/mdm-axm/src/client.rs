@@ -1,6 +1,7 @@
 //! The async client (feature `client`): reqwest on tokio, driving the sans-IO core.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -32,6 +33,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     max_retries: u32,
     max_retry_wait: Duration,
+    retry_delay: Duration,
     clock: Clock,
     jti: JtiSource,
     http: Option<reqwest::Client>,
@@ -51,9 +53,18 @@ impl ClientBuilder {
     }
 
     /// Sends a request again this many times after 429, 5xx, timeouts or connection
-    /// failures (default 3; 0 turns retries off).
+    /// failures (default 3; 0 turns retries off). Requests that create or change something
+    /// (`POST`, `PATCH`) are sent again only after a 429, which says the request was not
+    /// processed; a timeout could otherwise start the same activity twice.
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = n;
+        self
+    }
+
+    /// The wait before the first retry when the answer named none (default 1 s); it
+    /// doubles with each retry, up to [`Self::max_retry_wait`].
+    pub fn retry_delay(mut self, d: Duration) -> Self {
+        self.retry_delay = d;
         self
     }
 
@@ -112,8 +123,10 @@ impl ClientBuilder {
                 cache: tokio::sync::Mutex::new(TokenCache::new()),
                 max_retries: self.max_retries,
                 max_retry_wait: self.max_retry_wait,
+                retry_delay: self.retry_delay,
                 clock: self.clock,
                 jti: self.jti,
+                stats: Counters::default(),
             }),
         })
     }
@@ -159,8 +172,38 @@ struct Inner {
     cache: tokio::sync::Mutex<TokenCache>,
     max_retries: u32,
     max_retry_wait: Duration,
+    retry_delay: Duration,
     clock: Clock,
     jti: JtiSource,
+    stats: Counters,
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    token_fetches: AtomicU64,
+    replays: AtomicU64,
+}
+
+impl Counters {
+    fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Counters of what a [`Client`] sent, for tests and metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// HTTP requests sent (token requests, retries, replays and log downloads included).
+    pub requests: u64,
+    /// Requests sent again after a retryable failure.
+    pub retries: u64,
+    /// Token requests that returned a token.
+    pub token_fetches: u64,
+    /// Requests replayed with a fresh token after a 401.
+    pub replays: u64,
 }
 
 impl std::fmt::Debug for Client {
@@ -199,6 +242,7 @@ impl Client {
             connect_timeout: Duration::from_secs(10),
             max_retries: 3,
             max_retry_wait: Duration::from_secs(60),
+            retry_delay: Duration::from_secs(1),
             clock: Arc::new(Utc::now),
             jti: Arc::new(random_jti),
             http: None,
@@ -212,6 +256,17 @@ impl Client {
 
     fn now(&self) -> DateTime<Utc> {
         (self.inner.clock)()
+    }
+
+    /// What this client (and its clones) sent so far.
+    pub fn stats(&self) -> Stats {
+        let s = &self.inner.stats;
+        Stats {
+            requests: s.requests.load(Ordering::Relaxed),
+            retries: s.retries.load(Ordering::Relaxed),
+            token_fetches: s.token_fetches.load(Ordering::Relaxed),
+            replays: s.replays.load(Ordering::Relaxed),
+        }
     }
 
     /// Asks the token endpoint for a new access token now (retrying 429 and 5xx), without
@@ -236,7 +291,11 @@ impl Client {
                     self.pause(&e, attempt).await?;
                     attempt += 1;
                 }
-                done => return done,
+                Ok(token) => {
+                    Counters::bump(&self.inner.stats.token_fetches);
+                    return Ok(token);
+                }
+                Err(e) => return Err(e),
             }
         }
     }
@@ -270,23 +329,33 @@ impl Client {
     /// As [`Config::request`] and [`Config::response`], plus [`Error::Timeout`],
     /// [`Error::Connection`], [`Error::ResponseTooLarge`] and the token errors.
     pub async fn call<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, Error> {
+        let idempotent = !matches!(endpoint.method(), http::Method::POST | http::Method::PATCH);
+        // A request that breaks a rule is refused before a token is fetched for it.
+        endpoint.body(self.now())?;
         let mut replayed = false;
         let mut attempt = 0;
         let mut stale = None;
         loop {
+            // The token read retries on its own (fetch_token); its failure is final here, so
+            // the attempts of the two loops never multiply.
             let (generation, token) = self.token(stale.take()).await?;
             let request = self.inner.config.request(endpoint, &token, self.now())?;
             let result = match self.send(request, MAX_RESPONSE_BODY).await {
                 Ok(a) if a.status == 401 && !replayed => {
                     replayed = true;
                     stale = Some(generation);
+                    Counters::bump(&self.inner.stats.replays);
                     continue;
                 }
                 Ok(a) => self.inner.config.response::<E>(a.response()?, self.now()),
                 Err(e) => Err(e),
             };
             match result {
-                Err(e) if e.is_retryable() && attempt < self.inner.max_retries => {
+                Err(e)
+                    if attempt < self.inner.max_retries
+                        && e.is_retryable()
+                        && (idempotent || e.is_rate_limited()) =>
+                {
                     self.pause(&e, attempt).await?;
                     attempt += 1;
                 }
@@ -475,8 +544,13 @@ impl Client {
         let wait = match error.retry_after() {
             Some(d) if d > self.inner.max_retry_wait => return Err(error.clone()),
             Some(d) => d,
-            None => Duration::from_secs(1u64 << attempt.min(6)).min(self.inner.max_retry_wait),
+            None => self
+                .inner
+                .retry_delay
+                .saturating_mul(1u32 << attempt.min(16))
+                .min(self.inner.max_retry_wait),
         };
+        Counters::bump(&self.inner.stats.retries);
         tokio::time::sleep(wait).await;
         Ok(())
     }
@@ -485,6 +559,7 @@ impl Client {
         let (mut parts, body) = request.into_parts();
         parts.headers.remove(CONTENT_LENGTH);
         let url = parts.uri.to_string();
+        Counters::bump(&self.inner.stats.requests);
         let mut resp = self
             .inner
             .http

@@ -89,7 +89,7 @@ pub use crate::auth::{
     form_encode, random_jti, raw_signature_to_der,
 };
 #[cfg(feature = "client")]
-pub use crate::client::{Client, ClientBuilder};
+pub use crate::client::{Client, ClientBuilder, Stats};
 pub use crate::error::{
     ApiError, Error, ErrorObject, ErrorResponse, ErrorSource, MAX_ERROR_BODY, MAX_RETRY_AFTER,
     OAuthError, OAuthErrorCode, parse_retry_after,
