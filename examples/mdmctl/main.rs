@@ -9,6 +9,7 @@
 //! mdmctl push --cert C --key K --token HEX --magic M ...   wake a device through APNs (see push.rs)
 //! mdmctl scep caps URL | scep enroll --url URL --challenge S --cn NAME ...   SCEP client (see scep.rs)
 //! mdmctl inspect scep FILE [--key K --cert C]   decode a SCEP PKIMessage
+//! mdmctl dep ... | vpp ... | axm ...   Device Assignment, Apps and Books, School/Business Manager API (see dep.rs, vpp.rs, axm.rs)
 //! ```
 //!
 //! `FILE` may be `-` for stdin. Every verb exits 0 on success, or prints one line on stderr
@@ -16,6 +17,7 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stderr)]
 
+mod axm;
 mod checkin;
 mod commands;
 mod dep;
@@ -28,7 +30,7 @@ mod vpp;
 
 use mdm_examples::{Args, CliError};
 
-const USAGE: &str = "usage: mdmctl inspect checkin FILE\n       mdmctl inspect command FILE\n       mdmctl inspect response FILE [--request-type T]\n       mdmctl inspect profile FILE [--validate [--platform P --version V]]\n       mdmctl profile sign|verify|encrypt|decrypt ...\n       mdmctl push (--cert C --key K | --p12 F) --token HEX --magic M [--topic T] [--endpoint URL] [--ca F] [--count N]\n       mdmctl scep caps URL\n       mdmctl scep enroll --url URL [--challenge S] --cn NAME [--key K] --out-cert C --out-key K [--allow-des]\n       mdmctl inspect scep FILE [--key K --cert C]";
+const USAGE: &str = "usage: mdmctl inspect checkin FILE\n       mdmctl inspect command FILE\n       mdmctl inspect response FILE [--request-type T]\n       mdmctl inspect profile FILE [--validate [--platform P --version V]]\n       mdmctl profile sign|verify|encrypt|decrypt ...\n       mdmctl push (--cert C --key K | --p12 F) --token HEX --magic M [--topic T] [--endpoint URL] [--ca F] [--count N]\n       mdmctl scep caps URL\n       mdmctl scep enroll --url URL [--challenge S] --cn NAME [--key K] --out-cert C --out-key K [--allow-des]\n       mdmctl inspect scep FILE [--key K --cert C]\n       mdmctl dep|vpp|axm VERB ... (see mdmctl axm for its verbs)";
 
 fn run(mut argv: Vec<String>) -> Result<(), CliError> {
     if argv.is_empty() {
@@ -43,6 +45,7 @@ fn run(mut argv: Vec<String>) -> Result<(), CliError> {
         "scep" => scep::run(args),
         "dep" => dep::run(args),
         "vpp" => vpp::run(args),
+        "axm" => axm::run(args),
         "-h" | "--help" | "help" => Err(USAGE.into()),
         other => Err(CliError(format!("unknown verb {other:?}; {USAGE}"))),
     }

@@ -62,6 +62,28 @@ const TARGETS: &[(&str, Entry)] = &[
         let _ = mdm_vpp::Notification::decode(d).map(|n| n.encode());
         let _ = mdm_vpp::ContentToken::decode(d);
     }),
+    ("axm_response_decode", |d| {
+        let _ = mdm_axm::OrgDevicesResponse::decode(d).map(|p| (p.next_cursor(), p.encode()));
+        let _ = mdm_axm::OrgDeviceResponse::decode(d).map(|p| p.encode());
+        let _ = mdm_axm::MdmServersResponse::decode(d).map(|p| p.encode());
+        let _ = mdm_axm::MdmServerResponse::decode(d);
+        let _ = mdm_axm::LinkageResponse::decode(d);
+        let _ = mdm_axm::LinkagesResponse::decode(d).map(|p| p.next_cursor());
+        let _ = mdm_axm::AppleCareCoverageResponse::decode(d);
+        let _ = mdm_axm::OrgDeviceActivityResponse::decode(d).map(|p| p.encode());
+        let _ = mdm_axm::ErrorResponse::decode(d).map(|e| e.encode());
+        let _ = mdm_axm::OAuthError::decode(d).map(|e| e.to_string());
+        let _ = mdm_axm::TokenResponse::decode(d);
+        let _ = mdm_axm::ActivityRequest::decode(d).map(|r| r.encode());
+        let _ = mdm_axm::ActivityLog::decode(d);
+        let api = mdm_axm::ApiError::from_parts(409, &Default::default(), d, mdm_axm::Utc::now());
+        let _ = mdm_axm::Error::from_api(api).to_string();
+        if let Ok(text) = std::str::from_utf8(d) {
+            let _ = mdm_axm::DecodedAssertion::decode(text);
+            let _ = mdm_axm::form_decode(text);
+            let _ = mdm_axm::parse_date(text);
+        }
+    }),
 ];
 
 #[test]
