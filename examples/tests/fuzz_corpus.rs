@@ -28,6 +28,11 @@ const TARGETS: &[(&str, Entry)] = &[
     ("profile_decode", |d| {
         let _ = mdm_profiles::Decoded::decode(d).map(|d| d.problems());
     }),
+    ("plist_differential", |d| {
+        if let Err(disagreement) = mdm_plist::__private::differential(d) {
+            panic!("decoders disagree: {disagreement}");
+        }
+    }),
     ("plist_decode", |d| {
         let _ = mdm_plist::value_from_xml_bytes(d, &mdm_plist::Limits::default());
     }),

@@ -1,5 +1,6 @@
-//! The guard's cost: a 1 MiB XML plist decoded through `mdm_plist` versus plain
-//! `plist::from_bytes`, into an untyped `Value` and into a typed struct.
+//! A 1 MiB XML plist decoded through `mdm_plist` (the one-pass deserializer, and the legacy
+//! path it replaced) versus plain `plist::from_bytes`, into an untyped `Value` and into a
+//! typed struct.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -76,6 +77,24 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("typed/mdm_plist_guarded", |b| {
         b.iter(|| mdm_plist::from_xml_bytes::<Apps>(&bytes).unwrap())
+    });
+    g.bench_function("typed/mdm_plist_legacy", |b| {
+        b.iter(|| {
+            mdm_plist::__private::legacy_from_xml_bytes_with_options::<Apps>(
+                &bytes,
+                &Default::default(),
+            )
+            .unwrap()
+        })
+    });
+    g.bench_function("value/mdm_plist_legacy", |b| {
+        b.iter(|| {
+            mdm_plist::__private::legacy_from_xml_bytes_with_options::<Value>(
+                &bytes,
+                &Default::default(),
+            )
+            .unwrap()
+        })
     });
     g.finish();
 }

@@ -2,12 +2,49 @@
 //! API: names here may change in any release.
 #![allow(missing_docs)]
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Visitor};
 use serde::ser::{self, Impossible, Serialize, Serializer};
 
 pub use serde;
+
+/// A dictionary key as the deserializer gives it: borrowed from the input when it can be,
+/// so matching a known key allocates nothing.
+pub struct Key<'de>(Cow<'de, str>);
+
+impl Key<'_> {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a dictionary key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_string(KeyVisitor)
+    }
+}
 
 /// Produces the value of a key that was absent: `None` for an `Option`, otherwise a
 /// "missing key" error.
@@ -321,4 +358,134 @@ impl<S: Serializer> Serializer for StripSome<S> {
     fn is_human_readable(&self) -> bool {
         self.0.is_human_readable()
     }
+}
+
+/// The decoder `from_xml_bytes_with_options` used before the one-pass deserializer (plist's
+/// reader behind the guard). For the differential test and fuzz target only.
+///
+/// # Errors
+/// As [`crate::from_xml_bytes_with_options`].
+pub fn legacy_from_xml_bytes_with_options<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    options: &crate::Options,
+) -> Result<crate::Decoded<T>, crate::Error> {
+    crate::legacy_from_xml_bytes_with_options(bytes, options)
+}
+
+crate::plist_dict! {
+    /// A small typed target for [`differential`]: the struct, option and enum paths of the
+    /// deserializer, where `Value` only takes the untyped one.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DifferentialProbe {
+        /// A required string.
+        "MessageType" => pub message_type: String,
+        /// An optional integer.
+        "Count" => pub count: Option<i64>,
+        /// An optional flag.
+        "Flag" => pub flag: Option<bool>,
+        /// Optional data.
+        "Token" => pub token: Option<crate::Data>,
+        /// An optional date.
+        "When" => pub when: Option<crate::Date>,
+        /// An optional real.
+        "Ratio" => pub ratio: Option<f64>,
+        /// Optional nested values.
+        "Items" => pub items: Option<Vec<crate::Value>>,
+    }
+}
+
+/// Runs the one-pass decoder and the legacy decoder on the same bytes and says where they
+/// disagree: both must return the same value, or both refuse. Three differences are intended
+/// and allowed: `<data>` with surplus `=` padding now decodes (as Apple's and Python's
+/// parsers do); an entity the old byte scan missed (its name outside ASCII letters,
+/// digits, `_-.#`), which plist used to drop silently, is now refused; and a `</plist>`
+/// inside a comment after the real end tag no longer makes the document look unfinished.
+///
+/// # Errors
+/// A description of the first disagreement.
+pub fn differential(bytes: &[u8]) -> Result<(), String> {
+    compare::<crate::Value>(bytes, false)?;
+    compare::<crate::Value>(bytes, true)?;
+    compare::<DifferentialProbe>(bytes, false)?;
+    compare::<Vec<Option<String>>>(bytes, false)?;
+    Ok(())
+}
+
+fn compare<T>(bytes: &[u8], allow_duplicate_keys: bool) -> Result<(), String>
+where
+    T: serde::de::DeserializeOwned + fmt::Debug,
+{
+    let options = crate::Options {
+        limits: crate::Limits::DEFAULT,
+        allow_duplicate_keys,
+    };
+    let new = crate::from_xml_bytes_with_options::<T>(bytes, &options);
+    let old = crate::legacy_from_xml_bytes_with_options::<T>(bytes, &options);
+    let show = |r: &Result<crate::Decoded<T>, crate::Error>| match r {
+        Ok(d) => format!("Ok({:?}, duplicates {:?})", d.value, d.duplicate_keys),
+        Err(e) => format!("Err({e:?})"),
+    };
+    match (&new, &old) {
+        (Ok(_), Ok(_)) | (Err(_), Err(_)) if show(&new) == show(&old) => Ok(()),
+        (Err(_), Err(_)) => Ok(()),
+        (Ok(_), Err(crate::Error::Syntax { message, .. })) if message.contains("base64") => {
+            let canonical = canonical_padding(bytes);
+            let again = crate::legacy_from_xml_bytes_with_options::<T>(&canonical, &options);
+            if show(&again) == show(&new) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "padding: new {} but old on canonical padding {}",
+                    show(&new),
+                    show(&again)
+                ))
+            }
+        }
+        // The old byte scan took the last `</plist>` in the text, even one inside a
+        // comment after the real end tag, and refused what followed it.
+        (Ok(_), Err(crate::Error::Syntax { message, .. }))
+            if message == "data after </plist>"
+                && memchr::memmem::find_iter(bytes, b"</plist>").count() > 1 =>
+        {
+            Ok(())
+        }
+        (Err(crate::Error::Syntax { message, .. }), Ok(_))
+            if message.starts_with("unknown entity") =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "{}: new {} old {}",
+            std::any::type_name::<T>(),
+            show(&new),
+            show(&old)
+        )),
+    }
+}
+
+/// `bytes` with the text of every `<data>` element given exactly the padding its length
+/// needs, so the strict legacy decoder can be asked what the lenient one should return.
+fn canonical_padding(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some(start) = memchr::memmem::find(rest, b"<data>") {
+        let (head, tail) = rest.split_at(start + b"<data>".len());
+        out.extend_from_slice(head);
+        let Some(end) = memchr::memmem::find(tail, b"</data>") else {
+            rest = tail;
+            break;
+        };
+        let (text, after) = tail.split_at(end);
+        let body: Vec<u8> = text
+            .iter()
+            .copied()
+            .filter(|b| *b != b'=' && !b.is_ascii_whitespace())
+            .collect();
+        let pad = (4 - body.len() % 4) % 4;
+        out.extend_from_slice(&body);
+        out.extend(std::iter::repeat_n(b'=', if pad == 3 { 0 } else { pad }));
+        rest = after;
+    }
+    out.extend_from_slice(rest);
+    out
 }

@@ -76,8 +76,15 @@ impl GuardState {
         self.error.take()
     }
 
+    /// Records `err` as the cause of the failure, unless one is recorded already.
+    pub(crate) fn record(&mut self, err: Error) {
+        if self.error.is_none() {
+            self.error = Some(err);
+        }
+    }
+
     /// The key path of the value being read, e.g. `PayloadContent[2].Token`.
-    fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         let mut out = String::new();
         let mut dict_starts = self.frames.iter().filter_map(|f| match f {
             Frame::Dict { names_start, .. } => Some(*names_start),
@@ -161,7 +168,7 @@ impl GuardState {
     }
 
     /// Checks one event; `Err` carries the error to record.
-    fn check(&mut self, event: &OwnedEvent) -> Result<(), Error> {
+    pub(crate) fn check(&mut self, event: &Event<'_>) -> Result<(), Error> {
         self.objects = self.objects.saturating_add(1);
         if self.objects > self.bounds.max_objects {
             return Err(Error::TooManyObjects {

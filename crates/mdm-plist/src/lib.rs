@@ -49,6 +49,7 @@
 
 #[doc(hidden)]
 pub mod __private;
+mod de;
 mod error;
 mod guard;
 mod macros;
@@ -56,8 +57,8 @@ pub mod tagged;
 
 use std::io::Cursor;
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 pub use plist;
 pub use plist::{Data, Date, Dictionary, Integer, Uid, Value};
@@ -202,6 +203,101 @@ pub fn from_xml_bytes_with_options<T: DeserializeOwned>(
     if is_binary(bytes) {
         return Err(Error::BinaryNotAllowed);
     }
+    let bounds = guard::Bounds {
+        max_depth: limits.max_depth,
+        max_objects: usize::MAX,
+        allow_duplicates: options.allow_duplicate_keys,
+    };
+    decode_xml(bytes, bounds)
+}
+
+/// Decodes an XML plist into `T`, which may borrow strings and byte strings from `bytes`
+/// (`&str` fields, `Cow<str>` with `#[serde(borrow)]`), with the default [`Limits`].
+///
+/// A string borrows when its text has no entity or comment inside it; otherwise a `&str`
+/// target fails with [`Error::Type`], so prefer `Cow<str>` over `&str`.
+///
+/// # Errors
+/// As [`from_xml_bytes_with`].
+pub fn from_xml_bytes_borrowed<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Error> {
+    let limits = Limits::DEFAULT;
+    if bytes.len() > limits.max_bytes {
+        return Err(Error::TooLarge {
+            len: bytes.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    if is_binary(bytes) {
+        return Err(Error::BinaryNotAllowed);
+    }
+    let bounds = guard::Bounds {
+        max_depth: limits.max_depth,
+        max_objects: usize::MAX,
+        allow_duplicates: false,
+    };
+    decode_xml(bytes, bounds).map(|d| d.value)
+}
+
+/// The path every XML decode takes: one pass of [`de::Deserializer`] over the bytes.
+fn decode_xml<'de, T: Deserialize<'de>>(
+    bytes: &'de [u8],
+    bounds: guard::Bounds,
+) -> Result<Decoded<T>, Error> {
+    let mut state = GuardState::new(bounds);
+    let result = {
+        let mut de = de::Deserializer::new(bytes, &mut state);
+        T::deserialize(&mut de).map(|value| (value, de.finish()))
+    };
+    match result {
+        Ok((value, Ok(()))) => Ok(Decoded {
+            value,
+            duplicate_keys: state.duplicates,
+        }),
+        Ok((_, Err(_))) => Err(state.take_error().unwrap_or_else(more_than_one_value)),
+        Err(serde_err) => {
+            if let Some(err) = state.take_error() {
+                return Err(err);
+            }
+            // The document was clean, so its shape did not fit `T`: decode again (cold
+            // path) with path tracking to say where.
+            let mut state = GuardState::new(bounds);
+            let mut de = de::Deserializer::new(bytes, &mut state);
+            let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(e) => e.path().to_string(),
+                Ok(_) => String::new(),
+            };
+            Err(Error::Type {
+                path: if path == "." { String::new() } else { path },
+                message: serde_err.to_string(),
+            })
+        }
+    }
+}
+
+fn more_than_one_value() -> Error {
+    Error::Syntax {
+        path: "<root>".into(),
+        message: "more than one top-level value".into(),
+    }
+}
+
+/// The decoder every `from_xml_bytes*` call used before [`de`]: plist's event reader and
+/// deserializer behind [`Guard`], with byte scans for entities and the document end. Kept
+/// for the differential test and fuzz target, which compare the two on the same bytes.
+pub(crate) fn legacy_from_xml_bytes_with_options<T: DeserializeOwned>(
+    bytes: &[u8],
+    options: &Options,
+) -> Result<Decoded<T>, Error> {
+    let limits = &options.limits;
+    if bytes.len() > limits.max_bytes {
+        return Err(Error::TooLarge {
+            len: bytes.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    if is_binary(bytes) {
+        return Err(Error::BinaryNotAllowed);
+    }
     guard::check_entities(bytes)?;
     guard::check_document_end(bytes)?;
     let bounds = guard::Bounds {
@@ -267,14 +363,20 @@ where
 {
     let mut state = GuardState::new(bounds);
     let result = {
-        let mut de = plist::Deserializer::new(Guard::new(reader(bytes), &mut state));
-        T::deserialize(&mut de)
+        let mut guard = Guard::new(reader(bytes), &mut state);
+        let value = {
+            let mut de = plist::Deserializer::new(&mut guard);
+            T::deserialize(&mut de)
+        };
+        // Nothing may follow the root value (plist's own `from_bytes` checks the same).
+        value.map(|v| (v, guard.next()))
     };
     match result {
-        Ok(value) => Ok(Decoded {
+        Ok((value, None)) => Ok(Decoded {
             value,
             duplicate_keys: state.duplicates,
         }),
+        Ok((_, Some(_))) => Err(state.take_error().unwrap_or_else(more_than_one_value)),
         Err(serde_err) => {
             if let Some(err) = state.take_error() {
                 return Err(err);

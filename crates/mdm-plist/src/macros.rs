@@ -105,7 +105,7 @@ macro_rules! plist_dict {
                         let mut slots = Slots { $( $field: ::core::option::Option::None, )* };
                         let mut extra = $crate::Dictionary::new();
                         while let ::core::option::Option::Some(key) =
-                            map.next_key::<::std::string::String>()?
+                            map.next_key::<$crate::__private::Key<'de>>()?
                         {
                             match key.as_str() {
                                 $(
@@ -122,12 +122,12 @@ macro_rules! plist_dict {
                                 )*
                                 _ => {
                                     let value: $crate::Value = map.next_value()?;
-                                    if extra.contains_key(&key) {
+                                    if extra.contains_key(key.as_str()) {
                                         return ::core::result::Result::Err(A::Error::custom(
-                                            ::std::format!("duplicate key {:?}", key),
+                                            ::std::format!("duplicate key {:?}", key.as_str()),
                                         ));
                                     }
-                                    extra.insert(key, value);
+                                    extra.insert(key.into_string(), value);
                                 }
                             }
                         }

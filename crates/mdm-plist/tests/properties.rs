@@ -69,4 +69,22 @@ proptest! {
             let _ = mdm_plist::from_binary_bytes::<Value>(&bytes, &Default::default());
         }
     }
+
+    #[test]
+    fn both_decoders_agree_on_mutations(
+        v in arb_value(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+    ) {
+        let mut bytes = mdm_plist::to_xml_bytes(&v).unwrap();
+        prop_assert_eq!(mdm_plist::value_from_xml_bytes(&bytes, &Limits::default()).unwrap(), v);
+        // Printable replacements keep most mutations inside the XML grammar's reach.
+        const PICK: &[u8] = b"<>/&;=#x \n\tadkyst0";
+        for (i, b) in &edits {
+            let at = i.index(bytes.len());
+            bytes[at] = PICK[usize::from(*b) % PICK.len()];
+        }
+        if let Err(disagreement) = mdm_plist::__private::differential(&bytes) {
+            prop_assert!(false, "{}", disagreement);
+        }
+    }
 }

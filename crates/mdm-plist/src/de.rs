@@ -1,0 +1,769 @@
+//! The one-pass XML plist deserializer behind every `from_xml_bytes*` call.
+//!
+//! quick-xml's slice reader hands out events that borrow from the input. [`Lexer`] turns
+//! them into plist events (strings still borrowed where the text had no entity or comment
+//! inside it, `<data>` decoded straight into its buffer), runs each through the same
+//! [`GuardState`] the old path used (depth, repeated keys, key paths), and checks entities
+//! and the document's end as it goes, so the bytes are read once. [`Deserializer`] drives
+//! serde from those events with the conventions of the `plist` crate's own deserializer
+//! (options, enums, dates inside a `Value`), so a type decodes here exactly as it did through
+//! `plist`, and borrows where the target type borrows.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use plist::stream::Event;
+use plist::{Date, Integer};
+use quick_xml::escape::resolve_xml_entity;
+use quick_xml::events::Event as Xml;
+use quick_xml::reader::Reader;
+use serde::de::value::{MapAccessDeserializer, MapDeserializer};
+use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+
+use crate::Error;
+use crate::guard::{GuardState, check_entities};
+
+/// The newtype name `plist::Date` deserializes through.
+const DATE_NEWTYPE: &str = "PLIST-DATE";
+/// The newtype name `plist::Value` deserializes through.
+const VALUE_NEWTYPE: &str = "PLIST-VALUE";
+
+const END_OF_INPUT: &str =
+    "the document ends before the plist is complete (empty or truncated input)";
+const UNEXPECTED_EVENT: &str = "a value where a <key> was expected, or the reverse";
+
+/// The error serde sees. The real cause of a lexer or limit failure is kept in the
+/// [`GuardState`]; serde only needs to stop.
+#[derive(Debug)]
+pub(crate) enum DeError {
+    /// The cause is recorded in the guard state.
+    Recorded,
+    /// A shape error, in words.
+    Custom(String),
+}
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeError::Recorded => f.write_str("the plist reader stopped"),
+            DeError::Custom(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError::Custom(msg.to_string())
+    }
+}
+
+fn custom(message: &str) -> DeError {
+    DeError::Custom(message.to_owned())
+}
+
+/// Reads plist events from XML bytes, enforcing the guard's bounds on each.
+pub(crate) struct Lexer<'a, 's> {
+    reader: Reader<&'a [u8]>,
+    state: &'s mut GuardState,
+    /// Open XML elements.
+    xml_depth: usize,
+    /// A `<plist>` element was opened.
+    plist_seen: bool,
+    /// The outermost `</plist>` was read: only white space and comments may follow.
+    plist_closed: bool,
+    /// End of input reached or an error recorded: no more events.
+    done: bool,
+}
+
+/// A lexer failure before it is recorded: the message, and whether it belongs at `<root>`
+/// (document-level checks) rather than at the current key path.
+struct LexError {
+    message: String,
+    at_root: bool,
+}
+
+impl LexError {
+    fn here(message: impl Into<String>) -> Self {
+        LexError {
+            message: message.into(),
+            at_root: false,
+        }
+    }
+
+    fn root(message: impl Into<String>) -> Self {
+        LexError {
+            message: message.into(),
+            at_root: true,
+        }
+    }
+}
+
+impl From<Error> for LexError {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::Syntax { path, message } => LexError {
+                message,
+                at_root: path == "<root>",
+            },
+            other => LexError::here(other.to_string()),
+        }
+    }
+}
+
+impl<'a, 's> Lexer<'a, 's> {
+    pub(crate) fn new(bytes: &'a [u8], state: &'s mut GuardState) -> Self {
+        let mut reader = Reader::from_reader(bytes);
+        let config = reader.config_mut();
+        config.trim_text(false);
+        config.check_end_names = true;
+        config.expand_empty_elements = true;
+        Lexer {
+            reader,
+            state,
+            xml_depth: 0,
+            plist_seen: false,
+            plist_closed: false,
+            done: false,
+        }
+    }
+
+    /// The next plist event, `None` at the end of the document.
+    pub(crate) fn next_event(&mut self) -> Result<Option<Event<'a>>, DeError> {
+        if self.done {
+            return Ok(None);
+        }
+        let event = match self.read_next() {
+            Ok(Some(event)) => event,
+            Ok(None) => {
+                self.done = true;
+                return Ok(None);
+            }
+            Err(err) => {
+                self.done = true;
+                let path = if err.at_root {
+                    "<root>".to_owned()
+                } else {
+                    self.state.path()
+                };
+                self.state.record(Error::Syntax {
+                    path,
+                    message: err.message,
+                });
+                return Err(DeError::Recorded);
+            }
+        };
+        if let Err(err) = self.state.check(&event) {
+            self.done = true;
+            self.state.record(err);
+            return Err(DeError::Recorded);
+        }
+        Ok(Some(event))
+    }
+
+    fn at(&self, what: &str) -> LexError {
+        LexError::here(format!(
+            "{what} (at byte {})",
+            self.reader.buffer_position()
+        ))
+    }
+
+    fn xml_error(&self, err: &quick_xml::Error) -> LexError {
+        let what = match err {
+            quick_xml::Error::Io(_) | quick_xml::Error::Syntax(_) => END_OF_INPUT,
+            quick_xml::Error::Encoding(_) => "text that is not valid UTF-8",
+            _ => "the XML is not well formed",
+        };
+        self.at(what)
+    }
+
+    fn read_xml(&mut self) -> Result<Xml<'a>, LexError> {
+        self.reader.read_event().map_err(|e| self.xml_error(&e))
+    }
+
+    /// Refuses an unknown entity inside markup that is not text (comments, tags, the
+    /// declaration), as the byte scan of the old path did.
+    fn check_markup(raw: &str) -> Result<(), LexError> {
+        if raw.as_bytes().contains(&b'&') {
+            check_entities(raw.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn read_next(&mut self) -> Result<Option<Event<'a>>, LexError> {
+        loop {
+            match self.read_xml()? {
+                Xml::Start(tag) => {
+                    if self.plist_closed {
+                        return Err(LexError::root("data after </plist>"));
+                    }
+                    Self::check_markup(&tag)?;
+                    self.xml_depth += 1;
+                    let event = match tag.local_name().as_ref() {
+                        "plist" => {
+                            self.plist_seen = true;
+                            continue;
+                        }
+                        "array" => Event::StartArray(None),
+                        "dict" => Event::StartDictionary(None),
+                        "key" | "string" => Event::String(self.read_content()?),
+                        "data" => {
+                            let text = self.read_content()?;
+                            match decode_base64(text.as_bytes()) {
+                                Some(data) => Event::Data(Cow::Owned(data)),
+                                None => {
+                                    return Err(self.at("a <data> value that is not base64"));
+                                }
+                            }
+                        }
+                        "date" => {
+                            let text = self.read_content()?;
+                            match Date::from_xml_format(&text) {
+                                Ok(date) => Event::Date(date),
+                                Err(_) => {
+                                    return Err(
+                                        self.at("a <date> value that is not an ISO 8601 UTC date")
+                                    );
+                                }
+                            }
+                        }
+                        "integer" => {
+                            let text = self.read_content()?;
+                            match parse_integer(&text) {
+                                Some(i) => Event::Integer(i),
+                                None => {
+                                    return Err(
+                                        self.at("an <integer> that is not a number in range")
+                                    );
+                                }
+                            }
+                        }
+                        "real" => {
+                            let text = self.read_content()?;
+                            match text.parse::<f64>() {
+                                Ok(f) => Event::Real(f),
+                                Err(_) => return Err(self.at("a <real> that is not a number")),
+                            }
+                        }
+                        "true" => Event::Boolean(true),
+                        "false" => Event::Boolean(false),
+                        _ => {
+                            return Err(
+                                self.at("an XML element that is not part of the plist format")
+                            );
+                        }
+                    };
+                    return Ok(Some(event));
+                }
+                Xml::End(tag) => {
+                    self.xml_depth = self.xml_depth.saturating_sub(1);
+                    match tag.local_name().as_ref() {
+                        "array" | "dict" => return Ok(Some(Event::EndCollection)),
+                        "plist" if self.xml_depth == 0 => self.plist_closed = true,
+                        _ => {}
+                    }
+                }
+                Xml::Eof => {
+                    if self.plist_seen && !self.plist_closed {
+                        return Err(LexError::root("missing </plist> end tag"));
+                    }
+                    return Ok(None);
+                }
+                Xml::Text(text) => {
+                    let text = text.into_inner();
+                    let blank = text.bytes().all(|b| b.is_ascii_whitespace())
+                        || text.chars().all(char::is_whitespace);
+                    if !blank {
+                        return Err(if self.plist_closed {
+                            LexError::root("data after </plist>")
+                        } else {
+                            self.at("text where an XML element was expected (not an XML plist)")
+                        });
+                    }
+                }
+                Xml::GeneralRef(reference) => {
+                    let name: &str = &reference;
+                    match reference.resolve_char_ref() {
+                        Ok(Some(ch)) if ch.is_whitespace() => continue,
+                        Ok(Some(_)) => {}
+                        Ok(None) => {
+                            if resolve_xml_entity(name).is_none() {
+                                return Err(LexError::root(format!("unknown entity &{name};")));
+                            }
+                        }
+                        Err(_) => return Err(self.at("the XML is not well formed")),
+                    }
+                    return Err(if self.plist_closed {
+                        LexError::root("data after </plist>")
+                    } else {
+                        self.at("text where an XML element was expected (not an XML plist)")
+                    });
+                }
+                Xml::Comment(raw) => Self::check_markup(&raw)?,
+                Xml::CData(raw) => Self::check_markup(&raw)?,
+                Xml::Decl(raw) => Self::check_markup(&raw)?,
+                Xml::PI(raw) => Self::check_markup(&raw)?,
+                Xml::DocType(raw) => Self::check_markup(&raw)?,
+                Xml::Empty(raw) => Self::check_markup(&raw)?,
+            }
+        }
+    }
+
+    /// The text of the element just opened, up to its end tag. Borrowed from the input when
+    /// it is one piece of text; entities and comments inside make it owned.
+    fn read_content(&mut self) -> Result<Cow<'a, str>, LexError> {
+        let mut out: Cow<'a, str> = Cow::Borrowed("");
+        loop {
+            match self.read_xml()? {
+                Xml::Text(text) => {
+                    let piece = text.into_inner();
+                    if out.is_empty() {
+                        out = piece;
+                    } else {
+                        out.to_mut().push_str(&piece);
+                    }
+                }
+                Xml::GeneralRef(reference) => {
+                    let name: &str = &reference;
+                    match reference.resolve_char_ref() {
+                        Ok(Some(ch)) => out.to_mut().push(ch),
+                        Ok(None) => match resolve_xml_entity(name) {
+                            Some(text) => out.to_mut().push_str(text),
+                            None => {
+                                return Err(LexError::root(format!("unknown entity &{name};")));
+                            }
+                        },
+                        Err(_) => return Err(self.at("the XML is not well formed")),
+                    }
+                }
+                Xml::End(_) => {
+                    self.xml_depth = self.xml_depth.saturating_sub(1);
+                    return Ok(out);
+                }
+                Xml::Eof => return Err(self.at("unclosed xml element")),
+                Xml::Start(_) => return Err(self.at("an XML element where none may start")),
+                Xml::Comment(raw) => Self::check_markup(&raw)?,
+                Xml::CData(raw) => Self::check_markup(&raw)?,
+                Xml::Decl(raw) => Self::check_markup(&raw)?,
+                Xml::PI(raw) => Self::check_markup(&raw)?,
+                Xml::DocType(raw) => Self::check_markup(&raw)?,
+                Xml::Empty(raw) => Self::check_markup(&raw)?,
+            }
+        }
+    }
+}
+
+/// Parses `<integer>` text as Apple does: signed 64-bit first, then unsigned, and the
+/// `0x` hexadecimal form (always unsigned) that NetBSD's writer uses.
+fn parse_integer(text: &str) -> Option<Integer> {
+    if text.starts_with("0x") {
+        let digits = text.trim_start_matches("0x");
+        return u64::from_str_radix(digits, 16).ok().map(Integer::from);
+    }
+    match text.parse::<i64>() {
+        Ok(v) => Some(Integer::from(v)),
+        Err(_) => text.parse::<u64>().ok().map(Integer::from),
+    }
+}
+
+/// The value of a standard base64 character.
+fn base64_value(byte: u8) -> Option<u32> {
+    let value = match byte {
+        b'A'..=b'Z' => byte - b'A',
+        b'a'..=b'z' => byte - b'a' + 26,
+        b'0'..=b'9' => byte - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => return None,
+    };
+    Some(u32::from(value))
+}
+
+/// Decodes `<data>` text as leniently as Apple's parser and no more: ASCII white space
+/// anywhere, and any number of `=` after the data as long as there are at least as many as
+/// the last group needs. Refused: any other character, data after padding, a group of one
+/// character, and a last group whose unused bits are not zero.
+pub(crate) fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
+    let mut acc: u32 = 0;
+    let mut in_group = 0u8;
+    let mut padding = 0usize;
+    for &byte in text {
+        if let Some(value) = base64_value(byte) {
+            if padding > 0 {
+                return None;
+            }
+            acc = (acc << 6) | value;
+            in_group += 1;
+            if in_group == 4 {
+                let [_, a, b, c] = acc.to_be_bytes();
+                out.extend_from_slice(&[a, b, c]);
+                acc = 0;
+                in_group = 0;
+            }
+        } else if byte == b'=' {
+            padding += 1;
+        } else if !byte.is_ascii_whitespace() {
+            return None;
+        }
+    }
+    match in_group {
+        0 => {}
+        2 if padding >= 2 && acc & 0xF == 0 => {
+            let [.., a] = (acc >> 4).to_be_bytes();
+            out.push(a);
+        }
+        3 if padding >= 1 && acc & 0x3 == 0 => {
+            let [.., a, b] = (acc >> 2).to_be_bytes();
+            out.extend_from_slice(&[a, b]);
+        }
+        _ => return None,
+    }
+    Some(out)
+}
+
+/// How an `Option` is read where it is met (the `plist` crate's convention).
+#[derive(Clone, Copy)]
+enum OptionMode {
+    /// At the root: absent input is `None`.
+    Root,
+    /// A struct field that is present: always `Some`.
+    StructField,
+    /// Elsewhere: `<dict><key>Some</key>...` or `<dict><key>None</key><string/>`.
+    Explicit,
+}
+
+/// A serde deserializer over a [`Lexer`].
+pub(crate) struct Deserializer<'a, 's> {
+    lexer: Lexer<'a, 's>,
+    peeked: Option<Event<'a>>,
+    option_mode: OptionMode,
+    in_plist_value: bool,
+}
+
+impl<'a, 's> Deserializer<'a, 's> {
+    pub(crate) fn new(bytes: &'a [u8], state: &'s mut GuardState) -> Self {
+        Deserializer {
+            lexer: Lexer::new(bytes, state),
+            peeked: None,
+            option_mode: OptionMode::Root,
+            in_plist_value: false,
+        }
+    }
+
+    /// Checks that nothing but the end of the document follows the value just read.
+    pub(crate) fn finish(&mut self) -> Result<(), DeError> {
+        match self.next()? {
+            None => Ok(()),
+            Some(_) => Err(custom("more than one top-level value")),
+        }
+    }
+
+    fn next(&mut self) -> Result<Option<Event<'a>>, DeError> {
+        match self.peeked.take() {
+            Some(event) => Ok(Some(event)),
+            None => self.lexer.next_event(),
+        }
+    }
+
+    fn next_required(&mut self) -> Result<Event<'a>, DeError> {
+        self.next()?.ok_or_else(|| custom(END_OF_INPUT))
+    }
+
+    fn peek_is_end(&mut self) -> Result<bool, DeError> {
+        if self.peeked.is_none() {
+            self.peeked = self.lexer.next_event()?;
+        }
+        Ok(matches!(self.peeked, Some(Event::EndCollection)))
+    }
+
+    fn peek_is_none(&mut self) -> Result<bool, DeError> {
+        if self.peeked.is_none() {
+            self.peeked = self.lexer.next_event()?;
+        }
+        Ok(self.peeked.is_none())
+    }
+
+    fn expect_start_dict(&mut self) -> Result<(), DeError> {
+        match self.next_required()? {
+            Event::StartDictionary(_) => Ok(()),
+            _ => Err(custom(UNEXPECTED_EVENT)),
+        }
+    }
+
+    fn expect_end(&mut self) -> Result<(), DeError> {
+        match self.next_required()? {
+            Event::EndCollection => Ok(()),
+            _ => Err(custom(UNEXPECTED_EVENT)),
+        }
+    }
+
+    fn expect_string(&mut self) -> Result<Cow<'a, str>, DeError> {
+        match self.next_required()? {
+            Event::String(s) => Ok(s),
+            _ => Err(custom(UNEXPECTED_EVENT)),
+        }
+    }
+
+    fn with_option_mode<T>(
+        &mut self,
+        mode: OptionMode,
+        f: impl FnOnce(&mut Self) -> Result<T, DeError>,
+    ) -> Result<T, DeError> {
+        let previous = std::mem::replace(&mut self.option_mode, mode);
+        let result = f(self);
+        self.option_mode = previous;
+        result
+    }
+}
+
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.next_required()? {
+            Event::StartArray(_) => {
+                let value = visitor.visit_seq(Access {
+                    de: &mut *self,
+                    is_struct: false,
+                })?;
+                self.expect_end()?;
+                Ok(value)
+            }
+            Event::StartDictionary(_) => {
+                let value = visitor.visit_map(Access {
+                    de: &mut *self,
+                    is_struct: false,
+                })?;
+                self.expect_end()?;
+                Ok(value)
+            }
+            Event::Boolean(v) => visitor.visit_bool(v),
+            Event::Data(Cow::Borrowed(v)) => visitor.visit_borrowed_bytes(v),
+            Event::Data(Cow::Owned(v)) => visitor.visit_byte_buf(v),
+            Event::Date(v) if self.in_plist_value => visitor.visit_enum(
+                MapAccessDeserializer::new(MapDeserializer::<_, DeError>::new(
+                    [(DATE_NEWTYPE, v.to_xml_format())].into_iter(),
+                )),
+            ),
+            Event::Date(v) => visitor.visit_string(v.to_xml_format()),
+            Event::Integer(v) => match (v.as_unsigned(), v.as_signed()) {
+                (Some(u), _) => visitor.visit_u64(u),
+                (None, Some(i)) => visitor.visit_i64(i),
+                (None, None) => Err(custom("an <integer> that is not a number in range")),
+            },
+            Event::Real(v) => visitor.visit_f64(v),
+            Event::String(Cow::Borrowed(v)) => visitor.visit_borrowed_str(v),
+            Event::String(Cow::Owned(v)) => visitor.visit_string(v),
+            // End of a collection where a value belongs, or an event XML never produces.
+            _ => Err(custom(UNEXPECTED_EVENT)),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool u8 u16 u32 u64 i8 i16 i32 i64 i128 u128 f32 f64 char str string
+        seq bytes byte_buf map unit_struct
+        tuple_struct tuple ignored_any identifier
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.expect_string()?;
+        visitor.visit_unit()
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match self.option_mode {
+            OptionMode::Root => {
+                if self.peek_is_none()? {
+                    visitor.visit_none()
+                } else {
+                    self.with_option_mode(OptionMode::Explicit, |de| visitor.visit_some(de))
+                }
+            }
+            OptionMode::StructField => {
+                self.with_option_mode(OptionMode::Explicit, |de| visitor.visit_some(de))
+            }
+            OptionMode::Explicit => {
+                self.expect_start_dict()?;
+                let value = match self.next_required()? {
+                    Event::String(s) if s == "None" => {
+                        self.expect_string()?;
+                        visitor.visit_none()?
+                    }
+                    Event::String(s) if s == "Some" => visitor.visit_some(&mut *self)?,
+                    _ => return Err(custom(UNEXPECTED_EVENT)),
+                };
+                self.expect_end()?;
+                Ok(value)
+            }
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        if name == VALUE_NEWTYPE {
+            let previous = std::mem::replace(&mut self.in_plist_value, true);
+            let result = visitor.visit_newtype_struct(&mut *self);
+            self.in_plist_value = previous;
+            result
+        } else {
+            visitor.visit_newtype_struct(self)
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        self.expect_start_dict()?;
+        let value = visitor.visit_map(Access {
+            de: &mut *self,
+            is_struct: true,
+        })?;
+        self.expect_end()?;
+        Ok(value)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        match self.next_required()? {
+            // Unit variants are plain strings.
+            Event::String(Cow::Borrowed(s)) => IntoDeserializer::<DeError>::into_deserializer(s)
+                .deserialize_enum(name, variants, visitor),
+            Event::String(Cow::Owned(s)) => IntoDeserializer::<DeError>::into_deserializer(s)
+                .deserialize_enum(name, variants, visitor),
+            Event::StartDictionary(_) => {
+                let value = visitor.visit_enum(&mut *self)?;
+                self.expect_end()?;
+                Ok(value)
+            }
+            _ => Err(custom(UNEXPECTED_EVENT)),
+        }
+    }
+}
+
+impl<'de> de::EnumAccess<'de> for &mut Deserializer<'de, '_> {
+    type Error = DeError;
+    type Variant = Self;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), DeError> {
+        Ok((seed.deserialize(&mut *self)?, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for &mut Deserializer<'de, '_> {
+    type Error = DeError;
+
+    fn unit_variant(self) -> Result<(), DeError> {
+        <() as de::Deserialize>::deserialize(self)
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, DeError> {
+        seed.deserialize(self)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, DeError> {
+        de::Deserializer::deserialize_tuple(self, len, visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        de::Deserializer::deserialize_struct(self, "", fields, visitor)
+    }
+}
+
+/// The entries of an array or dictionary.
+struct Access<'d, 'a, 's> {
+    de: &'d mut Deserializer<'a, 's>,
+    is_struct: bool,
+}
+
+impl<'de> de::SeqAccess<'de> for Access<'_, 'de, '_> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        if self.de.peek_is_end()? {
+            return Ok(None);
+        }
+        self.de
+            .with_option_mode(OptionMode::Explicit, |de| seed.deserialize(de))
+            .map(Some)
+    }
+}
+
+impl<'de> de::MapAccess<'de> for Access<'_, 'de, '_> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
+        if self.de.peek_is_end()? {
+            return Ok(None);
+        }
+        self.de
+            .with_option_mode(OptionMode::Explicit, |de| seed.deserialize(de))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, DeError> {
+        let mode = if self.is_struct {
+            OptionMode::StructField
+        } else {
+            OptionMode::Explicit
+        };
+        self.de.with_option_mode(mode, |de| seed.deserialize(de))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_is_lenient_like_apple_and_no_more() {
+        assert_eq!(decode_base64(b"AAAA=").as_deref(), Some(&[0u8, 0, 0][..]));
+        assert_eq!(
+            decode_base64(b" AA\nAA ==\t=").as_deref(),
+            Some(&[0u8, 0, 0][..])
+        );
+        assert_eq!(decode_base64(b"aGk=").as_deref(), Some(&b"hi"[..]));
+        assert_eq!(decode_base64(b"aGk==").as_deref(), Some(&b"hi"[..]));
+        assert_eq!(decode_base64(b"aA==").as_deref(), Some(&b"h"[..]));
+        assert_eq!(decode_base64(b"").as_deref(), Some(&b""[..]));
+        assert_eq!(decode_base64(b"aGk"), None, "missing padding");
+        assert_eq!(decode_base64(b"aA=").as_deref(), None, "padding short");
+        assert_eq!(decode_base64(b"aB=="), None, "trailing bits");
+        assert_eq!(decode_base64(b"A==="), None, "one-character group");
+        assert_eq!(decode_base64(b"aA==aA=="), None, "data after padding");
+        assert_eq!(decode_base64(b"aG*k"), None);
+    }
+
+    #[test]
+    fn integers_read_as_apple_does() {
+        assert_eq!(parse_integer("-1"), Some(Integer::from(-1i64)));
+        assert_eq!(
+            parse_integer("18446744073709551615"),
+            Some(Integer::from(u64::MAX))
+        );
+        assert_eq!(parse_integer("18446744073709551616"), None);
+        assert_eq!(parse_integer("0xff"), Some(Integer::from(255u64)));
+        assert_eq!(parse_integer(" 1"), None);
+    }
+}

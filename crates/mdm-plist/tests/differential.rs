@@ -1,0 +1,143 @@
+//! The one-pass decoder against the legacy one (plist's reader behind the guard) on every
+//! XML plist in the corpus and every fuzz seed: the same value or the same refusal, apart
+//! from the two intended differences `mdm_plist::__private::differential` names.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::type_complexity
+)]
+
+use std::path::PathBuf;
+
+fn looks_like_xml_plist(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(512)];
+    memchr_find(head, b"<plist") || memchr_find(head, b"<?xml")
+}
+
+fn memchr_find(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn check_all(files: &[PathBuf]) -> usize {
+    let mut failures = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).unwrap();
+        if let Err(e) = mdm_plist::__private::differential(&bytes) {
+            failures.push(format!("{}: {e}", f.display()));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} disagreements:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    files.len()
+}
+
+#[test]
+fn corpus_decodes_the_same_both_ways() {
+    let Some(root) = mdm_testsupport::corpus_dir("corpus_decodes_the_same_both_ways") else {
+        return;
+    };
+    let files: Vec<PathBuf> = mdm_testsupport::files_under(&root)
+        .into_iter()
+        .filter(|f| std::fs::read(f).is_ok_and(|b| looks_like_xml_plist(&b)))
+        .collect();
+    assert!(
+        files.len() > 700,
+        "corpus looks incomplete: {}",
+        files.len()
+    );
+    let n = check_all(&files);
+    println!("{n} corpus plists agree");
+}
+
+#[test]
+fn fuzz_seeds_decode_the_same_both_ways() {
+    let dir = mdm_testsupport::workspace_root().join("fuzz/corpus");
+    let files = mdm_testsupport::files_under(&dir);
+    assert!(!files.is_empty(), "no fuzz seeds under {}", dir.display());
+    let n = check_all(&files);
+    println!("{n} fuzz seeds agree");
+}
+
+#[test]
+fn surplus_padding_decodes_like_apple() {
+    let xml =
+        b"<plist version=\"1.0\"><dict><key>Token</key><data>\n  AAAA=\n</data></dict></plist>";
+    let v: mdm_plist::Value = mdm_plist::from_xml_bytes(xml).unwrap();
+    let token = v.as_dictionary().unwrap()["Token"].as_data().unwrap();
+    assert_eq!(token, &[0, 0, 0]);
+    mdm_plist::__private::differential(xml).unwrap();
+}
+
+#[test]
+fn corpus_token_update_with_surplus_padding_decodes() {
+    let Some(path) = mdm_testsupport::corpus_path(
+        "corpus_token_update_with_surplus_padding_decodes",
+        "mdm-messages/cmdmnt-commandment/testdata/TokenUpdate/10.11.x-user.plist",
+    ) else {
+        return;
+    };
+    let bytes = std::fs::read(path).unwrap();
+    let v: mdm_plist::Value = mdm_plist::from_xml_bytes(&bytes).unwrap();
+    assert!(v.as_dictionary().unwrap().contains_key("Token"));
+}
+
+#[test]
+fn strings_borrow_from_the_input() {
+    #[derive(serde::Deserialize)]
+    struct Msg<'a> {
+        #[serde(rename = "MessageType")]
+        message_type: &'a str,
+    }
+    let xml = b"<plist><dict><key>MessageType</key><string>Authenticate</string></dict></plist>";
+    let m: Msg<'_> = mdm_plist::from_xml_bytes_borrowed(xml).unwrap();
+    assert_eq!(m.message_type, "Authenticate");
+}
+
+#[test]
+fn refusals_keep_their_kind_and_path() {
+    use mdm_plist::Error;
+    let cases: &[(&[u8], fn(&Error) -> bool)] = &[
+        (
+            b"<plist><dict><key>A</key><string>&nope;</string></dict></plist>",
+            |e| matches!(e, Error::Syntax { path, .. } if path == "<root>"),
+        ),
+        (
+            b"<plist><dict><key>A</key><integer>1</integer><key>A</key><true/></dict></plist>",
+            |e| matches!(e, Error::DuplicateKey { key, .. } if key == "A"),
+        ),
+        (b"<plist><string>a</string></plist>trailing", |e| {
+            matches!(e, Error::Syntax { .. })
+        }),
+        (b"<plist><string>a</string>", |e| {
+            matches!(e, Error::Syntax { .. })
+        }),
+        (
+            b"<plist><string>a</string><string>b</string></plist>",
+            |e| matches!(e, Error::Syntax { .. }),
+        ),
+        (
+            b"<plist><dict><key>N</key><integer>18446744073709551616</integer></dict></plist>",
+            |e| matches!(e, Error::Syntax { path, .. } if path == "N"),
+        ),
+        (
+            b"<plist><dict><key>D</key><date>yesterday</date></dict></plist>",
+            |e| matches!(e, Error::Syntax { path, .. } if path == "D"),
+        ),
+        (b"<plist><string>\xff</string></plist>", |e| {
+            matches!(e, Error::Syntax { .. })
+        }),
+    ];
+    for (xml, ok) in cases {
+        let err = mdm_plist::from_xml_bytes::<mdm_plist::Value>(xml).unwrap_err();
+        assert!(ok(&err), "{}: {err:?}", String::from_utf8_lossy(xml));
+        mdm_plist::__private::differential(xml).unwrap();
+    }
+    let deep = format!("<plist>{}</plist>", "<array>".repeat(100));
+    let err = mdm_plist::from_xml_bytes::<mdm_plist::Value>(deep.as_bytes()).unwrap_err();
+    assert!(matches!(err, Error::TooDeep { limit: 64, .. }), "{err:?}");
+}
