@@ -44,6 +44,7 @@ mod algorithms;
 pub mod der;
 mod envelope;
 mod error;
+mod fast;
 mod keys;
 mod mdm_signature;
 mod signed;
@@ -58,6 +59,7 @@ pub use crate::envelope::{
     decrypt_payloads, encrypt, encrypt_payloads, encrypt_payloads_with, inspect_envelope,
 };
 pub use crate::error::{ChainFailure, Error};
+pub use crate::fast::CERTIFICATE_CACHE_ENTRIES;
 pub use crate::keys::{Certificate, Identity, KeyKind, MAX_KEY_FILE_BYTES, PrivateKey};
 pub use crate::mdm_signature::{
     MAX_HEADER_BYTES, certificate_from_proxy_header, decode_mdm_signature_header,

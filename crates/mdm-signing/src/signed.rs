@@ -14,6 +14,7 @@ use openssl::x509::store::X509StoreBuilder;
 use crate::algorithms;
 use crate::der::{self, Tlv};
 use crate::error::{Error, crypto, describe, has_reason};
+use crate::fast;
 use crate::keys::{Certificate, Identity};
 use crate::trust::TrustPolicy;
 
@@ -268,9 +269,21 @@ fn verify_inner(
     detached: Option<&[u8]>,
     policy: &TrustPolicy,
 ) -> Result<Verified, Error> {
-    let (content, signers, certificates) = match decode(signed)? {
-        Decoded::Pkcs7(p7) => check_pkcs7(&p7, detached)?,
-        Decoded::Cms(cms) => check_cms(signed, cms, detached)?,
+    if signed.len() > MAX_SIGNED_BYTES {
+        return Err(Error::TooLarge {
+            len: signed.len(),
+            limit: MAX_SIGNED_BYTES,
+        });
+    }
+    algorithms::check_signed_data(signed)?;
+    // The common shape is verified without OpenSSL's CMS decoder; anything else, and every
+    // failure, goes the full way so that errors stay as they were.
+    let (content, signers, certificates) = match fast::verify(signed, detached) {
+        Some((content, signer, certificates)) => (content, vec![signer], certificates),
+        None => match decode(signed)? {
+            Decoded::Pkcs7(p7) => check_pkcs7(&p7, detached)?,
+            Decoded::Cms(cms) => check_cms(signed, cms, detached)?,
+        },
     };
     let Some(first) = signers.first().cloned() else {
         return Err(Error::NoSigners);
@@ -438,7 +451,7 @@ fn map_verify_error(e: &openssl::error::ErrorStack) -> Error {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use crate::keys::PrivateKey;
 
@@ -453,5 +466,77 @@ mod tests {
         assert!(outline_der(&signed).is_some());
         assert!(outline_der(&[0x30, 0x00]).is_none());
         assert!(outline_der(&[]).is_none());
+    }
+
+    /// The full path's answer, without the fast path.
+    fn slow(signed: &[u8], detached: Option<&[u8]>) -> Result<Checked, Error> {
+        algorithms::check_signed_data(signed)?;
+        match decode(signed)? {
+            Decoded::Pkcs7(p7) => check_pkcs7(&p7, detached),
+            Decoded::Cms(cms) => check_cms(signed, cms, detached),
+        }
+    }
+
+    /// Wherever the fast path says verified, the full path says the same, with the same
+    /// content, signer and certificates.
+    fn agree(signed: &[u8], detached: Option<&[u8]>) -> bool {
+        let Some((content, signer, certificates)) = fast::verify(signed, detached) else {
+            return false;
+        };
+        let (c, signers, certs) = slow(signed, detached).unwrap();
+        assert_eq!(content, c);
+        assert_eq!(vec![signer], signers);
+        assert_eq!(certificates, certs);
+        true
+    }
+
+    #[test]
+    fn fast_path_takes_the_common_shapes_and_agrees() {
+        for key in [
+            PrivateKey::generate_p256().unwrap(),
+            PrivateKey::generate_rsa(2048).unwrap(),
+        ] {
+            let identity = Identity::self_signed("Fast", key, 1).unwrap();
+            let signer = Signer::new(identity.clone()).unwrap();
+            let embedded = sign(b"<plist/>", &signer).unwrap();
+            assert!(agree(&embedded, None));
+            let detached = Signer::new(identity).unwrap().detached(true);
+            let sig = detached.sign(b"body").unwrap();
+            assert!(agree(&sig, Some(b"body")));
+            // Failures go the full way, which gives the typed error.
+            assert!(fast::verify(&sig, Some(b"bodx")).is_none());
+            assert!(matches!(
+                verify_detached(&sig, b"bodx", &TrustPolicy::signature_only()),
+                Err(Error::DigestMismatch)
+            ));
+            let mut flipped = embedded.clone();
+            let last = flipped.len() - 1;
+            flipped[last] ^= 1;
+            assert!(fast::verify(&flipped, None).is_none());
+            assert!(verify(&flipped, &TrustPolicy::signature_only()).is_err());
+        }
+    }
+
+    #[test]
+    fn fast_path_never_accepts_what_the_full_path_refuses() {
+        let mut files =
+            mdm_testsupport::files_under(&mdm_testsupport::workspace_root().join("fuzz/corpus"));
+        if let Some(dir) = mdm_testsupport::corpus_dir("fast_path_never_accepts") {
+            files.extend(mdm_testsupport::files_under(&dir.join("cms")));
+        }
+        for f in files {
+            let bytes = std::fs::read(&f).unwrap();
+            for detached in [None, Some(&b"{}"[..])] {
+                if let Some(fast) = fast::verify(&bytes, detached) {
+                    let full = slow(&bytes, detached);
+                    assert!(
+                        full.is_ok(),
+                        "{}: fast accepted, full refused {full:?}",
+                        f.display()
+                    );
+                    assert_eq!(full.unwrap().0, fast.0);
+                }
+            }
+        }
     }
 }
