@@ -195,6 +195,33 @@ fn every_verb() {
     env.ok(&[&["release", "--yes", &serial(3)][..], &wait].concat());
     assert_eq!(env.ok(&["devices"])["devices"].as_array().unwrap().len(), 4);
 
+    // The form-body token request, chosen by a token URL ending in /v2/token.
+    let out = Command::new(&env.bin)
+        .args([
+            "axm",
+            "servers",
+            "--client-id",
+            CLIENT_ID,
+            "--key-id",
+            KEY_ID,
+            "--key",
+        ])
+        .arg(&env.key)
+        .args([
+            "--url",
+            &env.mock.base_url,
+            "--token-url",
+            &env.mock.token_url_v2,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.mock.count("/auth/oauth2/v2/token"), 1);
+
     // The whole run fetched few tokens: one per process.
     assert!(env.mock.token_requests() <= 20);
     assert_eq!(env.mock.violations(), Vec::<String>::new());
