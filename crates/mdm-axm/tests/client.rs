@@ -697,10 +697,11 @@ async fn malformed_and_oversize_bodies() {
 
 #[tokio::test]
 async fn a_stalled_server_times_out() {
+    // 1.5 s: long enough for a loaded CI machine to answer the requests that are not stalled.
     let s = setup();
     let c = s
         .builder()
-        .timeout(Duration::from_millis(300))
+        .timeout(Duration::from_millis(1500))
         .max_retries(0)
         .build()
         .unwrap();
@@ -713,7 +714,7 @@ async fn a_stalled_server_times_out() {
     // With one retry the second attempt gets through.
     let c = s
         .builder()
-        .timeout(Duration::from_millis(300))
+        .timeout(Duration::from_millis(1500))
         .max_retries(1)
         .build()
         .unwrap();
