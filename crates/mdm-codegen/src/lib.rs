@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod commands;
+pub mod declarative;
 pub mod ir;
 pub mod load;
 pub mod names;
@@ -73,11 +74,40 @@ pub fn generate_all(schema_dir: &Path) -> Result<Vec<Generated>, load::LoadError
             path: Path::new("crates/mdm-profiles/src/generated").join(f.path),
         });
     }
+    let overlay_dir = declarative_overlay(schema_dir);
+    let overlay = match &overlay_dir {
+        Some(dir) => {
+            let commit = load::find_commit(dir).or_else(|| {
+                std::fs::read_to_string(dir.join("reference.txt"))
+                    .ok()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit()))
+            });
+            Some(load::load_schema(dir, commit)?)
+        }
+        None => None,
+    };
+    let (files, _, _) = declarative::emit(&schema, overlay.as_ref());
+    for f in files {
+        out.push(Generated {
+            path: Path::new("crates/mdm-declarative/src/generated").join(f.path),
+            text: rustfmt(&f.text)?,
+        });
+    }
     out.push(Generated {
         path: PathBuf::from("docs/coverage.md"),
         text: commands::coverage_markdown(&schema, &infos),
     });
     Ok(out)
+}
+
+/// The newer, partial schema checkout whose `declarative/declarations/` replaces the main
+/// schema's: a sibling folder of `schema_dir` named `<schema_dir name>-1548d42-partial`
+/// (the corpus layout), when it exists.
+pub fn declarative_overlay(schema_dir: &Path) -> Option<PathBuf> {
+    let name = schema_dir.file_name()?.to_str()?;
+    let dir = schema_dir.with_file_name(format!("{name}-1548d42-partial"));
+    dir.join("declarative/declarations").is_dir().then_some(dir)
 }
 
 /// Formats Rust source with `rustfmt` (edition 2024), so generated files pass
@@ -112,4 +142,5 @@ pub fn rustfmt(source: &str) -> Result<String, load::LoadError> {
 pub const OWNED_DIRS: &[&str] = &[
     "crates/mdm-commands/src/generated",
     "crates/mdm-profiles/src/generated",
+    "crates/mdm-declarative/src/generated",
 ];

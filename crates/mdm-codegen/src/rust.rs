@@ -44,8 +44,23 @@ pub enum Ty {
 }
 
 impl Ty {
-    /// The Rust spelling.
+    /// The Rust spelling (plist flavour).
     pub fn render(&self) -> String {
+        self.render_for(false)
+    }
+
+    /// The Rust spelling; `json` picks the JSON flavour (`crate::JsonObject`,
+    /// `serde_json::Value`, and strings for `<date>` and `<data>`, which JSON has not).
+    pub fn render_for(&self, json: bool) -> String {
+        if json {
+            match self {
+                Self::Date | Self::Data => return "String".into(),
+                Self::Dictionary => return "crate::JsonObject".into(),
+                Self::Value => return "serde_json::Value".into(),
+                Self::Vec(t) => return format!("Vec<{}>", t.render_for(true)),
+                _ => {}
+            }
+        }
         match self {
             Self::String => "String".into(),
             Self::Bool => "bool".into(),
@@ -131,6 +146,9 @@ impl Item {
 pub struct TypeBuilder {
     /// Items in emission order.
     pub items: Vec<Item>,
+    /// Emit the JSON flavour (`crate::json_dict!` structs over `serde_json` values) instead
+    /// of `mdm_plist::plist_dict!` (declarative management speaks JSON).
+    pub json: bool,
     used: BTreeSet<String>,
     by_subkey_type: BTreeMap<String, String>,
 }
@@ -211,6 +229,12 @@ impl TypeBuilder {
             doc,
             fields,
         });
+    }
+
+    /// The Rust type for one key on its own (a status item's value), adding the nested items
+    /// it needs.
+    pub fn key_type(&mut self, ctx: &Context<'_>, key: &Key) -> Ty {
+        self.ty_for(ctx, &[], key)
     }
 
     fn fields(
@@ -482,7 +506,11 @@ impl TypeBuilder {
         match item {
             Item::Struct { name, doc, fields } => {
                 let default = fields.iter().all(|f| f.optional || self.defaultable(&f.ty));
-                out.push_str("mdm_plist::plist_dict! {\n");
+                out.push_str(if self.json {
+                    "crate::json_dict! {\n"
+                } else {
+                    "mdm_plist::plist_dict! {\n"
+                });
                 write_doc(out, "    ", doc);
                 if default {
                     out.push_str("    #[derive(Debug, Clone, PartialEq, Default)]\n");
@@ -493,14 +521,14 @@ impl TypeBuilder {
                 for f in fields {
                     write_doc(out, "        ", &f.doc);
                     let ty = if f.optional {
-                        format!("Option<{}>", f.ty.render())
+                        format!("Option<{}>", f.ty.render_for(self.json))
                     } else {
-                        f.ty.render()
+                        f.ty.render_for(self.json)
                     };
                     let _ = writeln!(out, "        {:?} => pub {}: {ty},", f.key, f.ident);
                 }
                 out.push_str("    }\n}\n\n");
-                render_new(out, name, fields);
+                render_new(out, name, fields, self.json);
             }
             Item::OpenEnum {
                 name,
@@ -586,7 +614,7 @@ impl TypeBuilder {
 /// `impl Name { pub fn new(required...) -> Self }` for a struct with required fields: the
 /// required keys in schema order (strings as `impl Into<String>`), every optional key `None`,
 /// `extra` empty. Structs without required fields have `Default` instead.
-fn render_new(out: &mut String, name: &str, fields: &[Field]) {
+fn render_new(out: &mut String, name: &str, fields: &[Field], json: bool) {
     let required: Vec<&Field> = fields.iter().filter(|f| !f.optional).collect();
     if required.is_empty() {
         return;
@@ -596,7 +624,8 @@ fn render_new(out: &mut String, name: &str, fields: &[Field]) {
         .iter()
         .map(|f| match f.ty {
             Ty::String => format!("{}: impl Into<String>", f.ident),
-            _ => format!("{}: {}", f.ident, f.ty.render()),
+            Ty::Date | Ty::Data if json => format!("{}: impl Into<String>", f.ident),
+            _ => format!("{}: {}", f.ident, f.ty.render_for(json)),
         })
         .collect();
     let _ = writeln!(out, "impl {name} {{");
@@ -625,13 +654,19 @@ fn render_new(out: &mut String, name: &str, fields: &[Field]) {
     for f in fields {
         if f.optional {
             let _ = writeln!(out, "            {}: None,", f.ident);
-        } else if f.ty == Ty::String {
+        } else if f.ty == Ty::String || json && matches!(f.ty, Ty::Date | Ty::Data) {
             let _ = writeln!(out, "            {0}: {0}.into(),", f.ident);
         } else {
             let _ = writeln!(out, "            {},", f.ident);
         }
     }
-    out.push_str("            extra: mdm_plist::Dictionary::default(),\n        }\n    }\n}\n\n");
+    if json {
+        out.push_str("            extra: crate::JsonObject::default(),\n        }\n    }\n}\n\n");
+    } else {
+        out.push_str(
+            "            extra: mdm_plist::Dictionary::default(),\n        }\n    }\n}\n\n",
+        );
+    }
 }
 
 fn write_doc(out: &mut String, indent: &str, doc: &[String]) {
