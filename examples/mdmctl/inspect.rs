@@ -12,6 +12,8 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
         "response" => crate::commands::inspect_response(args),
         "profile" => crate::profile_inspect::run(args),
         "scep" => crate::scep::inspect(args),
+        "declaration" => crate::declarative::inspect_declaration(args),
+        "status" => crate::declarative::inspect_status(args),
         other => Err(CliError(format!("unknown artifact kind {other:?}"))),
     }
 }

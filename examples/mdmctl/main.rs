@@ -10,6 +10,8 @@
 //! mdmctl scep caps URL | scep enroll --url URL --challenge S --cn NAME ...   SCEP client (see scep.rs)
 //! mdmctl inspect scep FILE [--key K --cert C]   decode a SCEP PKIMessage
 //! mdmctl dep ... | vpp ... | axm ...   Device Assignment, Apps and Books, School/Business Manager API (see dep.rs, vpp.rs, axm.rs)
+//! mdmctl inspect declaration FILE  decode a declarative-management declaration
+//! mdmctl inspect status FILE       decode a declarative-management status report
 //! ```
 //!
 //! `FILE` may be `-` for stdin. Every verb exits 0 on success, or prints one line on stderr
@@ -20,6 +22,7 @@
 mod axm;
 mod checkin;
 mod commands;
+mod declarative;
 mod dep;
 mod inspect;
 mod profile;
@@ -30,7 +33,7 @@ mod vpp;
 
 use mdm_examples::{Args, CliError};
 
-const USAGE: &str = "usage: mdmctl inspect checkin FILE\n       mdmctl inspect command FILE\n       mdmctl inspect response FILE [--request-type T]\n       mdmctl inspect profile FILE [--validate [--platform P --version V]]\n       mdmctl profile sign|verify|encrypt|decrypt ...\n       mdmctl push (--cert C --key K | --p12 F) --token HEX --magic M [--topic T] [--endpoint URL] [--ca F] [--count N]\n       mdmctl scep caps URL\n       mdmctl scep enroll --url URL [--challenge S] --cn NAME [--key K] --out-cert C --out-key K [--allow-des]\n       mdmctl inspect scep FILE [--key K --cert C]\n       mdmctl dep|vpp|axm VERB ... (see mdmctl axm for its verbs)";
+const USAGE: &str = "usage: mdmctl inspect checkin FILE\n       mdmctl inspect command FILE\n       mdmctl inspect response FILE [--request-type T]\n       mdmctl inspect profile FILE [--validate [--platform P --version V]]\n       mdmctl profile sign|verify|encrypt|decrypt ...\n       mdmctl push (--cert C --key K | --p12 F) --token HEX --magic M [--topic T] [--endpoint URL] [--ca F] [--count N]\n       mdmctl scep caps URL\n       mdmctl scep enroll --url URL [--challenge S] --cn NAME [--key K] --out-cert C --out-key K [--allow-des]\n       mdmctl inspect scep FILE [--key K --cert C]\n       mdmctl dep|vpp|axm VERB ... (see mdmctl axm for its verbs)\n       mdmctl inspect declaration FILE\n       mdmctl inspect status FILE";
 
 fn run(mut argv: Vec<String>) -> Result<(), CliError> {
     if argv.is_empty() {

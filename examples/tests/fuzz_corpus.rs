@@ -91,6 +91,26 @@ const TARGETS: &[(&str, Entry)] = &[
             let _ = mdm_axm::parse_date(text);
         }
     }),
+    ("declaration_decode", |d| {
+        if let Ok(decl) = mdm_declarative::Declaration::decode(d) {
+            let _ = decl.encode();
+            let _ = decl.content_token();
+            let mut set = mdm_declarative::DeclarationSet::new();
+            let _ = set.insert(decl);
+            let _ = set.validate_for(
+                mdm_declarative::Platform::IOS,
+                mdm_declarative::Version::new(17, 0, 0),
+            );
+            let _ = set.manifest().encode();
+        }
+        let _ = mdm_declarative::TokensResponse::decode(d);
+        let _ = mdm_declarative::DeclarationItemsResponse::decode(d);
+    }),
+    ("status_report_decode", |d| {
+        if let Ok(r) = mdm_declarative::StatusReport::decode(d) {
+            let _ = r.encode();
+        }
+    }),
 ];
 
 #[test]

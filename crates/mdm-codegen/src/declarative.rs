@@ -119,7 +119,10 @@ fn schema_link(schema: &Schema, path: &str) -> String {
     format!("[`{path}`](https://github.com/apple/device-management/blob/{commit}/{path})")
 }
 
-fn declaration_files<'a>(schema: &'a Schema, overlay: Option<&'a Schema>) -> Vec<(&'a Schema, &'a SchemaFile)> {
+fn declaration_files<'a>(
+    schema: &'a Schema,
+    overlay: Option<&'a Schema>,
+) -> Vec<(&'a Schema, &'a SchemaFile)> {
     let source = overlay
         .filter(|o| o.family(Family::Declaration).next().is_some())
         .unwrap_or(schema);
@@ -138,7 +141,10 @@ fn file_type(f: &SchemaFile) -> Option<String> {
 }
 
 /// Emits the whole `src/generated/` tree of `mdm-declarative`.
-pub fn emit(schema: &Schema, overlay: Option<&Schema>) -> (Vec<OutputFile>, Vec<DeclarationInfo>, Vec<StatusInfo>) {
+pub fn emit(
+    schema: &Schema,
+    overlay: Option<&Schema>,
+) -> (Vec<OutputFile>, Vec<DeclarationInfo>, Vec<StatusInfo>) {
     let files = declaration_files(schema, overlay);
     let mut builder = TypeBuilder::default();
     builder.json = true;
@@ -158,7 +164,9 @@ pub fn emit(schema: &Schema, overlay: Option<&Schema>) -> (Vec<OutputFile>, Vec<
     let mut roots: Vec<(Class, String, String, &Schema, &SchemaFile)> = Vec::new();
     for (src, f) in &files {
         let Some(ty) = file_type(f) else { continue };
-        let Some((class, short)) = Class::of(&ty) else { continue };
+        let Some((class, short)) = Class::of(&ty) else {
+            continue;
+        };
         let mut name = format!("{}{}", upper_camel(short), class.suffix());
         if name.starts_with(|c: char| c.is_ascii_digit()) {
             name.insert(0, 'D');
@@ -172,6 +180,7 @@ pub fn emit(schema: &Schema, overlay: Option<&Schema>) -> (Vec<OutputFile>, Vec<
     roots.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
     let mut infos = Vec::new();
     let mut out = Vec::new();
+    let mut samples: Vec<(String, String)> = Vec::new();
     for class in [
         Class::Activation,
         Class::Asset,
@@ -201,7 +210,11 @@ pub fn emit(schema: &Schema, overlay: Option<&Schema>) -> (Vec<OutputFile>, Vec<
                     String::new(),
                     format!(
                         "Available on {}.",
-                        if avail.is_empty() { "no platform" } else { &avail }
+                        if avail.is_empty() {
+                            "no platform"
+                        } else {
+                            &avail
+                        }
                     ),
                 ],
                 &f.payload_keys,
@@ -215,6 +228,9 @@ pub fn emit(schema: &Schema, overlay: Option<&Schema>) -> (Vec<OutputFile>, Vec<
                     class.variant()
                 );
             }
+            if class != Class::Credential {
+                samples.push((ty.clone(), sample_object(&f.payload_keys, 0)));
+            }
             infos.push(DeclarationInfo {
                 declaration_type: ty.clone(),
                 type_name: name.clone(),
@@ -222,8 +238,14 @@ pub fn emit(schema: &Schema, overlay: Option<&Schema>) -> (Vec<OutputFile>, Vec<
                 schema_path: f.path.clone(),
             });
         }
-        let src = overlay.unwrap_or(schema);
-        let mut file = header(src, &format!("declarative/declarations/{}", class.module()));
+        let source = match overlay.and_then(|o| o.commit.as_deref()) {
+            Some(c) => format!(
+                "declarative/declarations/{} (declarations from the newer commit {c})",
+                class.module()
+            ),
+            None => format!("declarative/declarations/{}", class.module()),
+        };
+        let mut file = header(schema, &source);
         let _ = writeln!(
             file,
             "\n//! {} types, generated from the schema's `declarative/declarations/` folder.\n",
@@ -239,11 +261,17 @@ pub fn emit(schema: &Schema, overlay: Option<&Schema>) -> (Vec<OutputFile>, Vec<
     // Status items.
     let mut status_text = String::new();
     let mut statuses = Vec::new();
+    let mut status_samples: Vec<(String, String)> = Vec::new();
     for f in schema.family(Family::Status) {
         let Some(item) = f.payload.status_item_type.clone() else {
             continue;
         };
-        let Some(key) = f.payload_keys.iter().find(|k| k.name == item).or(f.payload_keys.first()) else {
+        let Some(key) = f
+            .payload_keys
+            .iter()
+            .find(|k| k.name == item)
+            .or(f.payload_keys.first())
+        else {
             continue;
         };
         let link = schema_link(schema, &f.path);
@@ -262,6 +290,7 @@ pub fn emit(schema: &Schema, overlay: Option<&Schema>) -> (Vec<OutputFile>, Vec<
         let ty = builder.key_type(&ctx, &key);
         let end = builder.items.len();
         status_text.push_str(&builder.render_range(start, end));
+        status_samples.push((item.clone(), sample_value(&key, 0)));
         statuses.push(StatusInfo {
             name: item.clone(),
             variant: upper_camel(&item),
@@ -277,8 +306,18 @@ pub fn emit(schema: &Schema, overlay: Option<&Schema>) -> (Vec<OutputFile>, Vec<
         text: finish(file),
     });
     out.push(OutputFile {
+        path: "samples.rs".into(),
+        text: finish(samples_rs(schema, &samples, &status_samples)),
+    });
+    out.push(OutputFile {
         path: "mod.rs".into(),
-        text: finish(mod_rs(schema, overlay, &infos, &statuses, &roots_os(&roots))),
+        text: finish(mod_rs(
+            schema,
+            overlay,
+            &infos,
+            &statuses,
+            &roots_os(&roots),
+        )),
     });
     (out, infos, statuses)
 }
@@ -382,46 +421,88 @@ fn mod_rs(
     t.push_str("\n//! Types generated from Apple's declarative-management schema.\n\n");
     t.push_str("#![allow(clippy::large_enum_variant, clippy::too_many_lines)]\n\n");
     t.push_str("use crate::availability::{Availability, Platform, Version};\n\n");
-    for m in ["activations", "assets", "configurations", "management", "credentials", "status"] {
+    for m in [
+        "activations",
+        "assets",
+        "configurations",
+        "management",
+        "credentials",
+        "status",
+    ] {
         let _ = writeln!(t, "mod {m};");
     }
+    t.push_str("#[doc(hidden)]\n#[rustfmt::skip]\npub mod samples;\n");
     t.push('\n');
-    for m in ["activations", "assets", "configurations", "management", "credentials", "status"] {
+    for m in [
+        "activations",
+        "assets",
+        "configurations",
+        "management",
+        "credentials",
+        "status",
+    ] {
         let _ = writeln!(t, "pub use {m}::*;");
     }
     t.push('\n');
-    let decls: Vec<&DeclarationInfo> = infos.iter().filter(|i| i.class != Class::Credential).collect();
+    let decls: Vec<&DeclarationInfo> = infos
+        .iter()
+        .filter(|i| i.class != Class::Credential)
+        .collect();
 
     // DeclarationType
     t.push_str("mdm_plist::open_enum! {\n    /// The `Type` of a declaration: one variant per declaration type in the schema;\n    /// unknown types are kept in `Other`.\n    pub enum DeclarationType {\n");
     for i in &decls {
-        let _ = writeln!(t, "        /// [`{}`].\n        {} = {:?},", i.type_name, i.type_name, i.declaration_type);
+        let _ = writeln!(
+            t,
+            "        /// [`{}`].\n        {} = {:?},",
+            i.type_name, i.type_name, i.declaration_type
+        );
     }
     t.push_str("    }\n}\n\n");
 
     // Payload
     t.push_str("/// The `Payload` of a declaration: typed for every declaration type the schema defines,\n/// or kept whole with its type.\n#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\npub enum Payload {\n");
     for i in &decls {
-        let _ = writeln!(t, "    /// `{}`.\n    {}({}),", i.declaration_type, i.type_name, i.type_name);
+        let _ = writeln!(
+            t,
+            "    /// `{}`.\n    {}({}),",
+            i.declaration_type, i.type_name, i.type_name
+        );
     }
     t.push_str("    /// A declaration type this version does not know, kept whole.\n    Unknown {\n        /// The `Type` as received.\n        declaration_type: String,\n        /// The `Payload` as received.\n        payload: crate::JsonObject,\n    },\n}\n\n");
     t.push_str("impl Payload {\n    /// The declaration type of this payload.\n    pub fn declaration_type(&self) -> DeclarationType {\n        match self {\n");
     for i in &decls {
-        let _ = writeln!(t, "            Self::{0}(_) => DeclarationType::{0},", i.type_name);
+        let _ = writeln!(
+            t,
+            "            Self::{0}(_) => DeclarationType::{0},",
+            i.type_name
+        );
     }
     t.push_str("            Self::Unknown { declaration_type, .. } => DeclarationType::from(declaration_type.as_str()),\n        }\n    }\n\n");
     t.push_str("    /// Decodes `payload` as the type named `declaration_type`; an unknown type is kept as\n    /// [`Payload::Unknown`].\n    pub(crate) fn from_object(\n        declaration_type: &str,\n        payload: crate::JsonObject,\n    ) -> Result<Self, serde_path_to_error::Error<serde_json::Error>> {\n        let value = serde_json::Value::Object(payload);\n        match declaration_type {\n");
     for i in &decls {
-        let _ = writeln!(t, "            {:?} => serde_path_to_error::deserialize(value).map(Self::{}),", i.declaration_type, i.type_name);
+        let _ = writeln!(
+            t,
+            "            {:?} => serde_path_to_error::deserialize(value).map(Self::{}),",
+            i.declaration_type, i.type_name
+        );
     }
     t.push_str("            _ => match value {\n                serde_json::Value::Object(payload) => Ok(Self::Unknown {\n                    declaration_type: declaration_type.to_owned(),\n                    payload,\n                }),\n                _ => Ok(Self::Unknown {\n                    declaration_type: declaration_type.to_owned(),\n                    payload: crate::JsonObject::new(),\n                }),\n            },\n        }\n    }\n\n");
     t.push_str("    /// The payload as a JSON value.\n    pub(crate) fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {\n        match self {\n");
     for i in &decls {
-        let _ = writeln!(t, "            Self::{}(p) => serde_json::to_value(p),", i.type_name);
+        let _ = writeln!(
+            t,
+            "            Self::{}(p) => serde_json::to_value(p),",
+            i.type_name
+        );
     }
     t.push_str("            Self::Unknown { payload, .. } => Ok(serde_json::Value::Object(payload.clone())),\n        }\n    }\n}\n\n");
     for i in &decls {
-        let _ = writeln!(t, "impl From<{0}> for Payload {{\n    fn from(p: {0}) -> Self {{\n        Self::{0}(p)\n    }}\n}}\n", i.type_name);
+        let _ = writeln!(
+            t,
+            "impl From<{0}> for Payload {{\n    fn from(p: {0}) -> Self {{\n        Self::{0}(p)\n    }}\n}}\n",
+            i.type_name
+        );
     }
 
     // DeclarationType facts
@@ -434,7 +515,13 @@ fn mod_rs(
     t.push_str("    /// Where the declaration type is available on `platform`, from the schema's\n    /// `supportedOS`; `None` when the schema does not describe that platform or the type is\n    /// unknown.\n    pub fn availability(&self, platform: Platform) -> Option<Availability> {\n        match (self, platform) {\n");
     for r in roots {
         for (p, os) in &r.os {
-            let _ = writeln!(t, "            (Self::{}, {}) => Some({}),", r.type_name, platform_path(*p), availability_literal(os));
+            let _ = writeln!(
+                t,
+                "            (Self::{}, {}) => Some({}),",
+                r.type_name,
+                platform_path(*p),
+                availability_literal(os)
+            );
         }
     }
     t.push_str("            _ => None,\n        }\n    }\n\n");
@@ -442,7 +529,13 @@ fn mod_rs(
     for r in roots {
         for (k, os) in &r.keys {
             for (p, s) in os {
-                let _ = writeln!(t, "            (Self::{}, {k:?}, {}) => Some({}),", r.type_name, platform_path(*p), availability_literal(s));
+                let _ = writeln!(
+                    t,
+                    "            (Self::{}, {k:?}, {}) => Some({}),",
+                    r.type_name,
+                    platform_path(*p),
+                    availability_literal(s)
+                );
             }
         }
     }
@@ -451,14 +544,25 @@ fn mod_rs(
     // StatusItemName
     t.push_str("mdm_plist::open_enum! {\n    /// The name of a status item (`passcode.is-compliant`): one variant per status item in\n    /// the schema; unknown names are kept in `Other`.\n    pub enum StatusItemName {\n");
     for s in statuses {
-        let _ = writeln!(t, "        /// [`StatusItem::{}`].\n        {} = {:?},", s.variant, s.variant, s.name);
+        let _ = writeln!(
+            t,
+            "        /// [`StatusItem::{}`].\n        {} = {:?},",
+            s.variant, s.variant, s.name
+        );
     }
     t.push_str("    }\n}\n\n");
 
     // StatusItem
     t.push_str("/// One status item of a status report: typed for every status item the schema defines,\n/// or kept whole with its name (also when a known item's value does not have the schema's\n/// shape).\n#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\npub enum StatusItem {\n");
     for s in statuses {
-        let _ = writeln!(t, "    /// `{}` ([schema]({})).\n    {}({}),", s.name, schema_url(schema, &s.schema_path), s.variant, s.value_type);
+        let _ = writeln!(
+            t,
+            "    /// `{}` ([schema]({})).\n    {}({}),",
+            s.name,
+            schema_url(schema, &s.schema_path),
+            s.variant,
+            s.value_type
+        );
     }
     t.push_str("    /// A status item this version does not know, or whose value does not match the\n    /// schema, kept whole.\n    Unknown {\n        /// The dotted name (`device.operating-system.version`).\n        name: String,\n        /// The value as received.\n        value: serde_json::Value,\n    },\n}\n\n");
     t.push_str("impl StatusItem {\n    /// The dotted name of this item.\n    pub fn name(&self) -> &str {\n        match self {\n");
@@ -468,14 +572,26 @@ fn mod_rs(
     t.push_str("            Self::Unknown { name, .. } => name,\n        }\n    }\n\n");
     t.push_str("    /// Types `value` as the status item `name`; an unknown name, or a value that does not\n    /// decode as the schema's type, gives [`StatusItem::Unknown`] holding it whole.\n    pub fn from_value(name: &str, value: serde_json::Value) -> Self {\n        match name {\n");
     for s in statuses {
-        let _ = writeln!(t, "            {:?} => match serde_json::from_value(value.clone()) {{\n                Ok(v) => Self::{}(v),\n                Err(_) => Self::Unknown {{ name: name.to_owned(), value }},\n            }},", s.name, s.variant);
+        let _ = writeln!(
+            t,
+            "            {:?} => match serde_json::from_value(value.clone()) {{\n                Ok(v) => Self::{}(v),\n                Err(_) => Self::Unknown {{ name: name.to_owned(), value }},\n            }},",
+            s.name, s.variant
+        );
     }
-    t.push_str("            _ => Self::Unknown { name: name.to_owned(), value },\n        }\n    }\n\n");
+    t.push_str(
+        "            _ => Self::Unknown { name: name.to_owned(), value },\n        }\n    }\n\n",
+    );
     t.push_str("    /// The value as JSON.\n    ///\n    /// # Errors\n    /// When a value cannot be written as JSON (a non-finite number).\n    pub fn to_value(&self) -> Result<serde_json::Value, serde_json::Error> {\n        match self {\n");
     for s in statuses {
-        let _ = writeln!(t, "            Self::{}(v) => serde_json::to_value(v),", s.variant);
+        let _ = writeln!(
+            t,
+            "            Self::{}(v) => serde_json::to_value(v),",
+            s.variant
+        );
     }
-    t.push_str("            Self::Unknown { value, .. } => Ok(value.clone()),\n        }\n    }\n\n");
+    t.push_str(
+        "            Self::Unknown { value, .. } => Ok(value.clone()),\n        }\n    }\n\n",
+    );
     t.push_str("    /// Whether `name` is a status item the schema defines.\n    pub fn is_known_name(name: &str) -> bool {\n        StatusItemName::from(name).is_known()\n    }\n}\n\n");
     t
 }
@@ -483,4 +599,93 @@ fn mod_rs(
 fn schema_url(schema: &Schema, path: &str) -> String {
     let commit = schema.commit.as_deref().unwrap_or("release");
     format!("https://github.com/apple/device-management/blob/{commit}/{path}")
+}
+
+/// JSON text of a string.
+fn json_str(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A JSON object holding the required keys of `keys` with placeholder values.
+fn sample_object(keys: &[Key], depth: usize) -> String {
+    let parts: Vec<String> = keys
+        .iter()
+        .filter(|k| k.presence == crate::ir::Presence::Required && !k.is_any_placeholder())
+        .map(|k| format!("{}:{}", json_str(&k.name), sample_value(k, depth + 1)))
+        .collect();
+    format!("{{{}}}", parts.join(","))
+}
+
+/// A placeholder JSON value of the key's type: the first allowed value, the range's
+/// minimum, one item for an array.
+fn sample_value(key: &Key, depth: usize) -> String {
+    use crate::ir::{Literal, Subkeys, ValueType};
+    if depth > 20 {
+        return "null".into();
+    }
+    let first = key.range_list.first();
+    match key.value_type {
+        ValueType::String => match (first, key.children().first()) {
+            (Some(Literal::String(s)), _) => json_str(s),
+            (_, Some(k)) if !k.is_any_placeholder() => json_str(&k.name),
+            _ => json_str("x"),
+        },
+        ValueType::Integer => match (first, key.range.as_ref().and_then(|r| r.min.as_ref())) {
+            (Some(Literal::Integer(i)), _) | (None, Some(Literal::Integer(i))) => i.to_string(),
+            _ => "1".into(),
+        },
+        ValueType::Real => match first {
+            Some(Literal::Real(r)) => format!("{r:?}"),
+            Some(Literal::Integer(i)) => format!("{i}.0"),
+            _ => "1.5".into(),
+        },
+        ValueType::Boolean => "true".into(),
+        ValueType::Date => json_str("2024-01-01T00:00:00Z"),
+        ValueType::Data => json_str("AA=="),
+        ValueType::Any => json_str("x"),
+        ValueType::Dictionary => match &key.subkeys {
+            Subkeys::Keys(children) => sample_object(children, depth),
+            _ => "{}".into(),
+        },
+        ValueType::Array => match &key.subkeys {
+            Subkeys::Keys(children) if children.len() == 1 => match children.first() {
+                Some(item) => format!("[{}]", sample_value(item, depth + 1)),
+                None => "[]".into(),
+            },
+            _ => "[]".into(),
+        },
+    }
+}
+
+fn samples_rs(
+    schema: &Schema,
+    samples: &[(String, String)],
+    status: &[(String, String)],
+) -> String {
+    let mut t = header(schema, "declarative/**");
+    t.push_str("\n//! Minimal values built from the schema (required keys only, placeholder values), one\n//! per declaration type and status item: what the round-trip tests start from.\n\n");
+    t.push_str(
+        "/// `(declaration type, payload JSON)`.\npub const PAYLOADS: &[(&str, &str)] = &[\n",
+    );
+    for (ty, json) in samples {
+        let _ = writeln!(t, "    ({ty:?}, {json:?}),");
+    }
+    t.push_str("];\n\n/// `(status item name, value JSON)`.\npub const STATUS_ITEMS: &[(&str, &str)] = &[\n");
+    for (name, json) in status {
+        let _ = writeln!(t, "    ({name:?}, {json:?}),");
+    }
+    t.push_str("];\n");
+    t
 }

@@ -143,7 +143,9 @@ fn names_keep_acronyms_whole() {
                     "McxFileVault2",
                     "FamilyControlsTimeLimitsV2",
                     "VpnIkev2",
-                    "VpnIpv4"
+                    "VpnIpv4",
+                    "NetworkVpnIkev2",
+                    "NetworkVpnAlwaysOnIkev2"
                 ]
                 .contains(&name),
             "{name}"

@@ -67,7 +67,10 @@ impl Error {
     }
 
     /// From a `serde_path_to_error` failure, with `prefix` (`Payload`) put before its path.
-    pub(crate) fn from_path(prefix: &str, e: serde_path_to_error::Error<serde_json::Error>) -> Self {
+    pub(crate) fn from_path(
+        prefix: &str,
+        e: serde_path_to_error::Error<serde_json::Error>,
+    ) -> Self {
         let inner_path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {

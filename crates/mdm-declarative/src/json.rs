@@ -155,7 +155,8 @@ mod tests {
 
     #[test]
     fn canonical_sorts_keys() {
-        let a: serde_json::Value = serde_json::from_str(r#"{"b":1,"a":{"d":[1,2],"c":"x"}}"#).unwrap();
+        let a: serde_json::Value =
+            serde_json::from_str(r#"{"b":1,"a":{"d":[1,2],"c":"x"}}"#).unwrap();
         assert_eq!(canonical_json(&a), br#"{"a":{"c":"x","d":[1,2]},"b":1}"#);
     }
 }

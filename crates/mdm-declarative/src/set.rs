@@ -111,7 +111,10 @@ impl std::fmt::Display for Problem {
             Self::UnknownType {
                 identifier,
                 declaration_type,
-            } => write!(f, "{identifier:?} has the unknown type {declaration_type:?}"),
+            } => write!(
+                f,
+                "{identifier:?} has the unknown type {declaration_type:?}"
+            ),
             Self::TypeUnavailable {
                 identifier,
                 declaration_type,
@@ -120,7 +123,10 @@ impl std::fmt::Display for Problem {
                 "{identifier:?}: {declaration_type} is not available on the target OS"
             ),
             Self::KeyUnavailable { identifier, key } => {
-                write!(f, "{identifier:?}: key {key} is not available on the target OS")
+                write!(
+                    f,
+                    "{identifier:?}: key {key} is not available on the target OS"
+                )
             }
         }
     }
@@ -173,11 +179,12 @@ impl DeclarationSet {
     /// The `DeclarationsToken`: a name-based UUID over every identifier and server token in
     /// identifier order.
     pub fn declarations_token(&self) -> String {
-        declarations_token(
-            self.declarations
-                .values()
-                .map(|d| (d.identifier.as_str(), d.server_token.as_deref().unwrap_or(""))),
-        )
+        declarations_token(self.declarations.values().map(|d| {
+            (
+                d.identifier.as_str(),
+                d.server_token.as_deref().unwrap_or(""),
+            )
+        }))
     }
 
     /// The declaration-items answer. Declarations of a type outside the four classes are
@@ -333,10 +340,10 @@ fn asset_references(path: &str, value: &Value, out: &mut Vec<(String, String)>) 
                 } else {
                     format!("{path}.{k}")
                 };
-                if k.ends_with("AssetReference") {
-                    if let Value::String(s) = v {
-                        out.push((here.clone(), s.clone()));
-                    }
+                if k.ends_with("AssetReference")
+                    && let Value::String(s) = v
+                {
+                    out.push((here.clone(), s.clone()));
                 }
                 if k.ends_with("AssetReferences")
                     && let Value::Array(items) = v

@@ -99,7 +99,9 @@ impl StatusItems {
 
 fn is_prefix_of_known(prefix: &str) -> bool {
     StatusItemName::KNOWN.iter().any(|k| {
-        k.len() > prefix.len() && k.starts_with(prefix) && k.as_bytes().get(prefix.len()) == Some(&b'.')
+        k.len() > prefix.len()
+            && k.starts_with(prefix)
+            && k.as_bytes().get(prefix.len()) == Some(&b'.')
     })
 }
 
@@ -139,7 +141,12 @@ fn insert_path(root: &mut JsonObject, name: &str, value: Value) -> Result<(), Er
             .or_insert_with(|| Value::Object(JsonObject::new()));
         node = match slot {
             Value::Object(o) => o,
-            _ => return Err(Error::shape(name, "a status item sits inside another's value")),
+            _ => {
+                return Err(Error::shape(
+                    name,
+                    "a status item sits inside another's value",
+                ));
+            }
         };
     }
     Ok(())

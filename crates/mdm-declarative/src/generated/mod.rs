@@ -15,6 +15,9 @@ mod configurations;
 mod credentials;
 mod management;
 mod status;
+#[doc(hidden)]
+#[rustfmt::skip]
+pub mod samples;
 
 pub use activations::*;
 pub use assets::*;
