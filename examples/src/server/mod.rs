@@ -16,6 +16,7 @@
 pub mod api;
 pub mod certauth;
 pub mod config;
+pub mod declarative;
 pub mod enroll;
 pub mod http;
 pub mod push;
