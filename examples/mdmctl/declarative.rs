@@ -25,6 +25,10 @@ pub(crate) fn inspect_declaration(mut args: Args) -> Result<(), CliError> {
         .map_err(|e| CliError(format!("{path}: {e}")))?;
     let document = d.to_value().map_err(|e| CliError(format!("{path}: {e}")))?;
     let ty = d.declaration_type();
+    let mut set = DeclarationSet::new();
+    set.insert(d.clone())
+        .map_err(|e| CliError(format!("{path}: {e}")))?;
+    let problems: Vec<String> = set.validate().iter().map(ToString::to_string).collect();
     let out = json!({
         "type": ty.as_str(),
         "class": d.class().map(|c| c.as_str()),
@@ -32,11 +36,7 @@ pub(crate) fn inspect_declaration(mut args: Args) -> Result<(), CliError> {
         "identifier": d.identifier,
         "server_token": d.server_token,
         "content_token": token,
-        "problems": {
-            let mut set = DeclarationSet::new();
-            set.insert(d.clone()).map_err(|e| CliError(format!("{path}: {e}")))?;
-            set.validate().iter().map(ToString::to_string).collect::<Vec<_>>()
-        },
+        "problems": problems,
         "declaration": document,
     });
     print_json(&out)
