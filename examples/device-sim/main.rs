@@ -10,7 +10,7 @@
 //!
 //! | option | meaning (default) |
 //! | --- | --- |
-//! | `--server URL` | the MDM server's base URL (required) |
+//! | `--server URL[,URL...]` | the MDM server's base URL (required); several replicas' URLs, comma-separated, spread each device's requests over them |
 //! | `--devices N` | devices to run (1) |
 //! | `--concurrency N` | devices talking to the server at once (64) |
 //! | `--polls K` | polls per device after enrollment (1) |
@@ -37,7 +37,7 @@ use std::time::Duration;
 use mdm_examples::sim::{KeyChoice, SimConfig, run_until};
 use mdm_examples::{Args, CliError};
 
-const USAGE: &str = "usage: device-sim --server URL [--devices N] [--concurrency N] [--polls K] \
+const USAGE: &str = "usage: device-sim --server URL[,URL...] [--devices N] [--concurrency N] [--polls K] \
 [--interval S] [--forever] [--not-now N] [--prefix P] [--first-index I] [--key rsa|p256] \
 [--ca PEM] [--allow-unsigned] [--enroll-path P] [--timeout S] [--key-cache DIR] [--keys-during-enrollment] [--json]";
 

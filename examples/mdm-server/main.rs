@@ -1,7 +1,9 @@
-//! `mdm-server`: a working MDM server on an embedded SQLite store.
+//! `mdm-server`: a working MDM server on an embedded SQLite store, or on PostgreSQL for
+//! several replicas.
 //!
 //! ```text
 //! cargo run --example mdm-server [-- --data DIR] [--listen ADDR] [--public-url URL]
+//!                                    [--database postgres://user@host:port/db]
 //! ```
 //!
 //! The first run creates the data directory (default `mdm-server-data/`): `config.json`
@@ -17,11 +19,14 @@ use std::process::ExitCode;
 use mdm_examples::server::{Options, start};
 use mdm_examples::{Args, CliError};
 
-const USAGE: &str = "usage: mdm-server [--data DIR] [--listen ADDR] [--public-url URL]
+const USAGE: &str =
+    "usage: mdm-server [--data DIR] [--listen ADDR] [--public-url URL] [--database URL]
 
   --data DIR         data directory, created on first run (default: mdm-server-data)
   --listen ADDR      address to listen on (default: config.json's, 127.0.0.1:9440)
   --public-url URL   base URL devices use, if not http://<listen address>
+  --database URL     postgres://user:password@host:port/db to share one database between
+                     replicas (default: config.json's database, else DIR/mdm.sqlite)
 Logs go to stderr; RUST_LOG sets the level (default: info).";
 
 fn main() -> ExitCode {
@@ -55,6 +60,7 @@ fn run(mut args: Args) -> Result<(), CliError> {
         ),
         listen: args.value("--listen")?,
         public_url: args.value("--public-url")?,
+        database: args.value("--database")?,
     };
     args.finish()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -12,6 +12,7 @@
 use base64::Engine as _;
 use mdm_examples::server::{Options, Running, start};
 use mdm_signing::{Identity, PrivateKey, Signer};
+use mdm_testsupport::postgres::TestStore;
 use serde_json::{Value, json};
 
 const AUTHENTICATE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -21,16 +22,18 @@ const AUTHENTICATE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   <key>UDID</key><string>BAD-INPUT-UDID</string>
 </dict></plist>"#;
 
-async fn server() -> (tempfile::TempDir, Running) {
+async fn server() -> Option<(tempfile::TempDir, Running, TestStore)> {
+    let store = TestStore::from_env("server_bad_input")?;
     let dir = tempfile::tempdir().unwrap();
     let running = start(Options {
         data_dir: dir.path().join("data"),
         listen: Some("127.0.0.1:0".into()),
         public_url: None,
+        database: store.database(),
     })
     .await
     .unwrap();
-    (dir, running)
+    Some((dir, running, store))
 }
 
 fn sign_header(identity: &Identity, body: &[u8]) -> String {
@@ -64,7 +67,9 @@ async fn devices(s: &Running) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkin_and_command_endpoints_refuse_bad_input() {
-    let (_dir, s) = server().await;
+    let Some((_dir, s, _store)) = server().await else {
+        return;
+    };
     let checkin = format!("{}/mdm/checkin", s.base_url);
     let connect = format!("{}/mdm/connect", s.base_url);
     let stranger = Identity::self_signed(
@@ -130,7 +135,9 @@ async fn checkin_and_command_endpoints_refuse_bad_input() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_refuses_bad_requests() {
-    let (_dir, s) = server().await;
+    let Some((_dir, s, _store)) = server().await else {
+        return;
+    };
     let client = reqwest::Client::new();
     let url = format!("{}/api/v1/commands", s.base_url);
 
@@ -245,7 +252,9 @@ async fn api_refuses_bad_requests() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scep_endpoint_refuses_bad_requests() {
-    let (_dir, s) = server().await;
+    let Some((_dir, s, _store)) = server().await else {
+        return;
+    };
     let client = reqwest::Client::new();
     let url = format!("{}/scep", s.base_url);
     let get = |q: &str| client.get(format!("{url}?{q}")).send();

@@ -16,6 +16,7 @@ use mdm_checkin::{CheckinMessage, Message};
 use mdm_examples::server::{Options, Running, start};
 use mdm_examples::sim::{CHECKIN_CONTENT_TYPE, CONNECT_CONTENT_TYPE, Device, SimConfig};
 use mdm_signing::Certificate;
+use mdm_testsupport::postgres::TestStore;
 use serde_json::{Value, json};
 
 const DEVICES: usize = 4;
@@ -63,11 +64,12 @@ impl Api {
     }
 }
 
-async fn start_at(data: &std::path::Path, listen: &str) -> Running {
+async fn start_at(data: &std::path::Path, listen: &str, store: &TestStore) -> Running {
     start(Options {
         data_dir: data.to_owned(),
         listen: Some(listen.to_owned()),
         public_url: None,
+        database: store.database(),
     })
     .await
     .unwrap()
@@ -105,9 +107,12 @@ fn statuses(cmd: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_enroll_run_commands_and_survive_a_restart() {
+    let Some(store) = TestStore::from_env("server_e2e") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = start_at(&data, "127.0.0.1:0").await;
+    let server = start_at(&data, "127.0.0.1:0", &store).await;
     let addr = server.addr.to_string();
     let api = Api::new(&server);
 
@@ -273,6 +278,26 @@ async fn devices_enroll_run_commands_and_survive_a_restart() {
                 .contains("<key>QueryResponses</key>")
         );
     }
+    // The answers updated the device records (inventory), readable through the API.
+    for d in &devices {
+        let rec = api.get(&format!("devices/{}", d.udid())).await;
+        assert_eq!(
+            rec["serial_number"],
+            d.facts().serial_number.as_str(),
+            "{rec:#}"
+        );
+        assert_eq!(rec["os_version"], d.facts().os_version.as_str(), "{rec:#}");
+        assert_eq!(
+            rec["device_name"],
+            d.facts().device_name.as_str(),
+            "{rec:#}"
+        );
+        let inv = &rec["inventory"];
+        assert!(inv["security_info"].is_object(), "{rec:#}");
+        assert!(inv["installed_applications"].is_array(), "{rec:#}");
+        assert!(inv["profiles"].is_array(), "{rec:#}");
+        assert!(inv["updated_at"].is_i64(), "{rec:#}");
+    }
     // ProfileList lists the installed profile on the devices that ran InstallProfile
     // first; the NotNow device ran ProfileList before its (redelivered) InstallProfile.
     let list_cmd = api.get(&format!("commands/{list}")).await;
@@ -323,7 +348,7 @@ async fn devices_enroll_run_commands_and_survive_a_restart() {
     // Restart on the same data directory and port: everything is still there, and the
     // devices' identities still work.
     server.stop().await.unwrap();
-    let server = start_at(&data, &addr).await;
+    let server = start_at(&data, &addr, &store).await;
     assert!(!server.created);
     let api = Api::new(&server);
     let listed = api.get("devices").await;

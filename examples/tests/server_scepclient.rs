@@ -12,12 +12,16 @@ use std::process::Command;
 use mdm_examples::server::config::DataDir;
 use mdm_examples::server::{Options, start};
 use mdm_signing::Certificate;
+use mdm_testsupport::postgres::TestStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scepclient_enrolls_against_the_server() {
     let Some(scepclient) =
         mdm_testsupport::peer("scepclient_enrolls_against_the_server", "scepclient")
     else {
+        return;
+    };
+    let Some(store) = TestStore::from_env("server_scepclient") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -35,6 +39,7 @@ async fn scepclient_enrolls_against_the_server() {
         data_dir: data.clone(),
         listen: Some("127.0.0.1:0".into()),
         public_url: None,
+        database: store.database(),
     })
     .await
     .unwrap();

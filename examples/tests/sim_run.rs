@@ -5,6 +5,7 @@
 
 use mdm_examples::server::{Options, Running, start};
 use mdm_examples::sim::{KeyChoice, SimConfig, run};
+use mdm_testsupport::postgres::TestStore;
 use serde_json::{Value, json};
 
 async fn enqueue(server: &Running, body: Value) {
@@ -20,11 +21,15 @@ async fn enqueue(server: &Running, body: Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_enrolls_polls_and_counts() {
+    let Some(store) = TestStore::from_env("sim_run") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let server = start(Options {
         data_dir: dir.path().join("data"),
         listen: Some("127.0.0.1:0".to_owned()),
         public_url: None,
+        database: store.database(),
     })
     .await
     .unwrap();

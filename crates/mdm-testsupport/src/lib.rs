@@ -9,6 +9,8 @@
 //! When the answer is "no", the test prints that it skipped and returns, unless
 //! `MDM_REQUIRE_CORPUS=1` or `MDM_REQUIRE_PEERS=1` is set (as `.ci/run` does), in which
 //! case the helper panics so the test fails.
+//!
+//! [`postgres`] starts a throw-away PostgreSQL cluster for the server tests.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![allow(clippy::panic, clippy::print_stderr)]
@@ -16,6 +18,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod apns;
+pub mod postgres;
 
 /// The workspace root (the folder holding the top-level `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {

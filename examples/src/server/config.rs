@@ -1,5 +1,5 @@
 //! The data directory: `config.json`, the CA (`ca.pem`, `ca.key`) and the database
-//! (`mdm.sqlite`), created on first run.
+//! (`mdm.sqlite`, unless `database` names a PostgreSQL one), created on first run.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -48,6 +48,11 @@ pub struct Config {
     /// APNs settings; `None` turns pushes off.
     #[serde(default)]
     pub push: Option<PushConfig>,
+    /// The database: `None` (or `sqlite:`) for `mdm.sqlite` in the data directory, or a
+    /// `postgres://user:password@host:port/db` URL, which lets several replicas share
+    /// one database. `--database` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
 }
 
 /// Where the APNs push certificate is and where to send pushes.
@@ -111,6 +116,7 @@ impl Config {
             max_body_bytes: mdm_plist::Limits::default().max_bytes,
             trusted_proxy_header: None,
             push: None,
+            database: None,
         })
     }
 }

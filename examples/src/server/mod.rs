@@ -3,7 +3,7 @@
 //! | piece | module |
 //! | --- | --- |
 //! | data directory, config, CA | [`config`] |
-//! | storage trait and the SQLite default | [`store`], [`sqlite`] |
+//! | storage trait, the SQLite default, PostgreSQL for replicas | [`store`], [`sqlite`], [`postgres`] |
 //! | device identity from `Mdm-Signature` or a proxy header | [`certauth`] |
 //! | check-in and command logic | [`service`] |
 //! | enrollment profile | [`enroll`] |
@@ -19,6 +19,7 @@ pub mod config;
 pub mod declarative;
 pub mod enroll;
 pub mod http;
+pub mod postgres;
 pub mod push;
 pub mod service;
 pub mod sqlite;
@@ -35,9 +36,11 @@ use tokio::task::JoinHandle;
 use self::certauth::CertAuth;
 use self::config::DataDir;
 use self::http::AppState;
+use self::postgres::PostgresStore;
 use self::push::Pusher;
 use self::service::Service;
 use self::sqlite::SqliteStore;
+use self::store::Store;
 
 /// Unix seconds now.
 pub fn now() -> i64 {
@@ -53,6 +56,9 @@ pub struct Options {
     pub listen: Option<String>,
     /// Public base URL, overriding the configuration's.
     pub public_url: Option<String>,
+    /// Database, overriding the configuration's: a `postgres://` URL, or `sqlite:` for the
+    /// data directory's `mdm.sqlite` (the default).
+    pub database: Option<String>,
 }
 
 /// A started server.
@@ -109,6 +115,31 @@ impl Running {
     }
 }
 
+/// Opens the store `database` names: `None`, empty or `sqlite:` is the SQLite file at
+/// `sqlite_path`; `postgres://...` (or `postgresql://...`) is PostgreSQL.
+///
+/// # Errors
+/// An unknown scheme, or a store that cannot be opened.
+pub fn open_store(
+    database: Option<&str>,
+    sqlite_path: &std::path::Path,
+) -> Result<Arc<dyn Store>, String> {
+    match database.map(str::trim) {
+        None | Some("" | "sqlite" | "sqlite:") => SqliteStore::open(sqlite_path)
+            .map(|s| Arc::new(s) as Arc<dyn Store>)
+            .map_err(|e| format!("{}: {e}", sqlite_path.display())),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            PostgresStore::connect(url)
+                .map(|s| Arc::new(s) as Arc<dyn Store>)
+                .map_err(|e| e.to_string())
+        }
+        Some(other) => Err(format!(
+            "database {:?}: want a postgres:// URL or sqlite:",
+            postgres::redact(other)
+        )),
+    }
+}
+
 /// Opens the data directory, builds every piece and starts serving.
 ///
 /// # Errors
@@ -151,13 +182,13 @@ pub async fn start(opts: Options) -> Result<Running, String> {
         .to_pem()
         .map_err(|e| format!("CA: {e}"))?;
 
-    let db = data.database();
-    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&db))
+    let database = opts.database.clone().or_else(|| config.database.clone());
+    let sqlite_path = data.database();
+    let store = tokio::task::spawn_blocking(move || open_store(database.as_deref(), &sqlite_path))
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())??;
     let auth = CertAuth::new(&data.ca, config.trusted_proxy_header.clone());
-    let service = Service::new(Arc::new(store), auth.clone(), config.max_body_bytes);
+    let service = Service::new(store, auth.clone(), config.max_body_bytes);
 
     let challenge = config.scep_challenge.clone();
     let mut scep = ScepResponder::new(

@@ -19,7 +19,7 @@ use tracing::{debug, info, warn};
 
 use super::certauth::{CertAuth, DeviceIdentity};
 use super::now;
-use super::store::{BoundIdentity, CommandReport, DeviceFacts, PushInfo, Store};
+use super::store::{BoundIdentity, CommandReport, DeviceFacts, InventoryUpdate, PushInfo, Store};
 
 /// Content type of a command sent to a device.
 pub const COMMAND_CONTENT_TYPE: &str = "application/xml";
@@ -313,7 +313,11 @@ impl Service {
             let Some(uuid) = resp.command_uuid.as_ref() else {
                 return Reply::error(400, "command report without CommandUUID");
             };
-            let typed_error = self.typed_error(&resp, uuid.as_str());
+            let request_type = match self.store.request_type(uuid.as_str()) {
+                Ok(t) => t.map(|t| RequestType::from(t.as_str())),
+                Err(e) => return store_failed(e),
+            };
+            let typed_error = typed_error(&resp, request_type.as_ref());
             let report = CommandReport {
                 enrollment_id: &id,
                 command_uuid: uuid.as_str(),
@@ -325,6 +329,14 @@ impl Service {
             match self.store.record_report(&report) {
                 Ok(true) => {
                     info!(enrollment = %id, command = uuid.as_str(), status = resp.status.as_str(), "command answered");
+                    if resp.status == Status::Acknowledged
+                        && let Some(update) = request_type
+                            .as_ref()
+                            .and_then(|t| inventory_update(t, resp.body()))
+                        && let Err(e) = self.store.update_inventory(&id, &update, at)
+                    {
+                        return store_failed(e);
+                    }
                 }
                 Ok(false) => {
                     warn!(enrollment = %id, command = uuid.as_str(), "answer to a command not queued for this device");
@@ -347,17 +359,56 @@ impl Service {
             Err(e) => store_failed(e),
         }
     }
+}
 
-    /// Why an answer's body does not fit the command's typed response, if it does not.
-    fn typed_error(&self, resp: &CommandResponse, uuid: &str) -> Option<String> {
-        if resp.status != Status::Acknowledged {
-            return None;
+/// Why an answer's body does not fit the command's typed response, if it does not.
+fn typed_error(resp: &CommandResponse, request_type: Option<&RequestType>) -> Option<String> {
+    if resp.status != Status::Acknowledged {
+        return None;
+    }
+    resp.body_for(request_type?).err().map(|e| e.to_string())
+}
+
+/// What an acknowledged answer changes in the device record: the facts of
+/// `DeviceInformation`'s `QueryResponses`, or the latest `SecurityInfo`,
+/// `InstalledApplicationList`, `ProfileList` or `CertificateList`. `None` for other
+/// commands and for answers without the key.
+pub fn inventory_update(
+    request_type: &RequestType,
+    body: &mdm_plist::Dictionary,
+) -> Option<InventoryUpdate> {
+    let json = |key: &str| body.get(key).map(|v| crate::plist_to_json(v).to_string());
+    match request_type.as_str() {
+        "DeviceInformation" => {
+            let q = body.get("QueryResponses")?.as_dictionary()?;
+            let text = |key: &str| q.get(key).and_then(|v| v.as_string()).map(str::to_owned);
+            Some(InventoryUpdate {
+                serial_number: text("SerialNumber"),
+                model: text("Model").or_else(|| text("ModelName")),
+                product_name: text("ProductName"),
+                os_version: text("OSVersion"),
+                build_version: text("BuildVersion"),
+                device_name: text("DeviceName"),
+                ..InventoryUpdate::default()
+            })
         }
-        let request_type = match self.store.request_type(uuid) {
-            Ok(Some(t)) => RequestType::from(t.as_str()),
-            _ => return None,
-        };
-        resp.body_for(&request_type).err().map(|e| e.to_string())
+        "SecurityInfo" => Some(InventoryUpdate {
+            security_info: Some(json("SecurityInfo")?),
+            ..InventoryUpdate::default()
+        }),
+        "InstalledApplicationList" => Some(InventoryUpdate {
+            installed_applications: Some(json("InstalledApplicationList")?),
+            ..InventoryUpdate::default()
+        }),
+        "ProfileList" => Some(InventoryUpdate {
+            profiles: Some(json("ProfileList")?),
+            ..InventoryUpdate::default()
+        }),
+        "CertificateList" => Some(InventoryUpdate {
+            certificates: Some(json("CertificateList")?),
+            ..InventoryUpdate::default()
+        }),
+        _ => None,
     }
 }
 

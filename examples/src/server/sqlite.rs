@@ -7,14 +7,20 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::store::{
-    BoundIdentity, CommandRecord, CommandReport, Delivery, DeviceFacts, DeviceRecord, NewCommand,
-    PushInfo, QueuedCommand, Store, StoreError,
+    BoundIdentity, CommandRecord, CommandReport, Delivery, DeviceFacts, DeviceRecord,
+    IN_FLIGHT_SECS, Inventory, InventoryUpdate, NewCommand, PushInfo, QueuedCommand, Store,
+    StoreError,
 };
 
 /// Check-ins kept per enrollment in the log; older ones are dropped.
 pub const MAX_CHECKIN_LOG: i64 = 100;
 
-const SCHEMA: &str = "
+/// The schema, one step per version; `PRAGMA user_version` says how many are applied.
+/// Step 1 is written with `IF NOT EXISTS` because databases made before versioning have
+/// its tables already (and `user_version` 0).
+const MIGRATIONS: &[&str] = &[V1, V2];
+
+const V1: &str = "
 CREATE TABLE IF NOT EXISTS enrollments (
     id              TEXT PRIMARY KEY,
     parent_id       TEXT,
@@ -64,6 +70,21 @@ CREATE TABLE IF NOT EXISTS queue (
 ) WITHOUT ROWID;
 ";
 
+/// Inventory columns, and the indexes check-out and command reads need at fleet size.
+const V2: &str = "
+ALTER TABLE enrollments ADD COLUMN build_version TEXT;
+ALTER TABLE enrollments ADD COLUMN security_info TEXT;
+ALTER TABLE enrollments ADD COLUMN installed_applications TEXT;
+ALTER TABLE enrollments ADD COLUMN profiles TEXT;
+ALTER TABLE enrollments ADD COLUMN certificates TEXT;
+ALTER TABLE enrollments ADD COLUMN inventory_at INTEGER;
+CREATE INDEX IF NOT EXISTS enrollments_by_parent ON enrollments (parent_id);
+CREATE INDEX IF NOT EXISTS queue_by_command ON queue (command_seq);
+";
+
+/// `seq`, `CommandUUID`, `RequestType`, body, status and delivery time of a queued command.
+type NextRow = (i64, String, String, Vec<u8>, Option<String>, Option<i64>);
+
 /// A SQLite-backed [`Store`].
 pub struct SqliteStore {
     conn: Mutex<Connection>,
@@ -97,7 +118,7 @@ impl SqliteStore {
         Self::init(Connection::open_in_memory().map_err(err)?)
     }
 
-    fn init(conn: Connection) -> Result<Self, StoreError> {
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -106,7 +127,7 @@ impl SqliteStore {
             .map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(err)?;
-        conn.execute_batch(SCHEMA).map_err(err)?;
+        migrate(&mut conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
@@ -117,6 +138,33 @@ impl SqliteStore {
             .lock()
             .map_err(|_| StoreError("connection mutex poisoned".into()))
     }
+}
+
+/// Applies the steps of [`MIGRATIONS`] the database has not had, each in a transaction
+/// that also bumps `user_version` (an immediate one, so two processes starting on one
+/// file do not both apply a step).
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    for (i, step) in MIGRATIONS.iter().enumerate() {
+        let version = i64::try_from(i + 1).map_err(|e| StoreError(e.to_string()))?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let current: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if current < version {
+            tx.execute_batch(step)
+                .map_err(|e| StoreError(format!("schema version {version}: {e}")))?;
+            tx.pragma_update(None, "user_version", version)
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+    }
+    Ok(())
+}
+
+fn json_column(text: Option<String>) -> Option<serde_json::Value> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
 }
 
 fn row_to_device(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
@@ -137,6 +185,14 @@ fn row_to_device(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
         pending_commands: u64::try_from(row.get::<_, i64>(13)?).unwrap_or(0),
         created_at: row.get(14)?,
         last_seen_at: row.get(15)?,
+        build_version: row.get(16)?,
+        inventory: Inventory {
+            security_info: json_column(row.get(17)?),
+            installed_applications: json_column(row.get(18)?),
+            profiles: json_column(row.get(19)?),
+            certificates: json_column(row.get(20)?),
+            updated_at: row.get(21)?,
+        },
     })
 }
 
@@ -146,8 +202,14 @@ SELECT e.id, e.parent_id, e.udid, e.serial_number, e.model, e.product_name, e.os
        e.cert_sha256,
        (SELECT COUNT(*) FROM queue q WHERE q.enrollment_id = e.id
             AND (q.status IS NULL OR q.status = 'NotNow')),
-       e.created_at, e.last_seen_at
-FROM enrollments e";
+       e.created_at, e.last_seen_at, e.build_version";
+
+/// The inventory lists, for single-device reads.
+const DEVICE_LISTS: &str = ", e.security_info, e.installed_applications, e.profiles,
+       e.certificates, e.inventory_at FROM enrollments e";
+
+/// No lists, for the fleet listing.
+const DEVICE_NO_LISTS: &str = ", NULL, NULL, NULL, NULL, e.inventory_at FROM enrollments e";
 
 fn row_to_delivery(row: &rusqlite::Row<'_>) -> rusqlite::Result<Delivery> {
     Ok(Delivery {
@@ -417,24 +479,40 @@ impl Store for SqliteStore {
         at: i64,
     ) -> Result<Option<QueuedCommand>, StoreError> {
         let mut conn = self.conn()?;
-        let tx = conn.transaction().map_err(err)?;
-        let next: Option<(i64, String, String, Vec<u8>)> = tx
+        // Immediate: the write lock is taken before the read, so another process on the
+        // same file cannot pick the same command between the two.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let next: Option<NextRow> = tx
             .query_row(
-                "SELECT c.seq, c.command_uuid, c.request_type, c.body
+                "SELECT c.seq, c.command_uuid, c.request_type, c.body, q.status, q.delivered_at
                  FROM queue q JOIN commands c ON c.seq = q.command_seq
                  WHERE q.enrollment_id = ?1
                    AND (q.status IS NULL OR (q.status = 'NotNow' AND NOT ?2))
                  ORDER BY c.seq LIMIT 1",
                 params![enrollment_id, skip_not_now],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )
             .optional()
             .map_err(err)?;
-        let Some((seq, command_uuid, request_type, body)) = next else {
+        let Some((seq, command_uuid, request_type, body, status, delivered_at)) = next else {
             return Ok(None);
         };
+        if status.is_none() && delivered_at.is_some_and(|d| d > at - IN_FLIGHT_SECS) {
+            return Ok(None);
+        }
         tx.execute(
-            "UPDATE queue SET delivered_at = ?3, deliveries = deliveries + 1
+            "UPDATE queue SET delivered_at = ?3, deliveries = deliveries + 1, status = NULL
              WHERE enrollment_id = ?1 AND command_seq = ?2",
             params![enrollment_id, seq, at],
         )
@@ -490,7 +568,9 @@ impl Store for SqliteStore {
     fn devices(&self) -> Result<Vec<DeviceRecord>, StoreError> {
         let conn = self.conn()?;
         let mut stmt = conn
-            .prepare(&format!("{DEVICE_SELECT} ORDER BY e.created_at, e.id"))
+            .prepare(&format!(
+                "{DEVICE_SELECT}{DEVICE_NO_LISTS} ORDER BY e.created_at, e.id"
+            ))
             .map_err(err)?;
         let rows = stmt.query_map([], row_to_device).map_err(err)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(err)
@@ -499,7 +579,7 @@ impl Store for SqliteStore {
     fn device(&self, enrollment_id: &str) -> Result<Option<DeviceRecord>, StoreError> {
         self.conn()?
             .query_row(
-                &format!("{DEVICE_SELECT} WHERE e.id = ?1"),
+                &format!("{DEVICE_SELECT}{DEVICE_LISTS} WHERE e.id = ?1"),
                 params![enrollment_id],
                 row_to_device,
             )
@@ -582,6 +662,53 @@ impl Store for SqliteStore {
             }
         }
         Ok(out)
+    }
+
+    fn update_inventory(
+        &self,
+        enrollment_id: &str,
+        u: &InventoryUpdate,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.conn()?
+            .execute(
+                "UPDATE enrollments SET
+                     serial_number = COALESCE(?2, serial_number),
+                     model = COALESCE(?3, model),
+                     product_name = COALESCE(?4, product_name),
+                     os_version = COALESCE(?5, os_version),
+                     build_version = COALESCE(?6, build_version),
+                     device_name = COALESCE(?7, device_name),
+                     security_info = COALESCE(?8, security_info),
+                     installed_applications = COALESCE(?9, installed_applications),
+                     profiles = COALESCE(?10, profiles),
+                     certificates = COALESCE(?11, certificates),
+                     inventory_at = ?12
+                 WHERE id = ?1",
+                params![
+                    enrollment_id,
+                    u.serial_number,
+                    u.model,
+                    u.product_name,
+                    u.os_version,
+                    u.build_version,
+                    u.device_name,
+                    u.security_info,
+                    u.installed_applications,
+                    u.profiles,
+                    u.certificates,
+                    at
+                ],
+            )
+            .map_err(err)?;
+        Ok(())
+    }
+
+    fn health(&self) -> Result<(), StoreError> {
+        self.conn()?
+            .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+            .map_err(err)?;
+        Ok(())
     }
 
     fn checkins(&self, enrollment_id: &str, limit: u32) -> Result<Vec<(String, i64)>, StoreError> {

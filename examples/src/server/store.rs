@@ -73,10 +73,15 @@ pub struct DeviceRecord {
     pub product_name: Option<String>,
     /// `OSVersion`.
     pub os_version: Option<String>,
+    /// `BuildVersion`, from `DeviceInformation`.
+    pub build_version: Option<String>,
     /// `DeviceName`.
     pub device_name: Option<String>,
     /// `Topic`.
     pub topic: Option<String>,
+    /// What the device answered to inventory commands; the lists only in single-device
+    /// reads ([`Store::device`]), not in [`Store::devices`].
+    pub inventory: Inventory,
     /// Enrolled: a `TokenUpdate` arrived and no `CheckOut` since.
     pub enrolled: bool,
     /// Whether the server can wake it (it sent a push token).
@@ -92,6 +97,53 @@ pub struct DeviceRecord {
     /// Unix seconds of the last check-in or command report.
     pub last_seen_at: i64,
 }
+
+/// The latest inventory answers of a device, as JSON (plist data and dates written as
+/// `{"$data": ...}` and `{"$date": ...}`, like the API's command payloads).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Inventory {
+    /// `SecurityInfo` of the last `SecurityInfo` answer.
+    pub security_info: Option<serde_json::Value>,
+    /// `InstalledApplicationList` of the last such answer.
+    pub installed_applications: Option<serde_json::Value>,
+    /// `ProfileList` of the last such answer.
+    pub profiles: Option<serde_json::Value>,
+    /// `CertificateList` of the last such answer.
+    pub certificates: Option<serde_json::Value>,
+    /// Unix seconds of the last inventory answer of any kind.
+    pub updated_at: Option<i64>,
+}
+
+/// What one inventory answer changes on a device record; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct InventoryUpdate {
+    /// `SerialNumber`.
+    pub serial_number: Option<String>,
+    /// `Model` (or `ModelName` when `Model` is absent).
+    pub model: Option<String>,
+    /// `ProductName`.
+    pub product_name: Option<String>,
+    /// `OSVersion`.
+    pub os_version: Option<String>,
+    /// `BuildVersion`.
+    pub build_version: Option<String>,
+    /// `DeviceName`.
+    pub device_name: Option<String>,
+    /// `SecurityInfo`, as JSON text.
+    pub security_info: Option<String>,
+    /// `InstalledApplicationList`, as JSON text.
+    pub installed_applications: Option<String>,
+    /// `ProfileList`, as JSON text.
+    pub profiles: Option<String>,
+    /// `CertificateList`, as JSON text.
+    pub certificates: Option<String>,
+}
+
+/// A command unanswered and delivered less than this many seconds ago is taken to be in
+/// the device's hands (another replica may have just sent it): [`Store::next_command`]
+/// holds the queue back instead of sending it twice. After that it is sent again, for a
+/// device whose copy was lost on the way.
+pub const IN_FLIGHT_SECS: i64 = 3;
 
 /// A command to queue.
 #[derive(Debug, Clone)]
@@ -277,9 +329,15 @@ pub trait Store: Send + Sync + 'static {
     fn enqueue(&self, enrollment_ids: &[String], command: &NewCommand)
     -> Result<usize, StoreError>;
 
-    /// The oldest command the enrollment has not answered. With `skip_not_now`, commands it
-    /// answered `NotNow` are passed over (the device just said it cannot run them now);
-    /// otherwise they are sent again.
+    /// The oldest command the enrollment has not answered, marked delivered. With
+    /// `skip_not_now`, commands it answered `NotNow` are passed over (the device just said
+    /// it cannot run them now); otherwise they are sent again.
+    ///
+    /// At most one command is in the device's hands: while the oldest one was delivered
+    /// less than [`IN_FLIGHT_SECS`] ago and is unanswered, this returns `None`. The check
+    /// and the mark are one transaction that serialises on the enrollment (a row lock, not
+    /// a lock in this process), so two replicas answering one device at the same moment
+    /// never both deliver a command.
     ///
     /// # Errors
     /// On storage failure.
@@ -340,6 +398,23 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     /// On storage failure.
     fn push_info(&self, enrollment_ids: &[String]) -> Result<Vec<(String, PushInfo)>, StoreError>;
+
+    /// Updates the device record from an inventory answer.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn update_inventory(
+        &self,
+        enrollment_id: &str,
+        update: &InventoryUpdate,
+        at: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Whether the store answers (a trivial query), for `GET /healthz`.
+    ///
+    /// # Errors
+    /// When it does not.
+    fn health(&self) -> Result<(), StoreError>;
 
     /// The check-in log of an enrollment, newest first: message type, unix seconds.
     ///

@@ -61,9 +61,51 @@ pub struct Device {
     push_magic: String,
     token: Vec<u8>,
     timings: EnrollTimings,
+    /// Replicas the requests are spread over: the base the URLs start with, then each
+    /// base in turn takes its place (see [`Device::spread_over`]).
+    replicas: Option<Replicas>,
+}
+
+/// Server replicas one device's requests rotate over.
+#[derive(Debug)]
+struct Replicas {
+    origin: String,
+    bases: Vec<String>,
+    turn: std::sync::atomic::AtomicUsize,
 }
 
 impl Device {
+    /// Spreads this device's requests over `bases` (server base URLs, one of which is
+    /// the one it enrolled with): each request goes to the next base in turn, with the
+    /// path of the URL its profile gave. URLs on another host are left alone.
+    pub fn spread_over(&mut self, origin: &str, bases: Vec<String>) {
+        let bases: Vec<String> = bases
+            .into_iter()
+            .map(|b| b.trim_end_matches('/').to_owned())
+            .filter(|b| !b.is_empty())
+            .collect();
+        self.replicas = (bases.len() > 1).then(|| Replicas {
+            origin: origin.trim_end_matches('/').to_owned(),
+            bases,
+            turn: std::sync::atomic::AtomicUsize::new(0),
+        });
+    }
+
+    /// The URL of the next request to `url`, on the next replica.
+    fn route(&self, url: &str) -> String {
+        let Some(r) = &self.replicas else {
+            return url.to_owned();
+        };
+        let Some(path) = url.strip_prefix(r.origin.as_str()) else {
+            return url.to_owned();
+        };
+        let n = r.turn.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        match r.bases.get(n % r.bases.len()) {
+            Some(base) => format!("{base}{path}"),
+            None => url.to_owned(),
+        }
+    }
+
     /// Enrolls device `index`: fetches `{server}{cfg.enroll_path}`, verifies and reads the
     /// profile, enrolls with SCEP, then sends `Authenticate` and `TokenUpdate` signed with
     /// the new identity.
@@ -149,6 +191,7 @@ impl Device {
             push_magic: uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase(),
             token,
             timings,
+            replicas: None,
         };
         let started = Instant::now();
         device.authenticate(http).await?;
@@ -193,6 +236,7 @@ impl Device {
             push_magic: uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase(),
             token,
             timings: EnrollTimings::default(),
+            replicas: None,
         })
     }
 
@@ -218,6 +262,7 @@ impl Device {
             push_magic: self.push_magic.clone(),
             token: self.token.clone(),
             timings: EnrollTimings::default(),
+            replicas: None,
         })
     }
 
@@ -301,12 +346,22 @@ impl Device {
             Step::Connect
         };
         let signature = self.mdm_signature(body)?;
-        let request = http
-            .put(url)
-            .header("Content-Type", content_type)
-            .header("Mdm-Signature", signature)
-            .body(body.to_vec());
-        send(request, step).await
+        // With replicas, a request that gets no answer at all (a replica is down) goes to
+        // the next one, as a load balancer would send it; an HTTP status is an answer.
+        let attempts = self.replicas.as_ref().map_or(1, |r| r.bases.len());
+        let mut last = None;
+        for _ in 0..attempts {
+            let request = http
+                .put(self.route(url))
+                .header("Content-Type", content_type)
+                .header("Mdm-Signature", signature.clone())
+                .body(body.to_vec());
+            match send(request, step).await {
+                Ok(answer) => return Ok(answer),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or(SimError::Config("no server URL".to_owned())))
     }
 
     /// The `Mdm-Signature` header value for `body`: base64 of a detached CMS signature by

@@ -84,7 +84,9 @@ pub enum KeyChoice {
 /// What a run does.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// Base URL of the MDM server (`http://127.0.0.1:PORT`).
+    /// Base URL of the MDM server (`http://127.0.0.1:PORT`), or several replicas' base
+    /// URLs separated by commas: device `i` enrolls with replica `i mod n`, then each
+    /// device's requests go to every replica in turn.
     pub server: String,
     /// Path of the enrollment profile on the server. Default: `/mdm/enroll`.
     pub enroll_path: String,
@@ -159,6 +161,15 @@ impl SimConfig {
         }
     }
 
+    /// The server base URLs (`server` split at commas).
+    pub fn servers(&self) -> Vec<String> {
+        self.server
+            .split(',')
+            .map(|s| s.trim().trim_end_matches('/').to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
     /// An HTTP client fit for this configuration (timeouts, a pool as large as the
     /// concurrency).
     ///
@@ -198,9 +209,11 @@ pub async fn run_until(
     cfg: &SimConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<RunReport, SimError> {
-    if cfg.server.is_empty() {
+    let servers = cfg.servers();
+    if servers.is_empty() {
         return Err(SimError::Config("no server URL".to_owned()));
     }
+    let servers = Arc::new(servers);
     if cfg.concurrency == 0 {
         return Err(SimError::Config(
             "concurrency must be at least 1".to_owned(),
@@ -239,8 +252,13 @@ pub async fn run_until(
     for i in 0..cfg.devices {
         let index = cfg.first_index.saturating_add(i);
         let key = keys.get_mut(i).and_then(Option::take);
-        let (http, cfg, permits, stop) =
-            (http.clone(), cfg.clone(), permits.clone(), stop_rx.clone());
+        let (http, cfg, permits, stop, servers) = (
+            http.clone(),
+            cfg.clone(),
+            permits.clone(),
+            stop_rx.clone(),
+            servers.clone(),
+        );
         tasks.spawn(async move {
             let Ok(_permit) = permits.acquire_owned().await else {
                 return (index, None);
@@ -249,7 +267,16 @@ pub async fn run_until(
                 return (index, None);
             }
             let t = Instant::now();
-            let result = Device::enroll_with_key(&http, &cfg.server, index, &cfg, key).await;
+            let server = servers
+                .get(index % servers.len())
+                .cloned()
+                .unwrap_or_default();
+            let result = Device::enroll_with_key(&http, &server, index, &cfg, key)
+                .await
+                .map(|mut d| {
+                    d.spread_over(&server, servers.to_vec());
+                    d
+                });
             (index, Some((result, t.elapsed())))
         });
     }
