@@ -11,7 +11,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::print_stderr
+    clippy::print_stderr,
+    clippy::indexing_slicing
 )]
 
 use std::collections::{BTreeMap, HashSet};
