@@ -18,6 +18,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod apns;
+pub mod cms;
 pub mod postgres;
 
 /// The workspace root (the folder holding the top-level `Cargo.toml`).

@@ -437,11 +437,13 @@ async fn enqueue(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
         .into_response()
 }
 
-/// `POST /push`.
+/// `POST /push`: the enrollment ids to push to. Public so the fuzz target decodes the same
+/// type the handler does.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PushRequest {
-    devices: Vec<String>,
+pub struct PushRequest {
+    /// Enrollment ids.
+    pub devices: Vec<String>,
 }
 
 async fn push(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
