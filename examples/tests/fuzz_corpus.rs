@@ -4,6 +4,13 @@
 // A disagreement of the two plist decoders fails the replay the way the fuzz target does.
 #![allow(clippy::panic)]
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -323,10 +330,10 @@ const TARGETS: &[(&str, Entry)] = &[
                     identifier: &identifier,
                     organization: &organization,
                 };
-                if let Ok(xml) = mdm_examples::server::enroll::profile_xml(&settings) {
-                    if !text.chars().any(|c| c.is_control() && c != '\u{0}') {
-                        EnrollmentProfile::read(&xml, &k.anchored, true).unwrap();
-                    }
+                if let Ok(xml) = mdm_examples::server::enroll::profile_xml(&settings)
+                    && !text.chars().any(|c| c.is_control() && c != '\u{0}')
+                {
+                    EnrollmentProfile::read(&xml, &k.anchored, true).unwrap();
                 }
             }
         }
@@ -335,10 +342,10 @@ const TARGETS: &[(&str, Entry)] = &[
         use mdm_examples::server::api::{
             EnqueueRequest, PushRequest, build_command, json_to_plist,
         };
-        if let Ok(req) = serde_json::from_slice::<EnqueueRequest>(d) {
-            if let Ok(command) = build_command(&req) {
-                let _ = command.encode();
-            }
+        if let Ok(req) = serde_json::from_slice::<EnqueueRequest>(d)
+            && let Ok(command) = build_command(&req)
+        {
+            let _ = command.encode();
         }
         let _ = serde_json::from_slice::<PushRequest>(d);
         if let Ok(v) = serde_json::from_slice::<serde_json::Value>(d) {
