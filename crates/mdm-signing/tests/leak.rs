@@ -67,6 +67,37 @@ fn unknown_digest_algorithms(signed: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A right P-256 detached signature over no content whose `digestAlgorithms` lists SHA-256
+/// and SHA-1 (the fuzzer's finding, written out).
+fn empty_detached_two_digests() -> mdm_testsupport::cms::Plan {
+    use mdm_testsupport::cms::{Alg, AttrValue, Attrs, Certs, Plan, Sid, Sig, SigAlg, Time};
+    Plan {
+        content: Vec::new(),
+        ec_key: true,
+        version: None,
+        digest: Alg::Sha256,
+        extra_digests: vec![Alg::Sha1],
+        null_params: false,
+        signer_digest: None,
+        signature_alg: SigAlg::EcdsaSha256,
+        econtent_type: None,
+        detached: true,
+        chunk: None,
+        attrs: Some(Attrs {
+            content_type: AttrValue::Right,
+            message_digest: AttrValue::Right,
+            signing_time: Some(Time::Utc),
+            extra: Vec::new(),
+            unsorted: false,
+        }),
+        signature: Sig::Right,
+        certs: Certs::Signer,
+        sid: Sid::IssuerSerial,
+        two_signers: false,
+        trailing: Vec::new(),
+    }
+}
+
 #[test]
 fn repeated_hostile_input_does_not_grow_memory() {
     if rss_bytes().is_none() {
@@ -138,6 +169,35 @@ fn repeated_hostile_input_does_not_grow_memory() {
         5_000,
         || {
             let _ = verify_detached(&detached, b"tampered", &policy);
+        },
+    ));
+    // Found by signed_profile_structured: OpenSSL's PKCS#7 verifier leaked the digest BIOs
+    // after the first when the detached content was empty. Still verified, and bounded.
+    let keys = mdm_testsupport::cms::Keys::generate().unwrap();
+    let two_digests = mdm_testsupport::cms::build_plan(&empty_detached_two_digests(), &keys);
+    verify_detached(&two_digests, b"", &policy).unwrap();
+    verify_mdm_signature_der(&two_digests, b"", &policy).unwrap();
+    results.push(growth(
+        "empty detached content, two digestAlgorithms",
+        50_000,
+        || {
+            let _ = verify_mdm_signature_der(&two_digests, b"", &policy);
+        },
+    ));
+    // A damaged signature fails any fast path and so takes OpenSSL's verifier.
+    let damaged = mdm_testsupport::cms::build_plan(
+        &mdm_testsupport::cms::Plan {
+            signature: mdm_testsupport::cms::Sig::Flip(3),
+            ..empty_detached_two_digests()
+        },
+        &keys,
+    );
+    assert!(verify_mdm_signature_der(&damaged, b"", &policy).is_err());
+    results.push(growth(
+        "empty detached content, two digestAlgorithms, damaged signature",
+        50_000,
+        || {
+            let _ = verify_mdm_signature_der(&damaged, b"", &policy);
         },
     ));
     for grown in results {
