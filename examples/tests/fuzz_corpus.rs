@@ -1,9 +1,8 @@
 //! Replays every file under `fuzz/corpus/<target>/` through the same entry point its
 //! cargo-fuzz target calls, on the stable toolchain, so a seed that once crashed stays fixed.
 //! The table below mirrors `fuzz/fuzz_targets/`; a corpus folder without a row fails the test.
-// A disagreement of the two plist decoders fails the replay the way the fuzz target does.
-#![allow(clippy::panic)]
-
+// A disagreement of the two plist decoders fails the replay the way the fuzz target does
+// (clippy::panic); the replays below unwrap what cannot fail on their own fixtures.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
