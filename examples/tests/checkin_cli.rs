@@ -14,10 +14,7 @@ use std::process::{Command, Output, Stdio};
 
 /// Corpus fixtures whose `<data>` is not valid base64 (see `mdm-checkin`'s
 /// `tests/conformance.rs`): refused with exit 1 like any malformed body.
-const KNOWN_REFUSED: &[&str] = &[
-    "TokenUpdate/10.11.x-user.plist",
-    "TokenUpdate/iOS-11.3.1.xml",
-];
+const KNOWN_REFUSED: &[&str] = &["TokenUpdate/iOS-11.3.1.xml"];
 
 /// The built `mdmctl` example, building it first if this test runs on its own.
 fn mdmctl() -> PathBuf {

@@ -64,14 +64,13 @@ fn tag(v: &Value) -> Json {
 ///
 /// Entries: file name suffix, key of the syntax error, whether plistlib reads the file.
 ///
-/// - `TokenUpdate/10.11.x-user.plist` (commandment): its `Token` is `AAAA=`, base64 with a
-///   stray pad character. Python's non-strict base64 skips it; the `plist` crate's strict
-///   decoder behind `mdm-plist` refuses the data string.
+/// (`TokenUpdate/10.11.x-user.plist`, whose `Token` `AAAA=` has a surplus pad character, was
+/// here until `mdm-plist` became as lenient as Apple's parser about padding; it now decodes
+/// and is compared with plistlib like the others.)
 /// - `TokenUpdate/iOS-11.3.1.xml` (commandment): its `Token` is the placeholder `Base64=`
 ///   and its `UnlockToken` `base64==`, which are not base64 at all; plistlib refuses the
 ///   file too.
 pub const KNOWN_REFUSED: &[(&str, &str, bool)] = &[
-    ("TokenUpdate/10.11.x-user.plist", "Token", true),
     ("TokenUpdate/iOS-11.3.1.xml", "Token", false),
 ];
 
