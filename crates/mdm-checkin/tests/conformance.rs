@@ -70,9 +70,7 @@ fn tag(v: &Value) -> Json {
 /// - `TokenUpdate/iOS-11.3.1.xml` (commandment): its `Token` is the placeholder `Base64=`
 ///   and its `UnlockToken` `base64==`, which are not base64 at all; plistlib refuses the
 ///   file too.
-pub const KNOWN_REFUSED: &[(&str, &str, bool)] = &[
-    ("TokenUpdate/iOS-11.3.1.xml", "Token", false),
-];
+pub const KNOWN_REFUSED: &[(&str, &str, bool)] = &[("TokenUpdate/iOS-11.3.1.xml", "Token", false)];
 
 /// Decodes a corpus file; `None` when it is a known refusal (checked to be the known one).
 fn decode_corpus(path: &std::path::Path, bytes: &[u8]) -> Option<CheckinMessage> {
