@@ -65,7 +65,7 @@ fn fail(status: StatusCode, message: impl Into<String>) -> Response {
 
 fn storage(e: StoreError) -> Response {
     tracing::warn!(error = %e, "storage failed");
-    fail(StatusCode::INTERNAL_SERVER_ERROR, "storage failed")
+    fail(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable")
 }
 
 /// Compares without an early exit, so the key cannot be guessed byte by byte from timing.

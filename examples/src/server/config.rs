@@ -53,6 +53,10 @@ pub struct Config {
     /// one database. `--database` overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
+    /// Timeouts and the connection cap of the HTTP listener; see
+    /// [`super::http::HttpLimits`] for each field and its default.
+    #[serde(default)]
+    pub http: super::http::HttpLimits,
 }
 
 /// Where the APNs push certificate is and where to send pushes.
@@ -117,6 +121,7 @@ impl Config {
             trusted_proxy_header: None,
             push: None,
             database: None,
+            http: super::http::HttpLimits::default(),
         })
     }
 }

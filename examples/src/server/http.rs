@@ -1,8 +1,19 @@
 //! The HTTP surface: axum routes for enrollment, SCEP, check-in and commands, and the
-//! JSON API. Handlers only move bytes; the logic is in [`Service`], the SCEP responder and
-//! [`super::api`].
+//! JSON API, and the accept loop that serves them. Handlers only move bytes; the logic is
+//! in [`Service`], the SCEP responder and [`super::api`].
+//!
+//! [`serve`] bounds what a hostile or broken client can hold: every connection must send
+//! its request headers within [`HttpLimits::header_read_timeout_secs`] (an idle kept-alive
+//! connection too), every request must be read and answered within
+//! [`HttpLimits::request_timeout_secs`] (408 otherwise), the headers of one request fit in
+//! [`MAX_HEADER_BYTES`], and at most [`HttpLimits::max_connections`] connections are open at
+//! once (kept under the process's open-file limit). Bodies are capped per route
+//! ([`DefaultBodyLimit`]): an oversize body is answered 413 as soon as the cap is passed,
+//! without reading the rest. `docs/fuzzing.md` has the measurements.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -10,7 +21,15 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use mdm_scep::ScepResponder;
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower_http::timeout::TimeoutLayer;
+use tracing::{debug, info, warn};
 
 use super::api;
 use super::push::Pusher;
@@ -21,6 +40,162 @@ pub const PROFILE_CONTENT_TYPE: &str = "application/x-apple-aspen-config";
 
 /// Largest JSON API request body.
 pub const MAX_API_BODY_BYTES: usize = 1024 * 1024;
+
+/// Default for [`HttpLimits::header_read_timeout_secs`].
+pub const HEADER_READ_TIMEOUT_SECS: u64 = 20;
+
+/// Default for [`HttpLimits::request_timeout_secs`].
+pub const REQUEST_TIMEOUT_SECS: u64 = 60;
+
+/// Default for [`HttpLimits::max_connections`].
+pub const MAX_CONNECTIONS: usize = 16_384;
+
+/// Open files kept back from the connection cap for everything else the server opens
+/// (the store, its pool, outgoing APNs connections, logs).
+pub const FD_RESERVE: u64 = 256;
+
+/// Largest request head (request line and headers) read from a connection. An
+/// `Mdm-Signature` with its certificate is a few KiB.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Pause after a failed `accept` (out of file descriptors, say) before trying again.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// What one client may hold of the server, kept as `"http"` in `config.json`; every field
+/// has a default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpLimits {
+    /// Seconds a connection has to send a request's headers, counted from when the
+    /// server starts waiting for them (a new connection, or a kept-alive one after its
+    /// last answer); then it is closed. Default: [`HEADER_READ_TIMEOUT_SECS`].
+    pub header_read_timeout_secs: u64,
+    /// Seconds from the end of a request's headers to the end of its answer, reading the
+    /// body included; a request still running then is answered 408 and its connection
+    /// closed. Default: [`REQUEST_TIMEOUT_SECS`].
+    pub request_timeout_secs: u64,
+    /// Connections open at once; more wait in the listen queue until one closes. Lowered
+    /// at start-up to the open-file limit less [`FD_RESERVE`]. Default:
+    /// [`MAX_CONNECTIONS`].
+    pub max_connections: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            header_read_timeout_secs: HEADER_READ_TIMEOUT_SECS,
+            request_timeout_secs: REQUEST_TIMEOUT_SECS,
+            max_connections: MAX_CONNECTIONS,
+        }
+    }
+}
+
+impl HttpLimits {
+    /// The connection cap in force: [`HttpLimits::max_connections`], lowered to the
+    /// process's soft open-file limit less [`FD_RESERVE`] (at least 1), and that limit
+    /// when it could be read.
+    pub fn connection_cap(&self) -> (usize, Option<u64>) {
+        let limit = open_file_limit();
+        let cap = match limit {
+            Some(n) => {
+                let room = usize::try_from(n.saturating_sub(FD_RESERVE)).unwrap_or(usize::MAX);
+                self.max_connections.min(room)
+            }
+            None => self.max_connections,
+        };
+        (cap.max(1), limit)
+    }
+}
+
+/// The soft `RLIMIT_NOFILE`, when there is one.
+#[cfg(unix)]
+fn open_file_limit() -> Option<u64> {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+}
+
+#[cfg(not(unix))]
+fn open_file_limit() -> Option<u64> {
+    None
+}
+
+/// Whether an `accept` error concerns only the one connection (the peer gave up before
+/// it was accepted), so the next `accept` may go ahead at once.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    )
+}
+
+/// Serves `app` on `listener` within `limits` until `shutdown` completes, then stops
+/// accepting and waits for the requests in flight (each bounded by the request timeout).
+///
+/// # Errors
+/// None today: a failed `accept` is logged and retried after [`ACCEPT_BACKOFF`]; the
+/// `Result` leaves room for set-up errors.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: &HttpLimits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let (cap, fd_limit) = limits.connection_cap();
+    info!(
+        max_connections = cap,
+        open_file_limit = fd_limit,
+        header_read_timeout_secs = limits.header_read_timeout_secs,
+        request_timeout_secs = limits.request_timeout_secs,
+        "http limits"
+    );
+    let app = app.layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        Duration::from_secs(limits.request_timeout_secs),
+    ));
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(limits.header_read_timeout_secs))
+        .max_buf_size(MAX_HEADER_BYTES);
+    let permits = Arc::new(Semaphore::new(cap));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                // The semaphore is never closed.
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            r = listener.accept() => match r {
+                Ok((stream, _)) => stream,
+                Err(e) if is_connection_error(&e) => continue,
+                Err(e) => {
+                    warn!(error = %e, "accept failed; retrying");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let conn = http1.serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                debug!(error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
 
 /// Everything the handlers share.
 pub struct AppState {

@@ -217,12 +217,12 @@ pub async fn start(opts: Options) -> Result<Running, String> {
     });
     let app = http::router(state, config.max_body_bytes);
     let (tx, rx) = oneshot::channel::<()>();
+    let limits = config.http.clone();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
+        http::serve(listener, app, &limits, async {
+            let _ = rx.await;
+        })
+        .await
     });
     Ok(Running {
         addr,

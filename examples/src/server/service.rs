@@ -79,9 +79,11 @@ impl std::fmt::Debug for Service {
     }
 }
 
+/// A store error: 503, since the store being down, locked or full is the usual cause and
+/// the device retries later (it would too after a 500, but 503 says "try again").
 fn store_failed(e: impl std::fmt::Display) -> Reply {
     warn!(error = %e, "storage failed");
-    Reply::error(500, "storage failed")
+    Reply::error(503, "storage unavailable")
 }
 
 /// The device channel id that identity bindings are kept under.

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-/// A storage failure. The HTTP layer answers it with 500 and logs the text.
+/// A storage failure. The HTTP layer answers it with 503 and logs the text.
 #[derive(Debug)]
 pub struct StoreError(pub String);
 
