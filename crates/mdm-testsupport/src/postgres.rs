@@ -20,6 +20,7 @@ pub struct Postgres {
     data: PathBuf,
     port: u16,
     run_as: Option<String>,
+    options: String,
     _dir: tempfile::TempDir,
 }
 
@@ -100,11 +101,18 @@ impl Postgres {
         } else {
             None
         };
+        let port = free_port();
+        let socket_dir = dir.path().display().to_string();
+        let options = format!(
+            "-p {port} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off \
+             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        );
         let pg = Postgres {
             data: dir.path().join("data"),
             bin,
-            port: free_port(),
+            port,
             run_as,
+            options,
             _dir: dir,
         };
         let data = pg.data.display().to_string();
@@ -126,22 +134,37 @@ impl Postgres {
             "{test}: initdb failed: {}",
             text(&out)
         );
-        let socket_dir = pg._dir.path().display().to_string();
-        let options = format!(
-            "-p {} -k {socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-            pg.port
-        );
-        let log = pg._dir.path().join("server.log").display().to_string();
-        let out = pg.run(
+        pg.resume();
+        Some(pg)
+    }
+
+    /// Stops the server (`pg_ctl stop -m fast`), keeping the cluster, so a test can see
+    /// what its clients do while the database is down; [`Postgres::resume`] starts it
+    /// again on the same port.
+    ///
+    /// # Panics
+    /// When `pg_ctl stop` fails.
+    pub fn pause(&self) {
+        let data = self.data.display().to_string();
+        let out = self.run("pg_ctl", &["-D", &data, "-m", "fast", "-w", "stop"]);
+        assert!(out.status.success(), "pg_ctl stop failed: {}", text(&out));
+    }
+
+    /// Starts the server (again) on its port.
+    ///
+    /// # Panics
+    /// When `pg_ctl start` fails.
+    pub fn resume(&self) {
+        let data = self.data.display().to_string();
+        let log = self._dir.path().join("server.log").display().to_string();
+        let out = self.run(
             "pg_ctl",
-            &["-D", &data, "-l", &log, "-o", &options, "-w", "start"],
+            &["-D", &data, "-l", &log, "-o", &self.options, "-w", "start"],
         );
         if !out.status.success() {
             let log = std::fs::read_to_string(&log).unwrap_or_default();
-            panic!("{test}: pg_ctl start failed: {}\n{log}", text(&out));
+            panic!("pg_ctl start failed: {}\n{log}", text(&out));
         }
-        Some(pg)
     }
 
     fn run(&self, program: &str, args: &[&str]) -> Output {
