@@ -95,6 +95,7 @@ async fn every_checkin_type_is_handled() {
     assert_eq!(status, 410);
 
     // Declarative management: empty tokens and manifest, status accepted, no declarations.
+    // (examples/tests/server_declarative.rs covers a device with a set.)
     let dm = |endpoint: DeclarativeEndpoint| {
         let mut m = DeclarativeManagement::new(endpoint);
         m.udid = Some(udid.clone());
@@ -117,10 +118,13 @@ async fn every_checkin_type_is_handled() {
         items["Declarations"]["Configurations"],
         serde_json::json!([])
     );
-    let (status, _) = device
-        .checkin(&http, &dm(DeclarativeEndpoint::Status))
-        .await
-        .unwrap();
+    let mut status_msg = dm(DeclarativeEndpoint::Status);
+    if let Message::DeclarativeManagement(m) = &mut status_msg {
+        m.data = Some(Data::new(
+            br#"{"StatusItems":{},"Errors":[],"FullReport":true}"#.to_vec(),
+        ));
+    }
+    let (status, _) = device.checkin(&http, &status_msg).await.unwrap();
     assert_eq!(status, 200);
     let (status, _) = device
         .checkin(

@@ -11,6 +11,15 @@
 //! | `POST /commands` | queue a command (see [`EnqueueRequest`]) and push |
 //! | `GET /commands/{uuid}` | a command's state and answers on every device |
 //! | `POST /push` | push to devices (`{"devices": [...]}`) |
+//! | `PUT /declarations` | store a declaration (JSON document); answers its `ServerToken` |
+//! | `GET /declarations` | every stored declaration |
+//! | `DELETE /declarations/{identifier}` | delete one no device's set holds |
+//! | `GET /devices/{id}/declarations` | the device's declaration set |
+//! | `PUT /devices/{id}/declarations` | replace its set (`{"identifiers": [...]}`) and sync |
+//! | `GET /devices/{id}/declaration-status` | the latest status items and errors it reported |
+//!
+//! A change of a device's set (its identifiers, or a stored declaration in it getting a
+//! new `ServerToken`) queues a `DeclarativeManagement` command for the device and pushes.
 //!
 //! In command payloads, plist types JSON lacks are written `{"$data": "<base64>"}` and
 //! `{"$date": "<RFC 3339>"}`.
@@ -27,21 +36,25 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use base64::Engine as _;
 use mdm_commands::{AnyCommand, AnyRequest, CommandUuid, RequestType};
 use mdm_plist::{Dictionary, Value};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::declarative;
 use super::http::AppState;
-use super::store::{CommandRecord, Delivery, NewCommand, Store, StoreError};
+use super::store::{CommandRecord, Delivery, NewCommand, Removal, Store, StoreError};
 
 /// Most devices one API call may name.
 pub const MAX_DEVICES_PER_CALL: usize = 100_000;
 
 /// Rows returned by the per-device listings.
 pub const LIST_LIMIT: u32 = 100;
+
+/// Most declarations one device's set may hold.
+pub const MAX_SET_DECLARATIONS: usize = 5_000;
 
 /// The routes (nested under `/api/v1` by the caller).
 pub fn router() -> Router<Arc<AppState>> {
@@ -56,6 +69,13 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/commands", post(enqueue))
         .route("/commands/{uuid}", get(command))
         .route("/push", post(push))
+        .route("/declarations", get(list_declarations).put(put_declaration))
+        .route("/declarations/{identifier}", delete(delete_declaration))
+        .route(
+            "/devices/{id}/declarations",
+            get(device_declarations).put(put_device_declarations),
+        )
+        .route("/devices/{id}/declaration-status", get(declaration_status))
 }
 
 /// A JSON error body with a status.
@@ -464,4 +484,243 @@ async fn push(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Byte
     };
     let results = state.pusher.push(targets).await;
     Json(json!({ "pushes": results })).into_response()
+}
+
+/// Queues a `DeclarativeManagement` command for `ids` and pushes to them (when push is
+/// configured), as `POST /commands` does; `null` when `ids` is empty.
+async fn sync(state: &AppState, ids: Vec<String>) -> Result<serde_json::Value, Response> {
+    if ids.is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    let command = declarative::sync_command().map_err(|e| {
+        tracing::warn!(error = %e, "DeclarativeManagement command");
+        fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    })?;
+    let uuid = command.command_uuid.clone();
+    let targets = ids.clone();
+    let queued = with_store(state, move |s| s.enqueue(&targets, &command)).await?;
+    let pushes = if state.pusher.is_on() {
+        let targets = with_store(state, move |s| s.push_info(&ids)).await?;
+        Some(state.pusher.push(targets).await)
+    } else {
+        None
+    };
+    Ok(json!({ "command_uuid": uuid, "queued": queued, "pushes": pushes }))
+}
+
+async fn put_declaration(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    let stored = match mdm_declarative::Declaration::decode(&body)
+        .map_err(|e| format!("declaration: {e}"))
+        .and_then(declarative::to_stored)
+    {
+        Ok(d) => d,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, e),
+    };
+    let (identifier, token, ty) = (
+        stored.identifier.clone(),
+        stored.server_token.clone(),
+        stored.declaration_type.clone(),
+    );
+    let affected = match with_store(&state, move |s| s.put_declaration(&stored, super::now())).await
+    {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let devices = affected.len();
+    let sync = match sync(&state, affected).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    Json(json!({
+        "identifier": identifier,
+        "type": ty,
+        "server_token": token,
+        "devices_changed": devices,
+        "sync": sync,
+    }))
+    .into_response()
+}
+
+/// A stored declaration as the API lists it.
+fn declaration_json(d: &super::store::StoredDeclaration) -> serde_json::Value {
+    json!({
+        "identifier": d.identifier,
+        "type": d.declaration_type,
+        "server_token": d.server_token,
+        "updated_at": d.updated_at,
+        "declaration": serde_json::from_slice::<serde_json::Value>(&d.body).ok(),
+    })
+}
+
+async fn list_declarations(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let query = |s: &dyn Store| s.declarations(None).map(Some);
+    let render = |list: Vec<super::store::StoredDeclaration>| json!({ "declarations": list.iter().map(declaration_json).collect::<Vec<_>>() });
+    read(&state, &headers, query, render, "").await
+}
+
+async fn delete_declaration(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(identifier): Path<String>,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    let id = identifier.clone();
+    match with_store(&state, move |s| s.delete_declaration(&id)).await {
+        Ok(Removal::Removed) => Json(json!({ "removed": identifier })).into_response(),
+        Ok(Removal::NotFound) => fail(StatusCode::NOT_FOUND, "no such declaration"),
+        Ok(Removal::InUse(n)) => fail(
+            StatusCode::CONFLICT,
+            format!("in the set of {n} devices; take it out of their sets first"),
+        ),
+        Err(r) => r,
+    }
+}
+
+async fn device_declarations(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let query = move |s: &dyn Store| {
+        if s.exists(&id)? {
+            s.device_declarations(&id, None).map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let render = |set: super::store::DeviceDeclarations| {
+        let list: Vec<_> = set
+            .declarations
+            .iter()
+            .map(|d| json!({ "identifier": d.identifier, "type": d.declaration_type, "server_token": d.server_token }))
+            .collect();
+        json!({
+            "declarations_token": declarative::set_token(&set),
+            "changed_at": set.changed_at,
+            "declarations": list,
+        })
+    };
+    read(&state, &headers, query, render, "no such device").await
+}
+
+/// `PUT /devices/{id}/declarations`: the device's whole set.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceDeclarationsRequest {
+    /// Identifiers of stored declarations.
+    pub identifiers: Vec<String>,
+}
+
+/// Why a set cannot be given to a device.
+enum SetRefusal {
+    NoDevice,
+    Unknown(Vec<String>),
+    Invalid(String),
+}
+
+async fn put_device_declarations(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let req = match json_request(&state, &headers, &body, |_: &DeviceDeclarationsRequest| 0) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    if req.identifiers.len() > MAX_SET_DECLARATIONS {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            format!("at most {MAX_SET_DECLARATIONS} declarations in a set"),
+        );
+    }
+    let device = id.clone();
+    let outcome = with_store(&state, move |s| {
+        if !s.exists(&device)? {
+            return Ok(Err(SetRefusal::NoDevice));
+        }
+        let found = s.declarations(Some(&req.identifiers))?;
+        let unknown: Vec<String> = req
+            .identifiers
+            .iter()
+            .filter(|i| {
+                found
+                    .binary_search_by(|d| d.identifier.as_str().cmp(i))
+                    .is_err()
+            })
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            return Ok(Err(SetRefusal::Unknown(unknown)));
+        }
+        let problems = match declarative::to_set(&found) {
+            Ok(set) => set.validate(),
+            Err(e) => return Ok(Err(SetRefusal::Invalid(e))),
+        };
+        if !problems.is_empty() {
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Ok(Err(SetRefusal::Invalid(text.join("; "))));
+        }
+        let changed = s.set_device_declarations(&device, &req.identifiers, super::now())?;
+        let set = s.device_declarations(&device, None)?;
+        Ok(Ok((
+            changed,
+            declarative::set_token(&set),
+            set.declarations.len(),
+        )))
+    })
+    .await;
+    let (changed, token, count) = match outcome {
+        Ok(Ok(o)) => o,
+        Ok(Err(SetRefusal::NoDevice)) => return fail(StatusCode::NOT_FOUND, "no such device"),
+        Ok(Err(SetRefusal::Unknown(ids))) => {
+            return fail(
+                StatusCode::NOT_FOUND,
+                format!("no such declarations: {}", ids.join(", ")),
+            );
+        }
+        Ok(Err(SetRefusal::Invalid(why))) => return fail(StatusCode::BAD_REQUEST, why),
+        Err(r) => return r,
+    };
+    let sync = if changed {
+        match sync(&state, vec![id.clone()]).await {
+            Ok(v) => v,
+            Err(r) => return r,
+        }
+    } else {
+        serde_json::Value::Null
+    };
+    Json(json!({
+        "device": id,
+        "declarations": count,
+        "declarations_token": token,
+        "changed": changed,
+        "sync": sync,
+    }))
+    .into_response()
+}
+
+async fn declaration_status(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let query = move |s: &dyn Store| {
+        if s.exists(&id)? {
+            s.declaration_status(&id).map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let render = |rows: Vec<super::store::StatusRow>| declarative::status_json(&rows);
+    read(&state, &headers, query, render, "no such device").await
 }

@@ -16,9 +16,9 @@ use tokio_postgres::{NoTls, Row};
 
 use super::sqlite::MAX_CHECKIN_LOG;
 use super::store::{
-    BoundIdentity, CommandRecord, CommandReport, Delivery, DeviceFacts, DeviceRecord,
-    IN_FLIGHT_SECS, Inventory, InventoryUpdate, NewCommand, PushInfo, QueuedCommand, Store,
-    StoreError,
+    BoundIdentity, CommandRecord, CommandReport, Delivery, DeviceDeclarations, DeviceFacts,
+    DeviceRecord, IN_FLIGHT_SECS, Inventory, InventoryUpdate, NewCommand, PushInfo, QueuedCommand,
+    Removal, StatusRow, Store, StoreError, StoredDeclaration,
 };
 
 /// Connections the pool keeps at most (per replica).
@@ -28,7 +28,7 @@ pub const MAX_CONNECTIONS: usize = 16;
 const MIGRATION_LOCK: i64 = 0x6d64_6d73_6572_7665;
 
 /// The schema, one step per version; `schema_migrations` records which are applied.
-pub const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2)];
+pub const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2), (3, V3)];
 
 const V1: &str = "
 CREATE TABLE enrollments (
@@ -89,6 +89,34 @@ ALTER TABLE enrollments ADD COLUMN certificates TEXT;
 ALTER TABLE enrollments ADD COLUMN inventory_at BIGINT;
 CREATE INDEX enrollments_by_parent ON enrollments (parent_id);
 CREATE INDEX queue_by_command ON queue (command_seq);
+";
+
+/// Declarative management, as in the SQLite store's step 3.
+const V3: &str = "
+CREATE TABLE declarations (
+    identifier       TEXT PRIMARY KEY,
+    declaration_type TEXT NOT NULL,
+    server_token     TEXT NOT NULL,
+    body             BYTEA NOT NULL,
+    updated_at       BIGINT NOT NULL
+);
+CREATE TABLE device_declarations (
+    enrollment_id    TEXT NOT NULL,
+    identifier       TEXT NOT NULL REFERENCES declarations (identifier),
+    PRIMARY KEY (enrollment_id, identifier)
+);
+CREATE INDEX device_declarations_by_identifier ON device_declarations (identifier);
+CREATE TABLE declaration_sets (
+    enrollment_id    TEXT PRIMARY KEY,
+    changed_at       BIGINT NOT NULL
+);
+CREATE TABLE declaration_status (
+    enrollment_id    TEXT NOT NULL,
+    item             TEXT NOT NULL,
+    value            TEXT NOT NULL,
+    at               BIGINT NOT NULL,
+    PRIMARY KEY (enrollment_id, item)
+);
 ";
 
 /// A PostgreSQL-backed [`Store`].
@@ -337,6 +365,19 @@ fn collect<T>(
 ) -> Result<Vec<T>, StoreError> {
     rows.iter().map(|r| f(r).map_err(pg)).collect()
 }
+
+fn row_to_declaration(row: &Row) -> Result<StoredDeclaration, tokio_postgres::Error> {
+    Ok(StoredDeclaration {
+        identifier: row.try_get(0)?,
+        declaration_type: row.try_get(1)?,
+        server_token: row.try_get(2)?,
+        body: row.try_get(3)?,
+        updated_at: row.try_get(4)?,
+    })
+}
+
+const DECLARATION_SELECT: &str =
+    "SELECT identifier, declaration_type, server_token, body, updated_at FROM declarations";
 
 impl Store for PostgresStore {
     fn log_checkin(
@@ -771,5 +812,235 @@ impl Store for PostgresStore {
             &[&enrollment_id, &i64::from(limit)],
         )?;
         collect(rows, |r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    }
+
+    fn put_declaration(&self, d: &StoredDeclaration, at: i64) -> Result<Vec<String>, StoreError> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            // The row lock (or, for a new identifier, the insert) orders concurrent puts.
+            let old = tx
+                .query_opt(
+                    "SELECT server_token FROM declarations WHERE identifier = $1 FOR UPDATE",
+                    &[&d.identifier],
+                )
+                .await
+                .map_err(pg)?;
+            let old: Option<String> = old.map(|r| r.try_get(0)).transpose().map_err(pg)?;
+            if old.as_deref() == Some(d.server_token.as_str()) {
+                return Ok(Vec::new());
+            }
+            tx.execute(
+                "INSERT INTO declarations (identifier, declaration_type, server_token, body, updated_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (identifier) DO UPDATE SET declaration_type = excluded.declaration_type,
+                     server_token = excluded.server_token, body = excluded.body,
+                     updated_at = excluded.updated_at",
+                &[&d.identifier, &d.declaration_type, &d.server_token, &d.body, &at],
+            )
+            .await
+            .map_err(pg)?;
+            let rows = tx
+                .query(
+                    "UPDATE declaration_sets SET changed_at = $2 WHERE enrollment_id IN
+                         (SELECT enrollment_id FROM device_declarations WHERE identifier = $1)
+                     RETURNING enrollment_id",
+                    &[&d.identifier, &at],
+                )
+                .await
+                .map_err(pg)?;
+            tx.commit().await.map_err(pg)?;
+            collect(rows, |r| r.try_get(0))
+        })
+    }
+
+    fn declarations(
+        &self,
+        identifiers: Option<&[String]>,
+    ) -> Result<Vec<StoredDeclaration>, StoreError> {
+        let rows = match identifiers {
+            None => self.query(&format!("{DECLARATION_SELECT} ORDER BY identifier"), &[])?,
+            Some(ids) => self.query(
+                &format!("{DECLARATION_SELECT} WHERE identifier = ANY($1) ORDER BY identifier"),
+                &[&ids],
+            )?,
+        };
+        collect(rows, row_to_declaration)
+    }
+
+    fn delete_declaration(&self, identifier: &str) -> Result<Removal, StoreError> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let found = tx
+                .query_opt(
+                    "SELECT 1 FROM declarations WHERE identifier = $1 FOR UPDATE",
+                    &[&identifier],
+                )
+                .await
+                .map_err(pg)?;
+            if found.is_none() {
+                return Ok(Removal::NotFound);
+            }
+            let users: i64 = tx
+                .query_one(
+                    "SELECT COUNT(*) FROM device_declarations WHERE identifier = $1",
+                    &[&identifier],
+                )
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(pg)?;
+            if users > 0 {
+                return Ok(Removal::InUse(u64::try_from(users).unwrap_or(0)));
+            }
+            tx.execute(
+                "DELETE FROM declarations WHERE identifier = $1",
+                &[&identifier],
+            )
+            .await
+            .map_err(pg)?;
+            tx.commit().await.map_err(pg)?;
+            Ok(Removal::Removed)
+        })
+    }
+
+    fn set_device_declarations(
+        &self,
+        enrollment_id: &str,
+        identifiers: &[String],
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        let mut wanted: Vec<&str> = identifiers.iter().map(String::as_str).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            // Serialises changes of one device's set (the row of its change time).
+            tx.execute(
+                "INSERT INTO declaration_sets (enrollment_id, changed_at) VALUES ($1, $2)
+                 ON CONFLICT (enrollment_id) DO UPDATE SET changed_at = declaration_sets.changed_at",
+                &[&enrollment_id, &at],
+            )
+            .await
+            .map_err(pg)?;
+            let current = tx
+                .query(
+                    "SELECT identifier FROM device_declarations WHERE enrollment_id = $1
+                     ORDER BY identifier",
+                    &[&enrollment_id],
+                )
+                .await
+                .map_err(pg)?;
+            let current: Vec<String> = collect(current, |r| r.try_get(0))?;
+            if current.iter().map(String::as_str).eq(wanted.iter().copied()) {
+                // Unchanged: dropping the transaction rolls the row lock's insert back.
+                return Ok(false);
+            }
+            tx.execute(
+                "DELETE FROM device_declarations WHERE enrollment_id = $1",
+                &[&enrollment_id],
+            )
+            .await
+            .map_err(pg)?;
+            tx.execute(
+                "INSERT INTO device_declarations (enrollment_id, identifier)
+                 SELECT $1, unnest($2::TEXT[])",
+                &[&enrollment_id, &wanted],
+            )
+            .await
+            .map_err(pg)?;
+            tx.execute(
+                "UPDATE declaration_sets SET changed_at = $2 WHERE enrollment_id = $1",
+                &[&enrollment_id, &at],
+            )
+            .await
+            .map_err(pg)?;
+            tx.commit().await.map_err(pg)?;
+            Ok(true)
+        })
+    }
+
+    fn device_declarations(
+        &self,
+        enrollment_id: &str,
+        body_of: Option<&str>,
+    ) -> Result<DeviceDeclarations, StoreError> {
+        self.block(async {
+            let client = self.client().await?;
+            let changed_at = client
+                .query_opt(
+                    "SELECT changed_at FROM declaration_sets WHERE enrollment_id = $1",
+                    &[&enrollment_id],
+                )
+                .await
+                .map_err(pg)?
+                .map(|r| r.try_get(0))
+                .transpose()
+                .map_err(pg)?;
+            let rows = client
+                .query(
+                    "SELECT d.identifier, d.declaration_type, d.server_token,
+                            CASE WHEN d.identifier = $2 THEN d.body ELSE ''::BYTEA END,
+                            d.updated_at
+                     FROM device_declarations s JOIN declarations d ON d.identifier = s.identifier
+                     WHERE s.enrollment_id = $1 ORDER BY d.identifier",
+                    &[&enrollment_id, &body_of],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(DeviceDeclarations {
+                changed_at,
+                declarations: collect(rows, row_to_declaration)?,
+            })
+        })
+    }
+
+    fn record_declaration_status(
+        &self,
+        enrollment_id: &str,
+        full: bool,
+        items: &[(String, String)],
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let (names, values): (Vec<&str>, Vec<&str>) =
+            items.iter().map(|(n, v)| (n.as_str(), v.as_str())).unzip();
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            if full {
+                tx.execute(
+                    "DELETE FROM declaration_status WHERE enrollment_id = $1",
+                    &[&enrollment_id],
+                )
+                .await
+                .map_err(pg)?;
+            }
+            tx.execute(
+                "INSERT INTO declaration_status (enrollment_id, item, value, at)
+                 SELECT $1, n, v, $4 FROM unnest($2::TEXT[], $3::TEXT[]) AS i (n, v)
+                 ON CONFLICT (enrollment_id, item) DO UPDATE SET
+                     value = excluded.value, at = excluded.at",
+                &[&enrollment_id, &names, &values, &at],
+            )
+            .await
+            .map_err(pg)?;
+            tx.commit().await.map_err(pg)
+        })
+    }
+
+    fn declaration_status(&self, enrollment_id: &str) -> Result<Vec<StatusRow>, StoreError> {
+        let rows = self.query(
+            "SELECT item, value, at FROM declaration_status WHERE enrollment_id = $1
+             ORDER BY item",
+            &[&enrollment_id],
+        )?;
+        collect(rows, |r| {
+            Ok(StatusRow {
+                item: r.try_get(0)?,
+                value: r.try_get(1)?,
+                at: r.try_get(2)?,
+            })
+        })
     }
 }

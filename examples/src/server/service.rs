@@ -10,14 +10,15 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use mdm_checkin::{
-    BootstrapTokenResponse, CheckinMessage, DeclarativeEndpoint, Enrollment, EnrollmentId, Message,
-    ResolvedEnrollment, Udid,
+    BootstrapTokenResponse, CheckinMessage, Enrollment, EnrollmentId, Message, ResolvedEnrollment,
+    Udid,
 };
 use mdm_commands::{CommandResponse, RequestType, Status};
 use mdm_plist::Limits;
 use tracing::{debug, info, warn};
 
 use super::certauth::{CertAuth, DeviceIdentity};
+use super::declarative;
 use super::now;
 use super::store::{BoundIdentity, CommandReport, DeviceFacts, InventoryUpdate, PushInfo, Store};
 
@@ -274,11 +275,39 @@ impl Service {
                     .map_err(|e| Reply::error(500, e.to_string()))?;
                 Ok(Reply::ok(COMMAND_CONTENT_TYPE, body))
             }
-            Message::DeclarativeManagement(m) => Ok(declarative(&m.endpoint)),
+            Message::DeclarativeManagement(m) => self.declarative(&id, m, at),
             Message::GetToken(_) => Ok(Reply::error(404, "no token service is configured")),
             // Refused before this point; kept for completeness of the match.
             _ => Ok(Reply::error(400, "unsupported check-in message")),
         }
+    }
+
+    /// The declarative-management endpoints, answered from the enrollment's stored set;
+    /// a status report's items are stored.
+    fn declarative(
+        &self,
+        id: &str,
+        m: &mdm_checkin::DeclarativeManagement,
+        at: i64,
+    ) -> Result<Reply, Reply> {
+        let body_of = m.endpoint.declaration().map(|(_, identifier)| identifier);
+        let set = self
+            .store
+            .device_declarations(id, body_of)
+            .map_err(store_failed)?;
+        let answer = declarative::answer(&set, &m.endpoint, m.data.as_ref().map(|d| d.as_ref()));
+        if let Some(report) = &answer.report {
+            let rows = declarative::status_rows(report);
+            self.store
+                .record_declaration_status(id, report.is_full(), &rows, at)
+                .map_err(store_failed)?;
+            debug!(enrollment = %id, items = rows.len(), full = report.is_full(), "declarative status");
+        }
+        Ok(match answer.status {
+            200 if answer.body.is_empty() => Reply::empty(),
+            200 => Reply::ok("application/json", answer.body),
+            status => Reply::error(status, String::from_utf8_lossy(&answer.body)),
+        })
     }
 
     /// Handles a command report (`PUT` to the `ServerURL`): records the answer and sends
@@ -440,28 +469,4 @@ fn response_enrollment(resp: &CommandResponse) -> Result<Enrollment, String> {
         user_short_name: resp.user_short_name.clone(),
         user_long_name: resp.user_long_name.clone(),
     })
-}
-
-/// The declarative-management endpoints of a server that manages no declarations: empty
-/// tokens and an empty manifest, so a device that asks gets a valid, empty answer.
-fn declarative(endpoint: &DeclarativeEndpoint) -> Reply {
-    const TOKEN: &str = "mdm-server-empty";
-    match endpoint {
-        DeclarativeEndpoint::Tokens => Reply::ok(
-            "application/json",
-            format!(
-                r#"{{"SyncTokens":{{"DeclarationsToken":"{TOKEN}","Timestamp":"2026-01-01T00:00:00Z"}}}}"#
-            )
-            .into_bytes(),
-        ),
-        DeclarativeEndpoint::DeclarationItems => Reply::ok(
-            "application/json",
-            format!(
-                r#"{{"Declarations":{{"Activations":[],"Assets":[],"Configurations":[],"Management":[]}},"DeclarationsToken":"{TOKEN}"}}"#
-            )
-            .into_bytes(),
-        ),
-        DeclarativeEndpoint::Status => Reply::empty(),
-        _ => Reply::error(404, "no such declaration"),
-    }
 }

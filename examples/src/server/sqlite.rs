@@ -7,9 +7,9 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::store::{
-    BoundIdentity, CommandRecord, CommandReport, Delivery, DeviceFacts, DeviceRecord,
-    IN_FLIGHT_SECS, Inventory, InventoryUpdate, NewCommand, PushInfo, QueuedCommand, Store,
-    StoreError,
+    BoundIdentity, CommandRecord, CommandReport, Delivery, DeviceDeclarations, DeviceFacts,
+    DeviceRecord, IN_FLIGHT_SECS, Inventory, InventoryUpdate, NewCommand, PushInfo, QueuedCommand,
+    Removal, StatusRow, Store, StoreError, StoredDeclaration,
 };
 
 /// Check-ins kept per enrollment in the log; older ones are dropped.
@@ -18,7 +18,7 @@ pub const MAX_CHECKIN_LOG: i64 = 100;
 /// The schema, one step per version; `PRAGMA user_version` says how many are applied.
 /// Step 1 is written with `IF NOT EXISTS` because databases made before versioning have
 /// its tables already (and `user_version` 0).
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 const V1: &str = "
 CREATE TABLE IF NOT EXISTS enrollments (
@@ -80,6 +80,36 @@ ALTER TABLE enrollments ADD COLUMN certificates TEXT;
 ALTER TABLE enrollments ADD COLUMN inventory_at INTEGER;
 CREATE INDEX IF NOT EXISTS enrollments_by_parent ON enrollments (parent_id);
 CREATE INDEX IF NOT EXISTS queue_by_command ON queue (command_seq);
+";
+
+/// Declarative management: declarations stored once and shared, each device's set (the
+/// identifiers it holds, and when the set last changed), and the latest value of every
+/// status item a device reported.
+const V3: &str = "
+CREATE TABLE declarations (
+    identifier       TEXT PRIMARY KEY,
+    declaration_type TEXT NOT NULL,
+    server_token     TEXT NOT NULL,
+    body             BLOB NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+CREATE TABLE device_declarations (
+    enrollment_id    TEXT NOT NULL,
+    identifier       TEXT NOT NULL REFERENCES declarations (identifier),
+    PRIMARY KEY (enrollment_id, identifier)
+) WITHOUT ROWID;
+CREATE INDEX device_declarations_by_identifier ON device_declarations (identifier);
+CREATE TABLE declaration_sets (
+    enrollment_id    TEXT PRIMARY KEY,
+    changed_at       INTEGER NOT NULL
+);
+CREATE TABLE declaration_status (
+    enrollment_id    TEXT NOT NULL,
+    item             TEXT NOT NULL,
+    value            TEXT NOT NULL,
+    at               INTEGER NOT NULL,
+    PRIMARY KEY (enrollment_id, item)
+) WITHOUT ROWID;
 ";
 
 /// `seq`, `CommandUUID`, `RequestType`, body, status and delivery time of a queued command.
@@ -229,6 +259,19 @@ const DELIVERY_SELECT: &str = "
 SELECT q.enrollment_id, c.command_uuid, c.request_type, q.status, q.delivered_at,
        q.answered_at, q.deliveries, q.raw, q.typed_error
 FROM queue q JOIN commands c ON c.seq = q.command_seq";
+
+fn row_to_declaration(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredDeclaration> {
+    Ok(StoredDeclaration {
+        identifier: row.get(0)?,
+        declaration_type: row.get(1)?,
+        server_token: row.get(2)?,
+        body: row.get(3)?,
+        updated_at: row.get(4)?,
+    })
+}
+
+const DECLARATION_SELECT: &str =
+    "SELECT identifier, declaration_type, server_token, body, updated_at FROM declarations";
 
 impl Store for SqliteStore {
     fn log_checkin(
@@ -721,6 +764,252 @@ impl Store for SqliteStore {
             .map_err(err)?;
         stmt.query_map(params![enrollment_id, limit], |r| {
             Ok((r.get(0)?, r.get(1)?))
+        })
+        .map_err(err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)
+    }
+
+    fn put_declaration(&self, d: &StoredDeclaration, at: i64) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let old: Option<String> = tx
+            .query_row(
+                "SELECT server_token FROM declarations WHERE identifier = ?1",
+                params![d.identifier],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        if old.as_deref() == Some(d.server_token.as_str()) {
+            return Ok(Vec::new());
+        }
+        tx.execute(
+            "INSERT INTO declarations (identifier, declaration_type, server_token, body, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (identifier) DO UPDATE SET declaration_type = excluded.declaration_type,
+                 server_token = excluded.server_token, body = excluded.body,
+                 updated_at = excluded.updated_at",
+            params![d.identifier, d.declaration_type, d.server_token, d.body, at],
+        )
+        .map_err(err)?;
+        let affected = {
+            let mut stmt = tx
+                .prepare("SELECT enrollment_id FROM device_declarations WHERE identifier = ?1")
+                .map_err(err)?;
+            stmt.query_map(params![d.identifier], |r| r.get(0))
+                .map_err(err)?
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(err)?
+        };
+        tx.execute(
+            "UPDATE declaration_sets SET changed_at = ?2 WHERE enrollment_id IN
+                 (SELECT enrollment_id FROM device_declarations WHERE identifier = ?1)",
+            params![d.identifier, at],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(affected)
+    }
+
+    fn declarations(
+        &self,
+        identifiers: Option<&[String]>,
+    ) -> Result<Vec<StoredDeclaration>, StoreError> {
+        let conn = self.conn()?;
+        let Some(ids) = identifiers else {
+            let mut stmt = conn
+                .prepare(&format!("{DECLARATION_SELECT} ORDER BY identifier"))
+                .map_err(err)?;
+            let rows = stmt.query_map([], row_to_declaration).map_err(err)?;
+            return rows.collect::<Result<Vec<_>, _>>().map_err(err);
+        };
+        let mut stmt = conn
+            .prepare(&format!("{DECLARATION_SELECT} WHERE identifier = ?1"))
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(d) = stmt
+                .query_row(params![id], row_to_declaration)
+                .optional()
+                .map_err(err)?
+            {
+                out.push(d);
+            }
+        }
+        out.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+        out.dedup_by(|a, b| a.identifier == b.identifier);
+        Ok(out)
+    }
+
+    fn delete_declaration(&self, identifier: &str) -> Result<Removal, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let users: i64 = tx
+            .query_row(
+                "SELECT COUNT(*) FROM device_declarations WHERE identifier = ?1",
+                params![identifier],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if users > 0 {
+            return Ok(Removal::InUse(u64::try_from(users).unwrap_or(0)));
+        }
+        let n = tx
+            .execute(
+                "DELETE FROM declarations WHERE identifier = ?1",
+                params![identifier],
+            )
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(if n > 0 {
+            Removal::Removed
+        } else {
+            Removal::NotFound
+        })
+    }
+
+    fn set_device_declarations(
+        &self,
+        enrollment_id: &str,
+        identifiers: &[String],
+        at: i64,
+    ) -> Result<bool, StoreError> {
+        let mut wanted: Vec<&str> = identifiers.iter().map(String::as_str).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let current = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT identifier FROM device_declarations WHERE enrollment_id = ?1
+                     ORDER BY identifier",
+                )
+                .map_err(err)?;
+            stmt.query_map(params![enrollment_id], |r| r.get::<_, String>(0))
+                .map_err(err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(err)?
+        };
+        if current
+            .iter()
+            .map(String::as_str)
+            .eq(wanted.iter().copied())
+        {
+            return Ok(false);
+        }
+        tx.execute(
+            "DELETE FROM device_declarations WHERE enrollment_id = ?1",
+            params![enrollment_id],
+        )
+        .map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO device_declarations (enrollment_id, identifier) VALUES (?1, ?2)",
+                )
+                .map_err(err)?;
+            for id in &wanted {
+                stmt.execute(params![enrollment_id, id]).map_err(err)?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO declaration_sets (enrollment_id, changed_at) VALUES (?1, ?2)
+             ON CONFLICT (enrollment_id) DO UPDATE SET changed_at = excluded.changed_at",
+            params![enrollment_id, at],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(true)
+    }
+
+    fn device_declarations(
+        &self,
+        enrollment_id: &str,
+        body_of: Option<&str>,
+    ) -> Result<DeviceDeclarations, StoreError> {
+        let conn = self.conn()?;
+        let changed_at = conn
+            .query_row(
+                "SELECT changed_at FROM declaration_sets WHERE enrollment_id = ?1",
+                params![enrollment_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err)?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT d.identifier, d.declaration_type, d.server_token,
+                        CASE WHEN d.identifier = ?2 THEN d.body ELSE X'' END, d.updated_at
+                 FROM device_declarations s JOIN declarations d ON d.identifier = s.identifier
+                 WHERE s.enrollment_id = ?1 ORDER BY d.identifier",
+            )
+            .map_err(err)?;
+        let declarations = stmt
+            .query_map(params![enrollment_id, body_of], row_to_declaration)
+            .map_err(err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        Ok(DeviceDeclarations {
+            changed_at,
+            declarations,
+        })
+    }
+
+    fn record_declaration_status(
+        &self,
+        enrollment_id: &str,
+        full: bool,
+        items: &[(String, String)],
+        at: i64,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(err)?;
+        if full {
+            tx.execute(
+                "DELETE FROM declaration_status WHERE enrollment_id = ?1",
+                params![enrollment_id],
+            )
+            .map_err(err)?;
+        }
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO declaration_status (enrollment_id, item, value, at)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (enrollment_id, item) DO UPDATE SET
+                         value = excluded.value, at = excluded.at",
+                )
+                .map_err(err)?;
+            for (item, value) in items {
+                stmt.execute(params![enrollment_id, item, value, at])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    fn declaration_status(&self, enrollment_id: &str) -> Result<Vec<StatusRow>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT item, value, at FROM declaration_status WHERE enrollment_id = ?1
+                 ORDER BY item",
+            )
+            .map_err(err)?;
+        stmt.query_map(params![enrollment_id], |r| {
+            Ok(StatusRow {
+                item: r.get(0)?,
+                value: r.get(1)?,
+                at: r.get(2)?,
+            })
         })
         .map_err(err)?
         .collect::<Result<Vec<_>, _>>()

@@ -221,6 +221,54 @@ pub struct Delivery {
     pub typed_error: Option<String>,
 }
 
+/// A declaration as stored: shared by every device whose set names its identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDeclaration {
+    /// `Identifier`, unique in the store.
+    pub identifier: String,
+    /// `Type` (`com.apple.configuration.passcode.settings`).
+    pub declaration_type: String,
+    /// `ServerToken`: the content token, which changes with any change of the content.
+    pub server_token: String,
+    /// The declaration document as devices fetch it (JSON, `ServerToken` included).
+    /// Empty where a read asked for the manifest only.
+    pub body: Vec<u8>,
+    /// Unix seconds of the last change.
+    pub updated_at: i64,
+}
+
+/// One device's declaration set as the check-in endpoints read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceDeclarations {
+    /// Unix seconds of the last change of the set (`None`: it never had one).
+    pub changed_at: Option<i64>,
+    /// The declarations, by identifier; bodies only where asked for.
+    pub declarations: Vec<StoredDeclaration>,
+}
+
+/// What [`Store::delete_declaration`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// Deleted.
+    Removed,
+    /// No declaration has that identifier.
+    NotFound,
+    /// Kept: this many devices have it in their set.
+    InUse(u64),
+}
+
+/// One status item's latest value for a device, as [`Store::declaration_status`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRow {
+    /// The item's dotted name (`passcode.is-compliant`), or `Errors` for the report's
+    /// `Errors`.
+    pub item: String,
+    /// Its value, JSON text.
+    pub value: String,
+    /// Unix seconds of the report that set it.
+    pub at: i64,
+}
+
 /// Storage of enrollments, check-ins and the command queue.
 ///
 /// Every method is one transaction; implementations must be safe to call from many
@@ -421,4 +469,74 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     /// On storage failure.
     fn checkins(&self, enrollment_id: &str, limit: u32) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Stores a declaration, or replaces the one with its identifier. When that changes its
+    /// `ServerToken`, every set holding it changed: their change times move to `at` and
+    /// the devices are returned (for a `DeclarativeManagement` command); otherwise none.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn put_declaration(
+        &self,
+        declaration: &StoredDeclaration,
+        at: i64,
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// The stored declarations, by identifier, with bodies: all of them, or with
+    /// `identifiers` those of them that exist.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn declarations(
+        &self,
+        identifiers: Option<&[String]>,
+    ) -> Result<Vec<StoredDeclaration>, StoreError>;
+
+    /// Deletes a declaration that no device's set holds.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn delete_declaration(&self, identifier: &str) -> Result<Removal, StoreError>;
+
+    /// Replaces a device's set with `identifiers` (which must all be stored); returns
+    /// whether the set changed, and then moves its change time to `at`.
+    ///
+    /// # Errors
+    /// On storage failure, or an identifier that is not stored.
+    fn set_device_declarations(
+        &self,
+        enrollment_id: &str,
+        identifiers: &[String],
+        at: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// A device's set for the check-in endpoints: every declaration's identifier, type
+    /// and token, and the body of `body_of` only (the one a declaration path asks for).
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn device_declarations(
+        &self,
+        enrollment_id: &str,
+        body_of: Option<&str>,
+    ) -> Result<DeviceDeclarations, StoreError>;
+
+    /// Stores a status report's items (dotted name, JSON text; `Errors` for its errors):
+    /// a full report replaces everything known about the device, an incremental one the
+    /// items it carries.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn record_declaration_status(
+        &self,
+        enrollment_id: &str,
+        full: bool,
+        items: &[(String, String)],
+        at: i64,
+    ) -> Result<(), StoreError>;
+
+    /// The latest value of every status item of a device, by name.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn declaration_status(&self, enrollment_id: &str) -> Result<Vec<StatusRow>, StoreError>;
 }

@@ -14,6 +14,7 @@ use mdm_commands::{
 use mdm_plist::{Dictionary, Value};
 use mdm_signing::{Certificate, Identity};
 
+use super::declarative::DeclarativeState;
 use super::error::SimError;
 use super::facts::DeviceFacts;
 use super::profile::{InstalledProfile, Refusal, read_installable};
@@ -40,6 +41,8 @@ pub struct DeviceState {
     not_now_every: Option<u32>,
     eligible: u64,
     deferred: HashSet<String>,
+    declarative: DeclarativeState,
+    sync_requested: bool,
 }
 
 /// What one answer was, for the run's counters.
@@ -66,6 +69,8 @@ impl DeviceState {
             not_now_every: not_now_every.filter(|n| *n > 0),
             eligible: 0,
             deferred: HashSet::new(),
+            declarative: DeclarativeState::new(),
+            sync_requested: false,
         }
     }
 
@@ -100,6 +105,26 @@ impl DeviceState {
     /// The installed profiles, enrollment profile first.
     pub fn profiles(&self) -> &[InstalledProfile] {
         &self.profiles
+    }
+
+    /// The declarative-management state.
+    pub fn declarative(&self) -> &DeclarativeState {
+        &self.declarative
+    }
+
+    /// The declarative-management state, to update.
+    pub fn declarative_mut(&mut self) -> &mut DeclarativeState {
+        &mut self.declarative
+    }
+
+    /// The status report to send now (see [`DeclarativeState::status_report`]).
+    pub fn declarative_status_report(&mut self) -> Option<Vec<u8>> {
+        self.declarative.status_report(&self.facts)
+    }
+
+    /// Whether a `DeclarativeManagement` command asked for a sync since the last call.
+    pub fn take_sync_request(&mut self) -> bool {
+        std::mem::take(&mut self.sync_requested)
     }
 
     /// The `Idle` status a poll starts with.
@@ -200,6 +225,11 @@ impl DeviceState {
             AnyRequest::DeviceLock(_)
             | AnyRequest::RestartDevice(_)
             | AnyRequest::ShutDownDevice(_) => Ok(Dictionary::new()),
+            // Acknowledged at once; the sync runs after the poll, as on a device.
+            AnyRequest::DeclarativeManagement(_) => {
+                self.sync_requested = true;
+                Ok(Dictionary::new())
+            }
             _ => Err(chain_item(
                 MDM_ERROR_DOMAIN,
                 UNSUPPORTED_COMMAND,

@@ -1,10 +1,12 @@
 //! One simulated device on the network: enrollment (profile, SCEP, `Authenticate`,
-//! `TokenUpdate`) and polling (`Idle`, then one answer per command until the server has none).
+//! `TokenUpdate`), polling (`Idle`, then one answer per command until the server has none) and
+//! the declarative-management sync a `DeclarativeManagement` command asks for.
 
 use std::time::{Duration, Instant};
 
 use mdm_checkin::{
-    Authenticate, CheckOut, DeviceToken, Message, PushMagic, TokenUpdate, Topic, Udid,
+    Authenticate, CheckOut, DeclarativeEndpoint, DeclarativeManagement, DeviceToken, Message,
+    PushMagic, TokenUpdate, Topic, Udid,
 };
 use mdm_scep::{CsrBuilder, KeyUsageRequest};
 use mdm_signing::{Certificate, Identity, PrivateKey, Signer};
@@ -199,6 +201,9 @@ impl Device {
         let started = Instant::now();
         device.token_update(http).await?;
         device.timings.checkins.push(started.elapsed());
+        if cfg.declarative_on_enroll {
+            device.sync_declarations(http).await?;
+        }
         tracing::info!(udid = %device.udid(), index, "enrolled");
         Ok(device)
     }
@@ -311,7 +316,7 @@ impl Device {
                 return Err(status_error(Step::Connect, status, &reply));
             }
             if reply.iter().all(u8::is_ascii_whitespace) {
-                return Ok(());
+                break;
             }
             if answered >= MAX_COMMANDS_PER_POLL {
                 return Err(SimError::TooManyCommands {
@@ -325,6 +330,92 @@ impl Device {
             answered += 1;
             body = next;
         }
+        if self.state.take_sync_request() {
+            self.sync_declarations(http).await?;
+        }
+        Ok(())
+    }
+
+    /// Syncs declarative management over the check-in URL: reads the tokens; when the
+    /// `DeclarationsToken` changed, the manifest and each new or changed declaration;
+    /// then sends a status report (full the first time, then what changed), if any.
+    ///
+    /// # Errors
+    /// A transport error, a status other than 200 on tokens, manifest or status, or an
+    /// answer that does not decode. A declaration the server refuses is held as invalid.
+    pub async fn sync_declarations(&mut self, http: &reqwest::Client) -> Result<(), SimError> {
+        let body = self
+            .declarative_ok(http, DeclarativeEndpoint::Tokens, None)
+            .await?;
+        let changed = self
+            .state
+            .declarative_mut()
+            .on_tokens(&body)
+            .map_err(SimError::Declarative)?;
+        if changed {
+            let body = self
+                .declarative_ok(http, DeclarativeEndpoint::DeclarationItems, None)
+                .await?;
+            let wanted = self
+                .state
+                .declarative_mut()
+                .on_manifest(&body)
+                .map_err(SimError::Declarative)?;
+            for (class, identifier, token) in wanted {
+                let path = format!("declaration/{class}/{identifier}");
+                let (status, body) = self
+                    .declarative_checkin(http, DeclarativeEndpoint::from(path.as_str()), None)
+                    .await?;
+                let body = if status == 200 {
+                    Ok(&body[..])
+                } else {
+                    Err(status)
+                };
+                self.state
+                    .declarative_mut()
+                    .on_declaration(class, &identifier, &token, body);
+            }
+        }
+        if let Some(report) = self.state.declarative_status_report() {
+            self.declarative_ok(http, DeclarativeEndpoint::Status, Some(report))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Sends a `DeclarativeManagement` check-in for `endpoint` with `data`.
+    ///
+    /// # Errors
+    /// As [`Device::checkin`].
+    pub async fn declarative_checkin(
+        &self,
+        http: &reqwest::Client,
+        endpoint: DeclarativeEndpoint,
+        data: Option<Vec<u8>>,
+    ) -> Result<(u16, Vec<u8>), SimError> {
+        let mut m = DeclarativeManagement::new(endpoint);
+        m.udid = Some(Udid::new(self.state.facts().udid.clone())?);
+        m.data = data.map(mdm_plist::Data::new);
+        self.checkin(http, &Message::DeclarativeManagement(m)).await
+    }
+
+    async fn declarative_ok(
+        &self,
+        http: &reqwest::Client,
+        endpoint: DeclarativeEndpoint,
+        data: Option<Vec<u8>>,
+    ) -> Result<Vec<u8>, SimError> {
+        let (status, body) = self.declarative_checkin(http, endpoint, data).await?;
+        if status == 200 {
+            Ok(body)
+        } else {
+            Err(status_error(Step::Checkin, status, &body))
+        }
+    }
+
+    /// What the device counted of declarative management (syncs, fetches, reports).
+    pub fn declarative(&self) -> &super::DeclarativeCounters {
+        self.state.declarative().counters()
     }
 
     /// Sends `body` to `url` with `PUT`, the given `Content-Type` and an `Mdm-Signature`

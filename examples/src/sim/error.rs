@@ -86,6 +86,8 @@ pub enum SimError {
         /// The limit.
         limit: usize,
     },
+    /// A declarative-management answer (tokens, manifest) could not be read.
+    Declarative(String),
     /// The configuration is unusable.
     Config(String),
     /// A device task ended abnormally.
@@ -102,7 +104,7 @@ impl SimError {
             | SimError::Signing { step, .. } => *step,
             SimError::Profile(_) => Step::Profile,
             SimError::Scep(_) => Step::Scep,
-            SimError::Checkin(_) => Step::Checkin,
+            SimError::Checkin(_) | SimError::Declarative(_) => Step::Checkin,
             SimError::Commands(_) | SimError::BadCommand(_) | SimError::TooManyCommands { .. } => {
                 Step::Connect
             }
@@ -153,6 +155,7 @@ impl fmt::Display for SimError {
             SimError::TooManyCommands { limit } => {
                 write!(f, "connect: more than {limit} commands in one poll")
             }
+            SimError::Declarative(m) => write!(f, "declarative management: {m}"),
             SimError::Config(m) => write!(f, "configuration: {m}"),
             SimError::Task(m) => write!(f, "task: {m}"),
         }

@@ -16,6 +16,8 @@
 //!   `interval`, `forever`);
 //! - [`run`] makes the device keys before the timed enrollment phase (real devices make
 //!   them on their own hardware; here they would compete with the server for the CPU);
+//! - declarative management is "applied" only as far as the status it reports (see
+//!   [`DeclarativeState`]);
 //! - error codes in its error chains are the simulator's own, in Apple's style, not codes
 //!   recorded from devices.
 //!
@@ -32,6 +34,7 @@
 //! ```
 
 mod answers;
+mod declarative;
 mod device;
 mod error;
 mod facts;
@@ -53,6 +56,10 @@ use tokio::task::JoinSet;
 pub use self::answers::{
     Answered, CANNOT_REMOVE, COMMAND_FORMAT_ERROR, DeviceState, MDM_ERROR_DOMAIN,
     PROFILE_NOT_FOUND, UNSUPPORTED_COMMAND, chain_item,
+};
+pub use self::declarative::{
+    CANNOT_DECODE, DeclarativeCounters, DeclarativeState, MISSING_CONFIGURATION, UNKNOWN_TYPE,
+    UNSUPPORTED_STATUS_ITEM,
 };
 pub use self::device::{
     CHECKIN_CONTENT_TYPE, CONNECT_CONTENT_TYPE, Device, EnrollTimings, MAX_ANSWER_BYTES,
@@ -124,6 +131,10 @@ pub struct SimConfig {
     /// Directory where pre-generated keys are kept between runs (created if missing).
     /// Default: none.
     pub key_cache: Option<PathBuf>,
+    /// Sync declarations (tokens, manifest, status report) right after enrolling, before
+    /// any `DeclarativeManagement` command. Real devices wait for the command; the
+    /// default is false so that an enrollment is the two check-ins it always was.
+    pub declarative_on_enroll: bool,
 }
 
 impl SimConfig {
@@ -146,6 +157,7 @@ impl SimConfig {
             request_timeout: Duration::from_secs(30),
             pregenerate_keys: true,
             key_cache: None,
+            declarative_on_enroll: false,
         }
     }
 
