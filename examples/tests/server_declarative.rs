@@ -432,8 +432,26 @@ async fn declarations_sync_to_devices_and_status_comes_back() {
         )
         .await;
     assert_eq!(status, 404);
+    // A change to a stored declaration that would break the sets holding it is refused,
+    // and the stored one stays.
+    let mut broken = activation();
+    broken["Payload"]["StandardConfigurations"] =
+        json!(["com.example.passcode", "com.example.gone"]);
+    let (status, v) = api.put("declarations", broken).await;
+    assert_eq!(status, 409, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("com.example.gone"),
+        "{v}"
+    );
+    let listed = api.get("declarations").await;
+    assert_eq!(
+        listed["declarations"][0]["server_token"],
+        tokens["com.example.activation"].as_str()
+    );
+
     // Taken out of device 9's set, the extra declaration can go; device 9 syncs again
-    // and fetches nothing new.
+    // and fetches nothing new. It has not fetched the command its first change queued, so
+    // no second one is queued: that one makes it fetch the latest set.
     let (status, v) = api
         .put(
             &format!("devices/{}/declarations", devices[9].udid()),
@@ -441,6 +459,14 @@ async fn declarations_sync_to_devices_and_status_comes_back() {
         )
         .await;
     assert_eq!((status, v["changed"].clone()), (200, json!(true)));
+    assert_eq!(
+        (
+            v["sync"]["queued"].clone(),
+            v["sync"]["already_waiting"].clone()
+        ),
+        (json!(0), json!(1)),
+        "{v}"
+    );
     let (status, _) = api
         .call(
             reqwest::Method::DELETE,
@@ -450,7 +476,12 @@ async fn declarations_sync_to_devices_and_status_comes_back() {
         .await;
     assert_eq!(status, 200);
     let fetches = devices[9].declarative().fetches();
-    devices[9].poll(&http).await.unwrap();
+    let report = devices[9].poll(&http).await.unwrap();
+    assert_eq!(
+        report.answered.len(),
+        1,
+        "one DeclarativeManagement for two changes"
+    );
     assert_eq!(devices[9].declarative().fetches(), fetches);
     check_status(&api, &devices[9], &tokens).await;
 

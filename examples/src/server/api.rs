@@ -498,14 +498,34 @@ async fn sync(state: &AppState, ids: Vec<String>) -> Result<serde_json::Value, R
     })?;
     let uuid = command.command_uuid.clone();
     let targets = ids.clone();
-    let queued = with_store(state, move |s| s.enqueue(&targets, &command)).await?;
+    // A device that still has one waiting fetches the latest tokens when it gets that one,
+    // so it needs no second command.
+    let (queued, already) = with_store(state, move |s| {
+        let waiting = s.waiting(&targets, &command.request_type)?;
+        let fresh: Vec<String> = targets
+            .into_iter()
+            .filter(|id| !waiting.contains(id))
+            .collect();
+        let queued = if fresh.is_empty() {
+            0
+        } else {
+            s.enqueue(&fresh, &command)?
+        };
+        Ok((queued, waiting.len()))
+    })
+    .await?;
     let pushes = if state.pusher.is_on() {
         let targets = with_store(state, move |s| s.push_info(&ids)).await?;
         Some(state.pusher.push(targets).await)
     } else {
         None
     };
-    Ok(json!({ "command_uuid": uuid, "queued": queued, "pushes": pushes }))
+    Ok(json!({
+        "command_uuid": uuid,
+        "queued": queued,
+        "already_waiting": already,
+        "pushes": pushes,
+    }))
 }
 
 async fn put_declaration(
@@ -528,9 +548,16 @@ async fn put_declaration(
         stored.server_token.clone(),
         stored.declaration_type.clone(),
     );
-    let affected = match with_store(&state, move |s| s.put_declaration(&stored, super::now())).await
-    {
-        Ok(a) => a,
+    let outcome = with_store(&state, move |s| {
+        if let Some(why) = breaks_a_set(s, &stored)? {
+            return Ok(Err(why));
+        }
+        s.put_declaration(&stored, super::now()).map(Ok)
+    })
+    .await;
+    let affected = match outcome {
+        Ok(Ok(a)) => a,
+        Ok(Err(why)) => return fail(StatusCode::CONFLICT, why),
         Err(r) => return r,
     };
     let devices = affected.len();
@@ -546,6 +573,50 @@ async fn put_declaration(
         "sync": sync,
     }))
     .into_response()
+}
+
+/// Why replacing a declaration with `new` would leave a device's set invalid (an activation
+/// naming a declaration that is not in the set, say), checked against every distinct set that
+/// holds it; `None` when every set stays valid. The check and the write are separate store
+/// calls, so a set changed by another replica between the two is not seen: the set route
+/// checks again whenever a set is given.
+fn breaks_a_set(
+    s: &dyn Store,
+    new: &super::store::StoredDeclaration,
+) -> Result<Option<String>, StoreError> {
+    let sets = s.sets_holding(&new.identifier)?;
+    if sets.is_empty() {
+        return Ok(None);
+    }
+    let mut wanted: Vec<String> = sets.iter().flatten().cloned().collect();
+    wanted.sort();
+    wanted.dedup();
+    let stored = s.declarations(Some(&wanted))?;
+    for set in &sets {
+        let members: Vec<_> = stored
+            .iter()
+            .filter(|d| set.binary_search(&d.identifier).is_ok())
+            .map(|d| {
+                if d.identifier == new.identifier {
+                    new.clone()
+                } else {
+                    d.clone()
+                }
+            })
+            .collect();
+        let problems = match declarative::to_set(&members) {
+            Ok(set) => set.validate(),
+            Err(e) => return Ok(Some(e)),
+        };
+        if !problems.is_empty() {
+            let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Ok(Some(format!(
+                "this change would leave a device's set invalid: {}",
+                text.join("; ")
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// A stored declaration as the API lists it.

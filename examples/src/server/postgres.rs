@@ -961,6 +961,31 @@ impl Store for PostgresStore {
         })
     }
 
+    fn sets_holding(&self, identifier: &str) -> Result<Vec<Vec<String>>, StoreError> {
+        let rows = self.query(
+            "SELECT enrollment_id, identifier FROM device_declarations WHERE enrollment_id IN
+                 (SELECT enrollment_id FROM device_declarations WHERE identifier = $1)
+             ORDER BY enrollment_id",
+            &[&identifier],
+        )?;
+        let rows = collect(rows, |r| Ok((r.try_get(0)?, r.try_get(1)?)))?;
+        Ok(super::store::distinct_sets(rows))
+    }
+
+    fn waiting(
+        &self,
+        enrollment_ids: &[String],
+        request_type: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows = self.query(
+            "SELECT DISTINCT q.enrollment_id FROM queue q JOIN commands c ON c.seq = q.command_seq
+             WHERE q.enrollment_id = ANY($1) AND c.request_type = $2
+               AND ((q.status IS NULL AND q.delivered_at IS NULL) OR q.status = 'NotNow')",
+            &[&enrollment_ids, &request_type],
+        )?;
+        collect(rows, |r| r.try_get(0))
+    }
+
     fn device_declarations(
         &self,
         enrollment_id: &str,

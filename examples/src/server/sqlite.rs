@@ -930,6 +930,46 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
+    fn sets_holding(&self, identifier: &str) -> Result<Vec<Vec<String>>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT enrollment_id, identifier FROM device_declarations WHERE enrollment_id IN
+                     (SELECT enrollment_id FROM device_declarations WHERE identifier = ?1)
+                 ORDER BY enrollment_id",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![identifier], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(err)?
+            .collect::<Result<Vec<(String, String)>, _>>()
+            .map_err(err)?;
+        Ok(super::store::distinct_sets(rows))
+    }
+
+    fn waiting(
+        &self,
+        enrollment_ids: &[String],
+        request_type: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT 1 FROM queue q JOIN commands c ON c.seq = q.command_seq
+                 WHERE q.enrollment_id = ?1 AND c.request_type = ?2
+                   AND ((q.status IS NULL AND q.delivered_at IS NULL) OR q.status = 'NotNow')
+                 LIMIT 1",
+            )
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for id in enrollment_ids {
+            if stmt.exists(params![id, request_type]).map_err(err)? {
+                out.push(id.clone());
+            }
+        }
+        Ok(out)
+    }
+
     fn device_declarations(
         &self,
         enrollment_id: &str,

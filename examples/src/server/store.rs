@@ -269,6 +269,30 @@ pub struct StatusRow {
     pub at: i64,
 }
 
+/// Groups `(enrollment id, identifier)` rows ordered by enrollment id into the distinct
+/// identifier sets among them (for [`Store::sets_holding`]); both stores share it.
+pub fn distinct_sets(rows: impl IntoIterator<Item = (String, String)>) -> Vec<Vec<String>> {
+    let mut sets = std::collections::BTreeSet::new();
+    let mut current: Option<(String, Vec<String>)> = None;
+    for (enrollment, identifier) in rows {
+        match &mut current {
+            Some((e, ids)) if *e == enrollment => ids.push(identifier),
+            _ => {
+                if let Some((_, mut ids)) = current.take() {
+                    ids.sort();
+                    sets.insert(ids);
+                }
+                current = Some((enrollment, vec![identifier]));
+            }
+        }
+    }
+    if let Some((_, mut ids)) = current {
+        ids.sort();
+        sets.insert(ids);
+    }
+    sets.into_iter().collect()
+}
+
 /// Storage of enrollments, check-ins and the command queue.
 ///
 /// Every method is one transaction; implementations must be safe to call from many
@@ -519,6 +543,25 @@ pub trait Store: Send + Sync + 'static {
         enrollment_id: &str,
         body_of: Option<&str>,
     ) -> Result<DeviceDeclarations, StoreError>;
+
+    /// The distinct sets (identifiers, sorted) of the devices whose set holds `identifier`,
+    /// so that a change to that declaration can be checked against every set it is in.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn sets_holding(&self, identifier: &str) -> Result<Vec<Vec<String>>, StoreError>;
+
+    /// Those of `enrollment_ids` that already have a command of `request_type` waiting:
+    /// queued and never delivered, or answered `NotNow` (it will be sent again). A caller
+    /// need not queue another one for them.
+    ///
+    /// # Errors
+    /// On storage failure.
+    fn waiting(
+        &self,
+        enrollment_ids: &[String],
+        request_type: &str,
+    ) -> Result<Vec<String>, StoreError>;
 
     /// Stores a status report's items (dotted name, JSON text; `Errors` for its errors):
     /// a full report replaces everything known about the device, an incremental one the
