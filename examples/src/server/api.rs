@@ -501,7 +501,10 @@ async fn sync(state: &AppState, ids: Vec<String>) -> Result<serde_json::Value, R
     // A device that still has one waiting fetches the latest tokens when it gets that one,
     // so it needs no second command.
     let (queued, already) = with_store(state, move |s| {
-        let waiting = s.waiting(&targets, &command.request_type)?;
+        let waiting: std::collections::HashSet<String> = s
+            .waiting(&targets, &command.request_type)?
+            .into_iter()
+            .collect();
         let fresh: Vec<String> = targets
             .into_iter()
             .filter(|id| !waiting.contains(id))

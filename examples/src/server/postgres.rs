@@ -964,8 +964,7 @@ impl Store for PostgresStore {
     fn sets_holding(&self, identifier: &str) -> Result<Vec<Vec<String>>, StoreError> {
         let rows = self.query(
             "SELECT enrollment_id, identifier FROM device_declarations WHERE enrollment_id IN
-                 (SELECT enrollment_id FROM device_declarations WHERE identifier = $1)
-             ORDER BY enrollment_id",
+                 (SELECT enrollment_id FROM device_declarations WHERE identifier = $1)",
             &[&identifier],
         )?;
         let rows = collect(rows, |r| Ok((r.try_get(0)?, r.try_get(1)?)))?;

@@ -935,8 +935,7 @@ impl Store for SqliteStore {
         let mut stmt = conn
             .prepare(
                 "SELECT enrollment_id, identifier FROM device_declarations WHERE enrollment_id IN
-                     (SELECT enrollment_id FROM device_declarations WHERE identifier = ?1)
-                 ORDER BY enrollment_id",
+                     (SELECT enrollment_id FROM device_declarations WHERE identifier = ?1)",
             )
             .map_err(err)?;
         let rows = stmt

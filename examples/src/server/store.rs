@@ -269,27 +269,21 @@ pub struct StatusRow {
     pub at: i64,
 }
 
-/// Groups `(enrollment id, identifier)` rows ordered by enrollment id into the distinct
-/// identifier sets among them (for [`Store::sets_holding`]); both stores share it.
+/// The distinct identifier sets among `(enrollment id, identifier)` rows, each sorted (for
+/// [`Store::sets_holding`]); both stores share it.
 pub fn distinct_sets(rows: impl IntoIterator<Item = (String, String)>) -> Vec<Vec<String>> {
-    let mut sets = std::collections::BTreeSet::new();
-    let mut current: Option<(String, Vec<String>)> = None;
+    let mut by_device: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
     for (enrollment, identifier) in rows {
-        match &mut current {
-            Some((e, ids)) if *e == enrollment => ids.push(identifier),
-            _ => {
-                if let Some((_, mut ids)) = current.take() {
-                    ids.sort();
-                    sets.insert(ids);
-                }
-                current = Some((enrollment, vec![identifier]));
-            }
-        }
+        by_device.entry(enrollment).or_default().push(identifier);
     }
-    if let Some((_, mut ids)) = current {
-        ids.sort();
-        sets.insert(ids);
-    }
+    let sets: std::collections::BTreeSet<Vec<String>> = by_device
+        .into_values()
+        .map(|mut ids| {
+            ids.sort();
+            ids
+        })
+        .collect();
     sets.into_iter().collect()
 }
 
