@@ -86,7 +86,8 @@ pub use crate::message::{
 };
 pub use crate::requester::{Issued, Outcome, RequestOptions, Transaction};
 pub use crate::responder::{
-    CertificateAuthority, Decision, EnrollmentRequest, MAX_PENDING, ScepResponder, SimpleCa,
+    Answered, CertificateAuthority, Decision, EnrollmentRequest, MAX_PENDING, ScepResponder,
+    SimpleCa,
 };
 /// The key and certificate types of this crate's signatures: one loader for SCEP, profile
 /// signing and APNs.

@@ -188,6 +188,28 @@ impl std::fmt::Debug for SimpleCa {
 }
 
 type DecideFn = dyn Fn(&EnrollmentRequest<'_>) -> Decision + Send + Sync;
+type AnsweredFn = dyn Fn(&Answered<'_>) + Send + Sync;
+
+/// What the responder answered one PKIOperation with, handed to the hook set with
+/// [`ScepResponder::on_answer`] so a server can log and count refusals with their cause
+/// (the CertRep itself only carries a failInfo code).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Answered<'a> {
+    /// The request's messageType.
+    pub message_type: &'a MessageType,
+    /// The request's transactionID.
+    pub transaction_id: &'a TransactionId,
+    /// SUCCESS, FAILURE or PENDING.
+    pub status: PkiStatus,
+    /// Why it failed, for a FAILURE.
+    pub fail_info: Option<&'a FailInfo>,
+    /// The failInfoText sent, or what the responder knows of the cause.
+    pub reason: Option<&'static str>,
+    /// The request was encrypted with single DES and refused for it (see
+    /// [`ScepResponder::allow_des`]).
+    pub des_refused: bool,
+}
 
 /// The content of a CertRep to send.
 enum Reply {
@@ -212,6 +234,7 @@ pub struct ScepResponder {
     caps: Capabilities,
     allow_des: bool,
     pending: Mutex<HashMap<TransactionId, Held>>,
+    on_answer: Option<Box<AnsweredFn>>,
 }
 
 impl ScepResponder {
@@ -241,6 +264,7 @@ impl ScepResponder {
             ]),
             allow_des: false,
             pending: Mutex::new(HashMap::new()),
+            on_answer: None,
         }
     }
 
@@ -263,6 +287,14 @@ impl ScepResponder {
     #[must_use]
     pub fn allow_des(mut self, on: bool) -> Self {
         self.allow_des = on;
+        self
+    }
+
+    /// Calls `hook` with what each PKIOperation that got a CertRep was answered (after
+    /// the answer is decided, before it is signed). Default: none.
+    #[must_use]
+    pub fn on_answer(mut self, hook: impl Fn(&Answered<'_>) + Send + Sync + 'static) -> Self {
+        self.on_answer = Some(Box::new(hook));
         self
     }
 
@@ -307,6 +339,22 @@ impl ScepResponder {
             .digest(msg.digest())
             .cipher(cipher);
         let outcome = self.answer(&msg, &signer);
+        if let Some(hook) = &self.on_answer {
+            let (status, fail_info, reason) = match &outcome {
+                Ok(Reply::Pending) => (PkiStatus::Pending, None, None),
+                Ok(_) => (PkiStatus::Success, None, None),
+                Err((f, t)) => (PkiStatus::Failure, Some(f), *t),
+            };
+            hook(&Answered {
+                message_type: msg.message_type(),
+                transaction_id: msg.transaction_id(),
+                status,
+                fail_info,
+                reason,
+                des_refused: matches!(fail_info, Some(FailInfo::BadAlg))
+                    && msg.envelope_cipher() == Some(ContentCipher::DesCbc),
+            });
+        }
         match outcome {
             Ok(Reply::Certificates(certs)) => {
                 reply = reply

@@ -41,7 +41,7 @@ async fn our_client_against_scepserver() {
     let Some(server) = ScepServer::start("our_client_against_scepserver", CHALLENGE) else {
         return;
     };
-    let ca_cert = server.ca_certificate();
+    let ca_cert = common::ca_certificate(&server);
     let mut client = Client::new(&server.url()).unwrap();
 
     let caps = client.caps().await.unwrap();

@@ -112,6 +112,45 @@ fn des_is_refused_unless_allowed() {
 }
 
 #[test]
+fn the_answer_hook_names_a_des_refusal_and_every_other_outcome() {
+    let ca = ca();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let r = responder(&ca).on_answer(move |a| {
+        log.lock().unwrap().push((
+            a.status.clone(),
+            a.fail_info.cloned(),
+            a.des_refused,
+            a.transaction_id.clone(),
+        ));
+    });
+    let mut options = RequestOptions::default();
+    options.cipher = ContentCipher::DesCbc;
+    let (des_tx, der, _) = enroll_request(&ca, CHALLENGE, options);
+    r.handle(&der).unwrap();
+    let (_, der, _) = enroll_request(&ca, "nope", RequestOptions::default());
+    r.handle(&der).unwrap();
+    let (_, der, _) = enroll_request(&ca, CHALLENGE, RequestOptions::default());
+    r.handle(&der).unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(
+        seen[0],
+        (
+            PkiStatus::Failure,
+            Some(FailInfo::BadAlg),
+            true,
+            des_tx.id().clone()
+        )
+    );
+    assert_eq!(
+        (&seen[1].0, &seen[1].1, seen[1].2),
+        (&PkiStatus::Failure, &Some(FailInfo::BadRequest), false)
+    );
+    assert_eq!((&seen[2].0, &seen[2].1), (&PkiStatus::Success, &None));
+}
+
+#[test]
 fn ecdsa_requester() {
     let ca = ca();
     let r = responder(&ca);

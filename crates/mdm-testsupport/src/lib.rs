@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 pub mod apns;
 pub mod cms;
 pub mod postgres;
+pub mod scep;
 
 /// The workspace root (the folder holding the top-level `Cargo.toml`).
 pub fn workspace_root() -> PathBuf {

@@ -11,97 +11,19 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mdm_scep::ScepResponder;
 use mdm_signing::Certificate;
 
-/// A running `scepserver`, killed on drop.
-pub struct ScepServer {
-    child: Child,
-    port: u16,
-    depot: tempfile::TempDir,
-}
+/// `scepserver` in a temporary depot, shared with the example CLI tests.
+pub use mdm_testsupport::scep::{ScepServer, wait_for_port};
 
-impl ScepServer {
-    /// Creates a CA depot and starts the server with this challenge, or returns `None`
-    /// when `scepserver` is not installed (and peers are not required).
-    pub fn start(test: &str, challenge: &str) -> Option<Self> {
-        let bin = mdm_testsupport::peer(test, "scepserver")?;
-        let depot = tempfile::tempdir().unwrap();
-        let depot_path = depot.path().join("depot");
-        let init = Command::new(&bin)
-            .args(["ca", "-init", "-keySize", "2048", "-depot"])
-            .arg(&depot_path)
-            .output()
-            .unwrap();
-        assert!(
-            init.status.success(),
-            "{}",
-            String::from_utf8_lossy(&init.stderr)
-        );
-        let port = mdm_testsupport::free_port();
-        let child = Command::new(&bin)
-            .args([
-                "-port",
-                &port.to_string(),
-                "-challenge",
-                challenge,
-                "-allowrenew",
-                "0",
-                "-depot",
-            ])
-            .arg(&depot_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let server = ScepServer { child, port, depot };
-        assert!(
-            wait_for_port(port, Duration::from_secs(10)),
-            "scepserver did not start"
-        );
-        Some(server)
-    }
-
-    /// The SCEP URL.
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/scep", self.port)
-    }
-
-    /// The depot's CA certificate.
-    pub fn ca_certificate(&self) -> Certificate {
-        let pem = std::fs::read(self.depot_path().join("ca.pem")).unwrap();
-        Certificate::from_pem_or_der(&pem).unwrap()
-    }
-
-    /// The depot folder.
-    pub fn depot_path(&self) -> PathBuf {
-        self.depot.path().join("depot")
-    }
-}
-
-impl Drop for ScepServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Whether something accepts connections on 127.0.0.1:`port` within `timeout`.
-pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
+/// The depot's CA certificate.
+pub fn ca_certificate(server: &ScepServer) -> Certificate {
+    Certificate::from_pem_or_der(&server.ca_pem()).unwrap()
 }
 
 /// Our responder behind an HTTP/1.1 server on a background thread; stops on drop.
