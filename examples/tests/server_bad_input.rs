@@ -130,6 +130,25 @@ async fn checkin_and_command_endpoints_refuse_bad_input() {
     assert_eq!(resp.status().as_u16(), 405);
 
     assert!(devices(&s).await.is_empty(), "nothing may be stored");
+    // Each refusal was counted under its reason.
+    let metrics = reqwest::get(format!("{}/metrics", s.base_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for reason in ["malformed", "signature", "body_too_large"] {
+        let series = format!("mdm_refusals_total{{reason=\"{reason}\"}} ");
+        let n: u64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series.as_str())?.parse().ok())
+            .unwrap_or_else(|| panic!("{series} missing:\n{metrics}"));
+        assert!(n >= 1, "{series}{n}");
+    }
+    assert!(
+        metrics.contains("mdm_checkins_total{message_type=\"Authenticate\"} 0"),
+        "no refused check-in is counted as accepted:\n{metrics}"
+    );
     s.stop().await.unwrap();
 }
 

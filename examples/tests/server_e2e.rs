@@ -345,6 +345,45 @@ async fn devices_enroll_run_commands_and_survive_a_restart() {
         "{history:#}"
     );
 
+    // The counters moved with all of the above.
+    let metrics = reqwest::get(format!("{}/metrics", server.base_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let count = |series: &str| -> u64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{series} not in /metrics:\n{metrics}"))
+    };
+    let devices_u64 = DEVICES as u64;
+    assert!(count("mdm_checkins_total{message_type=\"Authenticate\"}") >= devices_u64);
+    assert!(count("mdm_checkins_total{message_type=\"TokenUpdate\"}") >= devices_u64);
+    assert_eq!(
+        count("mdm_command_reports_total{status=\"Acknowledged\"}"),
+        devices_u64 * (all.len() as u64 - 1),
+        "every command but the unsupported one acknowledged on every device"
+    );
+    assert_eq!(
+        count("mdm_command_reports_total{status=\"Error\"}"),
+        devices_u64
+    );
+    assert!(count("mdm_command_reports_total{status=\"NotNow\"}") >= 1);
+    assert!(count("mdm_command_reports_total{status=\"Idle\"}") >= devices_u64);
+    assert_eq!(
+        count("mdm_commands_queued_total"),
+        devices_u64 * all.len() as u64
+    );
+    assert!(count("mdm_refusals_total{reason=\"identity_mismatch\"}") >= 3);
+    assert!(count("mdm_request_duration_seconds_count{route=\"checkin\"}") >= 2 * devices_u64);
+    assert!(count("mdm_request_duration_seconds_count{route=\"scep\"}") >= devices_u64);
+    let health = reqwest::get(format!("{}/healthz", server.base_url))
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+
     // Restart on the same data directory and port: everything is still there, and the
     // devices' identities still work.
     server.stop().await.unwrap();

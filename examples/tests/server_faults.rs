@@ -385,6 +385,9 @@ async fn store_unreachable_gives_503_and_recovers_by_itself() {
     };
     let (status, body) = device.checkin(&http, &msg).await.unwrap();
     assert_eq!(status, 503, "{}", String::from_utf8_lossy(&body));
+    let healthz = format!("{}/healthz", server.base);
+    let health = api.get(&healthz).send().await.unwrap().status().as_u16();
+    assert_eq!(health, 503, "/healthz with the store away");
     if store.cluster().is_some() {
         // Reads need the database too (SQLite's WAL lets readers past the lock).
         let resp = api
@@ -420,6 +423,8 @@ async fn store_unreachable_gives_503_and_recovers_by_itself() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
+    let health = api.get(&healthz).send().await.unwrap().status().as_u16();
+    assert_eq!(health, 200, "/healthz with the store back");
     eprintln!(
         "server_faults ({}): store away: 503; back: 200 from the same process",
         store.name()

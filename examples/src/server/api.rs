@@ -45,6 +45,7 @@ use serde_json::json;
 
 use super::declarative;
 use super::http::AppState;
+use super::metrics::Refusal;
 use super::store::{CommandRecord, Delivery, NewCommand, Removal, Store, StoreError};
 
 /// Most devices one API call may name.
@@ -101,10 +102,11 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
         .map(str::trim);
     match given {
         Some(k) if same(k.as_bytes(), state.api_key.as_bytes()) => Ok(()),
-        _ => Err(fail(
-            StatusCode::UNAUTHORIZED,
-            "missing or wrong API key (Authorization: Bearer <api_key from config.json>)",
-        )),
+        _ => {
+            let why = "missing or wrong API key (Authorization: Bearer <api_key from config.json>)";
+            state.metrics.refused(Refusal::ApiKey, None, &why);
+            Err(fail(StatusCode::UNAUTHORIZED, why))
+        }
     }
 }
 
@@ -435,12 +437,13 @@ async fn enqueue(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
         Ok(None) => return fail(StatusCode::CONFLICT, "command_uuid already used"),
         Err(r) => return r,
     };
+    state.metrics.queued(queued);
     let pushes = if req.push && state.pusher.is_on() {
         let targets = match with_store(&state, move |s| s.push_info(&ids)).await {
             Ok(t) => t,
             Err(r) => return r,
         };
-        Some(state.pusher.push(targets).await)
+        Some(state.push(targets).await)
     } else {
         None
     };
@@ -482,7 +485,7 @@ async fn push(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Byte
         Ok(t) => t,
         Err(r) => return r,
     };
-    let results = state.pusher.push(targets).await;
+    let results = state.push(targets).await;
     Json(json!({ "pushes": results })).into_response()
 }
 
@@ -517,9 +520,10 @@ async fn sync(state: &AppState, ids: Vec<String>) -> Result<serde_json::Value, R
         Ok((queued, waiting.len()))
     })
     .await?;
+    state.metrics.queued(queued);
     let pushes = if state.pusher.is_on() {
         let targets = with_store(state, move |s| s.push_info(&ids)).await?;
-        Some(state.pusher.push(targets).await)
+        Some(state.push(targets).await)
     } else {
         None
     };

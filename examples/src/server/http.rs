@@ -13,12 +13,13 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -32,8 +33,10 @@ use tower_http::timeout::TimeoutLayer;
 use tracing::{debug, info, warn};
 
 use super::api;
-use super::push::Pusher;
+use super::metrics::{Metrics, Refusal, Route, TEXT_CONTENT_TYPE};
+use super::push::{PushResult, Pusher};
 use super::service::{Reply, Service};
+use super::store::PushInfo;
 
 /// Content type of a configuration profile.
 pub const PROFILE_CONTENT_TYPE: &str = "application/x-apple-aspen-config";
@@ -211,6 +214,23 @@ pub struct AppState {
     pub pusher: Pusher,
     /// The JSON API key.
     pub api_key: String,
+    /// Counters served at `/metrics` (the service's own).
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// Pushes to each target and counts the results.
+    pub async fn push(&self, targets: Vec<(String, PushInfo)>) -> Vec<PushResult> {
+        let results = self.pusher.push(targets).await;
+        for r in &results {
+            self.metrics.push(match &r.error {
+                None => "sent",
+                Some(_) if r.invalid => "invalid",
+                Some(_) => "failed",
+            });
+        }
+        results
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -254,12 +274,58 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
         .route("/mdm/enroll", get(enroll))
         .route("/mdm/ca", get(ca));
     let api = api::router().layer(DefaultBodyLimit::max(MAX_API_BODY_BYTES));
+    let ops = Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz));
     Router::new()
         .merge(mdm)
         .merge(scep)
         .merge(open)
+        .merge(ops)
         .nest("/api/v1", api)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
+}
+
+/// Times every request by route, and logs and counts the 413s the body limits answer
+/// before any handler runs.
+async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let route = Route::of(req.uri().path());
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        state.metrics.refused(
+            Refusal::BodyTooLarge,
+            None,
+            &format_args!("{} request body over its limit", route.as_str()),
+        );
+    }
+    state.metrics.observe(route, start.elapsed().as_secs_f64());
+    resp
+}
+
+/// `GET /metrics`: the counters in the Prometheus text format. Unauthenticated, as
+/// scrapers expect; it holds counts only, no device identifiers.
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let mut resp = state.metrics.encode().into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(TEXT_CONTENT_TYPE),
+    );
+    resp
+}
+
+/// `GET /healthz`: 200 when the store answers a query, 503 when it does not.
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    let store = state.service.store().clone();
+    match tokio::task::spawn_blocking(move || store.health()).await {
+        Ok(Ok(())) => into_response(Reply::ok("text/plain; charset=utf-8", b"ok\n".to_vec())),
+        Ok(Err(e)) => {
+            warn!(error = %e, "health check: the store does not answer");
+            into_response(Reply::error(503, "store unavailable"))
+        }
+        Err(_) => into_response(Reply::error(500, "internal error")),
+    }
 }
 
 async fn enroll(State(state): State<Arc<AppState>>) -> Response {

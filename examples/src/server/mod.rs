@@ -9,6 +9,7 @@
 //! | enrollment profile | [`enroll`] |
 //! | APNs | [`push`] |
 //! | HTTP routes and the JSON API | [`http`], [`api`] |
+//! | `/metrics`, `/healthz`, the warn line per refusal | [`metrics`] |
 //!
 //! [`start`] wires them together; `examples/mdm-server/main.rs` and the end-to-end tests
 //! call it.
@@ -19,6 +20,7 @@ pub mod config;
 pub mod declarative;
 pub mod enroll;
 pub mod http;
+pub mod metrics;
 pub mod postgres;
 pub mod push;
 pub mod service;
@@ -29,13 +31,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mdm_scep::{Decision, MessageType, ScepResponder, SimpleCa};
+use mdm_scep::{Decision, MessageType, PkiStatus, ScepResponder, SimpleCa};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use self::certauth::CertAuth;
 use self::config::DataDir;
 use self::http::AppState;
+use self::metrics::Refusal;
 use self::postgres::PostgresStore;
 use self::push::Pusher;
 use self::service::Service;
@@ -188,7 +191,7 @@ pub async fn start(opts: Options) -> Result<Running, String> {
         .await
         .map_err(|e| e.to_string())??;
     let auth = CertAuth::new(&data.ca, config.trusted_proxy_header.clone());
-    let service = Service::new(store, auth.clone(), config.max_body_bytes);
+    let service = Arc::new(Service::new(store, auth.clone(), config.max_body_bytes));
 
     let challenge = config.scep_challenge.clone();
     let mut scep = ScepResponder::new(
@@ -205,15 +208,48 @@ pub async fn start(opts: Options) -> Result<Running, String> {
         },
     );
     scep = scep.allow_des(config.scep_allow_des);
+    let scep_metrics = service.metrics().clone();
+    scep = scep.on_answer(move |a| {
+        if a.status != PkiStatus::Failure {
+            return;
+        }
+        if a.des_refused {
+            scep_metrics.refused(
+                Refusal::ScepAlgorithm,
+                None,
+                &format_args!(
+                    "SCEP transaction {}: the request is encrypted with single DES, refused \
+                     (badAlg); clients that only speak DES need \"scep_allow_des\": true in \
+                     config.json (README)",
+                    a.transaction_id
+                ),
+            );
+        } else {
+            let code = a.fail_info.map_or("?", |f| f.as_str());
+            scep_metrics.refused(
+                Refusal::ScepRequest,
+                None,
+                &format_args!(
+                    "SCEP {} transaction {}: failInfo {code} ({})",
+                    a.message_type,
+                    a.transaction_id,
+                    a.reason
+                        .unwrap_or("refused by the challenge check or the CA")
+                ),
+            );
+        }
+    });
 
     let push_on = pusher.is_on();
+    let metrics = service.metrics().clone();
     let state = Arc::new(AppState {
-        service: Arc::new(service),
+        service,
         scep: Arc::new(scep),
         profile,
         ca_pem,
         pusher,
         api_key: config.api_key.clone(),
+        metrics,
     });
     let app = http::router(state, config.max_body_bytes);
     let (tx, rx) = oneshot::channel::<()>();

@@ -31,6 +31,10 @@ pub struct PushResult {
     pub apns_id: Option<String>,
     /// Why it failed, when it did.
     pub error: Option<String>,
+    /// It failed before anything was sent: the stored token, push magic or topic is not
+    /// usable.
+    #[serde(skip)]
+    pub invalid: bool,
 }
 
 impl Pusher {
@@ -89,6 +93,7 @@ impl Pusher {
                     enrollment_id: id,
                     apns_id: None,
                     error: Some(e),
+                    invalid: true,
                 }),
             }
         }
@@ -101,6 +106,7 @@ impl Pusher {
                         enrollment_id: id,
                         apns_id: delivery.apns_id.map(|u| u.to_string()),
                         error: None,
+                        invalid: false,
                     }
                 }
                 Err(e) => {
@@ -109,6 +115,7 @@ impl Pusher {
                         enrollment_id: id,
                         apns_id: None,
                         error: Some(e.to_string()),
+                        invalid: false,
                     }
                 }
             };

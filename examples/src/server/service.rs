@@ -19,6 +19,7 @@ use tracing::{debug, info, warn};
 
 use super::certauth::{CertAuth, DeviceIdentity};
 use super::declarative;
+use super::metrics::{Metrics, Refusal};
 use super::now;
 use super::store::{BoundIdentity, CommandReport, DeviceFacts, InventoryUpdate, PushInfo, Store};
 
@@ -72,6 +73,7 @@ pub struct Service {
     store: Arc<dyn Store>,
     auth: CertAuth,
     limits: Limits,
+    metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for Service {
@@ -103,12 +105,31 @@ impl Service {
             store,
             auth,
             limits,
+            metrics: Arc::new(Metrics::new()),
         }
     }
 
     /// The store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The server's counters (shared with the HTTP layer, which serves them).
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Counts and logs a refusal, and answers it with `status` and `message`.
+    fn refuse(
+        &self,
+        reason: Refusal,
+        enrollment: Option<&str>,
+        status: u16,
+        message: impl Into<String>,
+    ) -> Reply {
+        let message = message.into();
+        self.metrics.refused(reason, enrollment, &message);
+        Reply::error(status, message)
     }
 
     /// Checks the request's certificate against the one bound to the enrollment.
@@ -120,44 +141,39 @@ impl Service {
         let channel = device_channel(resolved);
         match self.store.identity(channel).map_err(store_failed)? {
             Some(bound) if bound.fingerprint == identity.fingerprint => Ok(()),
-            Some(_) => {
-                warn!(
-                    enrollment = channel,
-                    "certificate does not match the enrollment"
-                );
-                Err(Reply::error(
-                    400,
-                    "certificate does not match the enrollment",
-                ))
-            }
-            None => {
-                warn!(enrollment = channel, "no enrollment for this device");
-                Err(Reply::error(
-                    400,
-                    "unknown enrollment: send Authenticate first",
-                ))
-            }
+            Some(_) => Err(self.refuse(
+                Refusal::IdentityMismatch,
+                Some(channel),
+                400,
+                "certificate does not match the enrollment",
+            )),
+            None => Err(self.refuse(
+                Refusal::UnknownEnrollment,
+                Some(channel),
+                400,
+                "unknown enrollment: send Authenticate first",
+            )),
         }
     }
 
     /// Handles a check-in body (`PUT` to the `CheckInURL`).
     pub fn checkin(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
+        let malformed = |m: String| self.refuse(Refusal::Malformed, None, 400, m);
         let msg = match CheckinMessage::decode_with(body, &self.limits) {
             Ok(m) => m,
-            Err(e) => return Reply::error(400, format!("check-in: {e}")),
+            Err(e) => return malformed(format!("check-in: {e}")),
         };
         if let Message::Unknown { message_type, .. } = msg.message() {
-            return Reply::error(400, format!("unknown MessageType {message_type:?}"));
+            return malformed(format!("unknown MessageType {message_type:?}"));
         }
         let resolved = match msg.enrollment().resolve() {
             Ok(r) => r,
-            Err(e) => return Reply::error(400, format!("check-in: {e}")),
+            Err(e) => return malformed(format!("check-in: {e}")),
         };
         let identity = match self.auth.identify(headers, body) {
             Ok(i) => i,
             Err(e) => {
-                warn!(enrollment = %resolved.id(), error = %e, "check-in refused");
-                return Reply::error(400, e);
+                return self.refuse(Refusal::Signature, Some(&resolved.id()), 400, e);
             }
         };
         let id = resolved.id();
@@ -175,12 +191,14 @@ impl Service {
         };
         // Only what was accepted goes into the log (a declined UserAuthenticate names a
         // user channel that does not exist); tracing above records every attempt.
-        if reply.status < 300
-            && let Err(e) = self
+        if reply.status < 300 {
+            if let Err(e) = self
                 .store
                 .log_checkin(&id, message_type.as_str(), msg.raw(), at)
-        {
-            return store_failed(e);
+            {
+                return store_failed(e);
+            }
+            self.metrics.checkin(message_type.as_str());
         }
         reply
     }
@@ -207,10 +225,11 @@ impl Service {
                     .map_err(store_failed)?
                 {
                     Some(other) if other != id => {
-                        warn!(enrollment = %id, bound_to = %other, "certificate already bound to another enrollment");
-                        return Err(Reply::error(
+                        return Err(self.refuse(
+                            Refusal::IdentityMismatch,
+                            Some(&id),
                             400,
-                            "certificate already bound to another enrollment",
+                            format!("certificate already bound to another enrollment ({other})"),
                         ));
                     }
                     _ => {}
@@ -315,19 +334,25 @@ impl Service {
     pub fn report(&self, headers: &HeaderMap, body: &[u8]) -> Reply {
         let resp = match CommandResponse::decode_with(body, &self.limits) {
             Ok(r) => r,
-            Err(e) => return Reply::error(400, format!("command report: {e}")),
+            Err(e) => {
+                return self.refuse(
+                    Refusal::Malformed,
+                    None,
+                    400,
+                    format!("command report: {e}"),
+                );
+            }
         };
         let resolved = match response_enrollment(&resp)
             .and_then(|e| e.resolve().map_err(|e| format!("command report: {e}")))
         {
             Ok(r) => r,
-            Err(e) => return Reply::error(400, e),
+            Err(e) => return self.refuse(Refusal::Malformed, None, 400, e),
         };
         let identity = match self.auth.identify(headers, body) {
             Ok(i) => i,
             Err(e) => {
-                warn!(enrollment = %resolved.id(), error = %e, "command report refused");
-                return Reply::error(400, e);
+                return self.refuse(Refusal::Signature, Some(&resolved.id()), 400, e);
             }
         };
         if let Err(reply) = self.check_bound(&resolved, &identity) {
@@ -337,12 +362,24 @@ impl Service {
         let at = now();
         match self.store.exists(&id) {
             Ok(true) => {}
-            Ok(false) => return Reply::error(400, "unknown enrollment channel"),
+            Ok(false) => {
+                return self.refuse(
+                    Refusal::UnknownEnrollment,
+                    Some(&id),
+                    400,
+                    "unknown enrollment channel",
+                );
+            }
             Err(e) => return store_failed(e),
         }
         if resp.status != Status::Idle {
             let Some(uuid) = resp.command_uuid.as_ref() else {
-                return Reply::error(400, "command report without CommandUUID");
+                return self.refuse(
+                    Refusal::Malformed,
+                    Some(&id),
+                    400,
+                    "command report without CommandUUID",
+                );
             };
             let request_type = match self.store.request_type(uuid.as_str()) {
                 Ok(t) => t.map(|t| RequestType::from(t.as_str())),
@@ -380,6 +417,7 @@ impl Service {
         if let Err(e) = self.store.seen(&id, at) {
             return store_failed(e);
         }
+        self.metrics.report(resp.status.as_str());
         let skip_not_now = resp.status == Status::NotNow;
         match self.store.next_command(&id, skip_not_now, at) {
             Ok(Some(cmd)) => {

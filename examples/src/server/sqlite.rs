@@ -748,8 +748,11 @@ impl Store for SqliteStore {
     }
 
     fn health(&self) -> Result<(), StoreError> {
+        // A read would pass a writer's lock (WAL lets readers through), so take the write
+        // lock and give it back: a file another process holds locked past the busy
+        // timeout fails here, as the next write would.
         self.conn()?
-            .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+            .execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
             .map_err(err)?;
         Ok(())
     }

@@ -476,7 +476,8 @@ pub trait Store: Send + Sync + 'static {
         at: i64,
     ) -> Result<(), StoreError>;
 
-    /// Whether the store answers (a trivial query), for `GET /healthz`.
+    /// Whether the store answers, for `GET /healthz`: PostgreSQL a trivial query,
+    /// SQLite taking and releasing the write lock.
     ///
     /// # Errors
     /// When it does not.
