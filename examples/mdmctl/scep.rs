@@ -93,7 +93,7 @@ fn enroll(mut args: Args) -> Result<(), CliError> {
     let rt = runtime()?;
     let issued = rt
         .block_on(client.enroll(csr, key.clone()))
-        .map_err(|e| CliError::context("enroll", e))?;
+        .map_err(|e| enroll_failed(&e, &cn, allow_des))?;
     let mut pem = issued
         .certificate
         .to_pem()
@@ -113,6 +113,30 @@ fn enroll(mut args: Args) -> Result<(), CliError> {
         "not_after": issued.certificate.not_after().map(|d| d.to_rfc3339()),
         "chain": issued.chain.len(),
     }))
+}
+
+/// The error of a failed enrollment, with what to do when the cause is single DES.
+fn enroll_failed(e: &mdm_scep::Error, cn: &str, allow_des: bool) -> CliError {
+    let err = CliError::context("enroll", e);
+    let mdm_scep::Error::AlgorithmRefused(what) = e else {
+        return err;
+    };
+    if allow_des {
+        return err;
+    }
+    if what.contains("des-cbc") {
+        // Only a SUCCESS reply carries an envelope: the CA has signed the certificate.
+        CliError(format!(
+            "{err}\nThe CA answered in single DES, which is refused unless --allow-des is \
+             given. It has already issued a certificate for CN {cn:?}: some CAs \
+             (micromdm's scepserver among them) refuse a second request for the same \
+             subject, so retry with --allow-des and a new --cn, or revoke the first one."
+        ))
+    } else {
+        CliError(format!(
+            "{err}\nNothing was sent. Pass --allow-des to accept single DES from this CA."
+        ))
+    }
 }
 
 /// `mdmctl inspect scep FILE [--key K --cert C]`.
