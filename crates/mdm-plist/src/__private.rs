@@ -465,27 +465,67 @@ where
 
 /// `bytes` with the text of every `<data>` element given exactly the padding its length
 /// needs, so the strict legacy decoder can be asked what the lenient one should return.
+///
+/// Only what the decoders take as the element's base64 text is rewritten: its text pieces
+/// lose their `=` and ASCII white space, as do character references to them, and the
+/// padding goes in front of the end tag. Markup inside the element (comments, processing
+/// instructions, a DOCTYPE, CDATA), which both decoders skip, and everything outside `<data>`
+/// elements are copied byte for byte. A byte search for `<data>` and `</data>` would also
+/// rewrite a `<data>` named inside a comment, or the markup inside the element, and so ask
+/// the legacy decoder about a different document (a `<plist version="1.0">` after such a
+/// comment became the unknown element `<plistversion"1.0">`).
 fn canonical_padding(bytes: &[u8]) -> Vec<u8> {
+    use quick_xml::events::Event as Xml;
+
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let config = reader.config_mut();
+    config.trim_text(false);
+    config.check_end_names = true;
+    config.expand_empty_elements = true;
     let mut out = Vec::with_capacity(bytes.len());
-    let mut rest = bytes;
-    while let Some(start) = memchr::memmem::find(rest, b"<data>") {
-        let (head, tail) = rest.split_at(start + b"<data>".len());
-        out.extend_from_slice(head);
-        let Some(end) = memchr::memmem::find(tail, b"</data>") else {
-            rest = tail;
-            break;
-        };
-        let (text, after) = tail.split_at(end);
-        let body: Vec<u8> = text
-            .iter()
-            .copied()
-            .filter(|b| *b != b'=' && !b.is_ascii_whitespace())
-            .collect();
-        let pad = (4 - body.len() % 4) % 4;
-        out.extend_from_slice(&body);
-        out.extend(std::iter::repeat_n(b'=', if pad == 3 { 0 } else { pad }));
-        rest = after;
+    let mut copied = 0usize;
+    // Base64 characters seen so far in the open `<data>` element, if one is open.
+    let mut in_data: Option<usize> = None;
+    loop {
+        let event = reader.read_event();
+        let end = usize::try_from(reader.buffer_position())
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
+        let span = bytes.get(copied..end).unwrap_or_default();
+        match (event, in_data.as_mut()) {
+            (Err(_) | Ok(Xml::Eof), _) => break,
+            (Ok(Xml::Start(tag)), None) if tag.local_name().as_ref() == "data" => {
+                in_data = Some(0);
+                out.extend_from_slice(span);
+            }
+            (Ok(Xml::Text(_)), Some(count)) => {
+                for &b in span {
+                    if b != b'=' && !b.is_ascii_whitespace() {
+                        out.push(b);
+                        *count += 1;
+                    }
+                }
+            }
+            (Ok(Xml::GeneralRef(reference)), Some(count)) => {
+                let drop = matches!(
+                    reference.resolve_char_ref(),
+                    Ok(Some(ch)) if ch == '=' || ch.is_ascii_whitespace()
+                );
+                if !drop {
+                    out.extend_from_slice(span);
+                    *count += 1;
+                }
+            }
+            (Ok(Xml::End(_)), Some(count)) => {
+                let pad = (4 - *count % 4) % 4;
+                out.extend(std::iter::repeat_n(b'=', if pad == 3 { 0 } else { pad }));
+                out.extend_from_slice(span);
+                in_data = None;
+            }
+            _ => out.extend_from_slice(span),
+        }
+        copied = end;
     }
-    out.extend_from_slice(rest);
+    out.extend_from_slice(bytes.get(copied..).unwrap_or_default());
     out
 }

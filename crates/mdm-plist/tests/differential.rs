@@ -141,3 +141,56 @@ fn refusals_keep_their_kind_and_path() {
     let err = mdm_plist::from_xml_bytes::<mdm_plist::Value>(deep.as_bytes()).unwrap_err();
     assert!(matches!(err, Error::TooDeep { limit: 64, .. }), "{err:?}");
 }
+
+/// The harness's padding check used to pair `<data>` and `</data>` by byte search: a `<data>`
+/// named inside a processing instruction or comment, or markup inside the element, was
+/// rewritten too, and the legacy decoder was asked about a different document. The first
+/// input is what `plist_differential` found (a processing instruction `<?xml versi(on ...?>`
+/// holding `<data>` text; the canonical copy had `<plistversion"1.0">`).
+#[test]
+fn padding_check_rewrites_only_data_text() {
+    let seeds = mdm_testsupport::workspace_root().join("fuzz/corpus/plist_differential");
+    for name in [
+        "padding_pi_found.xml",
+        "padding_pi_min.xml",
+        "padding_comment_data.xml",
+        "padding_markup_in_data.xml",
+    ] {
+        let xml = std::fs::read(seeds.join(name)).unwrap();
+        mdm_plist::__private::differential(&xml).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let cases: &[(&[u8], &[(&str, &[u8])])] = &[
+        (
+            b"<?<data>?><plist version=\"1.0\"><dict><key>a</key><data>AAAA=</data></dict></plist>",
+            &[("a", &[0, 0, 0])],
+        ),
+        (
+            b"<?<data>?><plist><dict><key>en</key><data>=</data></dict></plist>",
+            &[("en", &[])],
+        ),
+        (
+            b"<plist><dict><key>a</key><data>AA AA=<?xml version=\"1.0\"?><!-- = --></data>\
+              <key>b</key><data>aGk&#61;&#61;&#61;</data></dict></plist>",
+            &[("a", &[0, 0, 0]), ("b", b"hi")],
+        ),
+    ];
+    for (xml, want) in cases {
+        mdm_plist::__private::differential(xml)
+            .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(xml)));
+        let v: mdm_plist::Value = mdm_plist::from_xml_bytes(xml).unwrap();
+        let dict = v.as_dictionary().unwrap();
+        assert_eq!(dict.len(), want.len());
+        for (key, data) in *want {
+            assert_eq!(dict[*key].as_data().unwrap(), *data);
+        }
+    }
+    // What the lenient decoder must still refuse, the legacy one refuses too.
+    for xml in [
+        &b"<?<data>?><plist><data>aGk</data></plist>"[..],
+        b"<plist><data>aA=<!-- = --></data></plist>",
+        b"<plist><data>aGk=<?x?>aGk=</data></plist>",
+    ] {
+        assert!(mdm_plist::from_xml_bytes::<mdm_plist::Value>(xml).is_err());
+        mdm_plist::__private::differential(xml).unwrap();
+    }
+}
