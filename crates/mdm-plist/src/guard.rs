@@ -18,6 +18,28 @@ use crate::Error;
 /// Above this many keys a dictionary also indexes its key hashes in a hash set.
 const LINEAR_KEY_SCAN: usize = 16;
 
+/// 0000-01-01T00:00:00Z in seconds from the Unix epoch: the earliest date accepted.
+const EARLIEST_DATE_UNIX: i64 = -62_167_219_200;
+/// 10000-01-01T00:00:00Z in seconds from the Unix epoch: every accepted date is before it.
+const DATE_END_UNIX: i64 = 253_402_300_800;
+
+/// Says whether `date` falls in the years 0 to 9999, the range an XML plist can write.
+///
+/// A binary plist stores a date as a float of seconds, so it can hold year -5000, which the
+/// `plist` crate reads but cannot format (it panics when printing it): such dates are refused.
+fn date_in_range(date: &plist::Date) -> bool {
+    let time = std::time::SystemTime::from(*date);
+    let unix = match time.duration_since(std::time::UNIX_EPOCH) {
+        Ok(after) => i128::from(after.as_secs()),
+        // Before the epoch: a fraction of a second more still lies in the same second below.
+        Err(before) => {
+            let d = before.duration();
+            -i128::from(d.as_secs()) - i128::from(d.subsec_nanos() > 0)
+        }
+    };
+    (i128::from(EARLIEST_DATE_UNIX)..i128::from(DATE_END_UNIX)).contains(&unix)
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Bounds {
     pub(crate) max_depth: usize,
@@ -174,6 +196,14 @@ impl GuardState {
             return Err(Error::TooManyObjects {
                 limit: self.bounds.max_objects,
             });
+        }
+        if let Event::Date(date) = event {
+            if !date_in_range(date) {
+                return Err(Error::Syntax {
+                    path: self.path(),
+                    message: "a date outside the years 0 to 9999".to_string(),
+                });
+            }
         }
         // A dictionary waiting for a key: this event is the key.
         if let Some(Frame::Dict {

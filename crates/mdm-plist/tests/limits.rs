@@ -230,3 +230,53 @@ fn unknown_keys_round_trip_in_order() {
     assert!(!text.contains("Count"), "None fields are left out: {text}");
     assert!(!text.contains("<key>Some</key>"), "{text}");
 }
+
+/// A binary plist holding one date, `secs` seconds from 2001-01-01.
+fn binary_date(secs: f64) -> Vec<u8> {
+    let mut out = b"bplist00".to_vec();
+    out.push(0x33);
+    out.extend_from_slice(&secs.to_be_bytes());
+    let table = out.len();
+    out.push(8);
+    let mut trailer = [0u8; 32];
+    trailer[6] = 1; // offset size
+    trailer[7] = 1; // ref size
+    trailer[8..16].copy_from_slice(&1u64.to_be_bytes());
+    trailer[24..32].copy_from_slice(&(table as u64).to_be_bytes());
+    out.extend_from_slice(&trailer);
+    out
+}
+
+#[test]
+fn binary_dates_outside_years_0_to_9999_are_refused() {
+    // 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z, in seconds from 2001-01-01.
+    let first = -63_145_526_400.0;
+    let end = 252_423_993_600.0;
+    for secs in [first, 0.0, end - 1.0] {
+        let v: Value = mdm_plist::from_binary_bytes(&binary_date(secs), &BinaryLimits::default())
+            .unwrap_or_else(|e| panic!("{secs}: {e}"));
+        // Whatever is accepted can be written as XML and read back.
+        let xml = mdm_plist::to_xml_bytes(&v).unwrap();
+        assert_eq!(decode(&xml).unwrap(), v);
+    }
+    // Before year 0: the `plist` crate reads these but panics formatting them.
+    for secs in [first - 1.0, first - 0.5, -1e11] {
+        let err =
+            mdm_plist::from_binary_bytes::<Value>(&binary_date(secs), &BinaryLimits::default())
+                .unwrap_err();
+        assert!(
+            matches!(&err, Error::Syntax { path, message } if path == "<root>" && message.contains("years 0 to 9999")),
+            "{secs}: {err:?}"
+        );
+    }
+    // Before year -9999 and from year 10000 on the `plist` crate refuses them itself.
+    for secs in [end, 1e12, -1e12] {
+        let err =
+            mdm_plist::from_binary_bytes::<Value>(&binary_date(secs), &BinaryLimits::default())
+                .unwrap_err();
+        assert!(
+            matches!(&err, Error::Syntax { path, .. } if path == "<root>"),
+            "{secs}: {err:?}"
+        );
+    }
+}
