@@ -197,13 +197,13 @@ impl GuardState {
                 limit: self.bounds.max_objects,
             });
         }
-        if let Event::Date(date) = event {
-            if !date_in_range(date) {
-                return Err(Error::Syntax {
-                    path: self.path(),
-                    message: "a date outside the years 0 to 9999".to_string(),
-                });
-            }
+        if let Event::Date(date) = event
+            && !date_in_range(date)
+        {
+            return Err(Error::Syntax {
+                path: self.path(),
+                message: "a date outside the years 0 to 9999".to_string(),
+            });
         }
         // A dictionary waiting for a key: this event is the key.
         if let Some(Frame::Dict {
