@@ -27,7 +27,7 @@ use mdm_examples::{Args, CliError, read_input};
 const MAX_COUNT: usize = 100_000;
 
 pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
-    let identity = identity(&mut args)?;
+    let (identity, source) = identity(&mut args)?;
     let token: DeviceToken = args
         .required("--token")?
         .parse()
@@ -81,9 +81,10 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
     if let Some(ca) = &ca {
         builder = builder.root_certificates_pem(ca);
     }
+    // Name the identity: a TLS setup error is most often about the certificate or key.
     let client = builder
         .build()
-        .map_err(|e| CliError::context("client", e))?;
+        .map_err(|e| CliError(format!("client with the identity in {source}: {e}")))?;
     let mut push = Push::new(token, magic, topic);
     push = match ttl {
         None => push,
@@ -142,18 +143,26 @@ pub(crate) fn run(mut args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
-fn identity(args: &mut Args) -> Result<PushIdentity, CliError> {
+/// The push identity and the file(s) it came from, for messages.
+fn identity(args: &mut Args) -> Result<(PushIdentity, String), CliError> {
     if let Some(p12) = args.value("--p12")? {
         let password = args.value("--password")?.unwrap_or_default();
-        return PushIdentity::from_pkcs12(&read_input(&p12)?, &password)
-            .map_err(|e| CliError::context(&p12, e));
+        let identity = PushIdentity::from_pkcs12(&read_input(&p12)?, &password)
+            .map_err(|e| CliError::context(&p12, e))?;
+        return Ok((identity, p12));
     }
     let cert = args
         .value("--cert")?
         .ok_or("missing --cert C --key K (or --p12 F)")?;
     let key = args.value("--key")?.unwrap_or_else(|| cert.clone());
-    PushIdentity::from_pem(&read_input(&cert)?, &read_input(&key)?)
-        .map_err(|e| CliError::context("push certificate", e))
+    let source = if key == cert {
+        cert.clone()
+    } else {
+        format!("{cert} and {key}")
+    };
+    let identity = PushIdentity::from_pem(&read_input(&cert)?, &read_input(&key)?)
+        .map_err(|e| CliError(format!("push certificate {source}: {e}")))?;
+    Ok((identity, source))
 }
 
 fn number(args: &mut Args, name: &str, default: usize) -> Result<usize, CliError> {

@@ -144,25 +144,14 @@ impl ClientBuilder {
                 "base url {base:?} must be https://host[:port] without a path"
             )));
         }
-        let identity = reqwest::Identity::from_pem(&self.identity.to_pem()?)
-            .map_err(|e| Error::Config(format!("identity refused: {}", chain(&e))))?;
-        let mut roots = Vec::new();
-        for pem in &self.roots {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| Error::Config(format!("bad root certificate: {}", chain(&e))))?;
-            if certs.is_empty() {
-                return Err(Error::Config("no root certificate in the PEM".to_owned()));
-            }
-            roots.extend(certs);
-        }
+        let tls = crate::tls::client_config(&self.identity, &self.roots)?;
         let mut http = Vec::with_capacity(self.connections);
         for _ in 0..self.connections {
-            // The identity is a rustls one: pick rustls even when another crate in the build
-            // enables reqwest's native-tls too.
-            let mut b = reqwest::Client::builder()
-                .tls_backend_rustls()
+            // Our own rustls configuration (see `tls.rs`), also when another crate in the build
+            // enables reqwest's native-tls.
+            let b = reqwest::Client::builder()
+                .tls_backend_preconfigured(tls.clone())
                 .http2_prior_knowledge()
-                .identity(identity.clone())
                 .timeout(self.timeout)
                 .connect_timeout(self.connect_timeout)
                 .http2_keep_alive_interval(Duration::from_secs(60))
@@ -173,9 +162,6 @@ impl ClientBuilder {
                 .redirect(reqwest::redirect::Policy::none())
                 .no_proxy()
                 .user_agent(concat!("mdm-apns/", env!("CARGO_PKG_VERSION")));
-            if !roots.is_empty() {
-                b = b.tls_certs_only(roots.clone());
-            }
             http.push(
                 b.build().map_err(|e| {
                     Error::Config(format!("cannot build the client: {}", chain(&e)))

@@ -64,6 +64,8 @@ mod identity;
 mod push;
 mod response;
 mod retry;
+#[cfg(feature = "client")]
+mod tls;
 
 /// Types that appear in this crate's public signatures.
 pub use bytes::Bytes;

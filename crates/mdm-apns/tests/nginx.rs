@@ -19,7 +19,7 @@ use mdm_apns::{Client, Endpoint, Error, Push, PushIdentity, PushMagic, RetryPoli
 use uuid::Uuid;
 
 use common::nginx::{Mode, Nginx};
-use common::{Pki, PkiExt, TOPIC, client_cert, rsa_key};
+use common::{Pki, PkiExt, TOPIC, client_cert, client_cert_v1, rsa_key};
 
 fn nginx(test: &str) -> Option<PathBuf> {
     common::nginx::find(test)
@@ -159,6 +159,37 @@ async fn client_without_the_certificate_is_refused() {
     assert!(err.is_permanent());
 
     assert!(server.log(0).is_empty(), "no push reached the location");
+}
+
+#[tokio::test]
+async fn an_x509_v1_client_certificate_is_accepted() {
+    let Some(program) = nginx("an_x509_v1_client_certificate_is_accepted") else {
+        return;
+    };
+    let pki = Pki::shared();
+    let server = Nginx::start(&program, pki, Mode::LogBodies, 100_000);
+    // What `openssl x509 -req` issues without an extensions file: version 1, no extensions.
+    let key = rsa_key();
+    let cert = client_cert_v1(&pki.ca, &pki.ca_key, &key, Some(TOPIC));
+    assert_eq!(cert.version(), 0, "an X.509 v1 certificate");
+    let identity = PushIdentity::from_pem(
+        &cert.to_pem().unwrap(),
+        &key.private_key_to_pem_pkcs8().unwrap(),
+    )
+    .unwrap();
+    let client = client(pki, &server, identity.clone());
+    let sent = pushes(&identity, 3);
+    for o in client.push_many(sent.clone()).await {
+        o.result
+            .unwrap_or_else(|e| panic!("{e}\n{}", server.error_log()));
+    }
+    let log = server.log(sent.len());
+    assert_eq!(log.len(), sent.len());
+    for line in &log {
+        assert_eq!(line["status"], "200");
+        let dn = line["client_dn"].as_str().unwrap();
+        assert!(dn.contains(&format!("UID={TOPIC}")), "{dn}");
+    }
 }
 
 #[tokio::test]

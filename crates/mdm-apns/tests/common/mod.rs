@@ -2,7 +2,7 @@
 //! server's push test; this adds what needs mdm-apns itself.
 #![allow(dead_code, unused_imports, unreachable_pub, clippy::unwrap_used)]
 
-pub use mdm_testsupport::apns::{Pki, TOPIC, client_cert, nginx, rsa_key};
+pub use mdm_testsupport::apns::{Pki, TOPIC, client_cert, client_cert_v1, nginx, rsa_key};
 
 /// The push identity of the test PKI's client certificate.
 pub trait PkiExt {

@@ -135,6 +135,25 @@ pub fn client_cert(
     b.build()
 }
 
+/// Like [`client_cert`] but X.509 version 1, without extensions: what `openssl x509 -req`
+/// issues when no extensions file is given.
+pub fn client_cert_v1(
+    ca: &X509,
+    ca_key: &PKey<Private>,
+    key: &PKey<Private>,
+    uid: Option<&str>,
+) -> X509 {
+    let mut entries = vec![(Nid::COMMONNAME, "APSP:test push certificate")];
+    if let Some(uid) = uid {
+        entries.insert(0, (Nid::USERID, uid));
+    }
+    let subject = name(&entries);
+    let mut b = builder(&subject, ca.subject_name(), key);
+    b.set_version(0).unwrap();
+    b.sign(ca_key, MessageDigest::sha256()).unwrap();
+    b.build()
+}
+
 pub fn rsa_key() -> PKey<Private> {
     PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap()
 }
