@@ -1141,6 +1141,85 @@ mod tests {
         assert_eq!(s.device_commands("UDID-1", 10).unwrap().len(), 2);
     }
 
+    /// Every statement a device's requests run (check-in, command poll, answer, inventory,
+    /// push lookup) is planned as an index search, never a table scan, so the cost of a
+    /// request does not grow with the fleet. The statements are the ones SQLite saw, taken
+    /// from its trace, not copies of the SQL.
+    #[test]
+    fn the_device_path_never_scans_a_table() {
+        use rusqlite::trace::{TraceEvent, TraceEventCodes};
+        static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        fn record(event: TraceEvent<'_>) {
+            if let (TraceEvent::Stmt(_, sql), Ok(mut seen)) = (event, SEEN.lock()) {
+                seen.push(sql.to_owned());
+            }
+        }
+        let s = SqliteStore::in_memory().unwrap();
+        s.conn()
+            .unwrap()
+            .trace_v2(TraceEventCodes::SQLITE_TRACE_STMT, Some(record));
+        let identity = BoundIdentity {
+            fingerprint: "ab".repeat(32),
+            subject: "CN=device".into(),
+        };
+        let ids = vec!["UDID-1".to_owned()];
+        s.authenticate("UDID-1", None, &facts(), 1).unwrap();
+        s.bind_identity("UDID-1", &identity).unwrap();
+        s.token_update("UDID-1", None, &push(), Some(b"unlock"), 2)
+            .unwrap();
+        s.token_update("UDID-1:user", Some("UDID-1"), &push(), None, 2)
+            .unwrap();
+        s.log_checkin("UDID-1", "TokenUpdate", b"x", 2).unwrap();
+        s.identity("UDID-1").unwrap();
+        s.enrollment_for_identity(&identity.fingerprint).unwrap();
+        s.exists("UDID-1").unwrap();
+        s.set_bootstrap_token("UDID-1", Some(b"tok")).unwrap();
+        s.bootstrap_token("UDID-1").unwrap();
+        s.enqueue(&ids, &cmd("A")).unwrap();
+        s.push_info(&ids).unwrap();
+        s.next_command("UDID-1", false, 3).unwrap();
+        s.request_type("A").unwrap();
+        s.record_report(&report("A", "Acknowledged")).unwrap();
+        s.update_inventory(
+            "UDID-1",
+            &InventoryUpdate {
+                serial_number: Some("C02".into()),
+                ..InventoryUpdate::default()
+            },
+            4,
+        )
+        .unwrap();
+        s.next_command("UDID-1", true, 4).unwrap();
+        s.seen("UDID-1", 5).unwrap();
+        s.check_out("UDID-1", 6).unwrap();
+        let conn = s.conn().unwrap();
+        conn.trace_v2(TraceEventCodes::SQLITE_TRACE_STMT, None);
+        let mut seen = std::mem::take(&mut *SEEN.lock().unwrap());
+        seen.sort();
+        seen.dedup();
+        let mut planned = 0;
+        for sql in &seen {
+            let head = sql.trim_start().to_ascii_uppercase();
+            if !["SELECT", "INSERT", "UPDATE", "DELETE"]
+                .iter()
+                .any(|verb| head.starts_with(verb))
+            {
+                continue;
+            }
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows.next().unwrap() {
+                let step: String = row.get(3).unwrap();
+                assert!(
+                    !step.starts_with("SCAN ") || step == "SCAN CONSTANT ROW",
+                    "{sql}\n  plans a full scan: {step}"
+                );
+            }
+            planned += 1;
+        }
+        assert!(planned >= 15, "only {planned} statements seen: {seen:?}");
+    }
+
     #[test]
     fn enrollment_lifecycle() {
         let s = SqliteStore::in_memory().unwrap();
