@@ -29,6 +29,13 @@ pub enum Error {
         /// The limit in force.
         limit: usize,
     },
+    /// A binary plist's strings, keys and data, a shared one counted at every reference,
+    /// come to more bytes than the expansion limit.
+    #[error("plist expands to more than {limit} bytes of strings and data")]
+    TooLargeExpanded {
+        /// The limit in force.
+        limit: usize,
+    },
     /// A binary plist was given where only XML is accepted.
     #[error("binary plists are not accepted here (use from_binary_bytes where they are expected)")]
     BinaryNotAllowed,
@@ -81,11 +88,15 @@ impl Error {
         }
     }
 
-    /// Says whether a configured limit (size, depth, object count) refused the input.
+    /// Says whether a configured limit (size, depth, object count, expanded bytes) refused
+    /// the input.
     pub fn is_limit(&self) -> bool {
         matches!(
             self,
-            Error::TooLarge { .. } | Error::TooDeep { .. } | Error::TooManyObjects { .. }
+            Error::TooLarge { .. }
+                | Error::TooDeep { .. }
+                | Error::TooManyObjects { .. }
+                | Error::TooLargeExpanded { .. }
         )
     }
 }

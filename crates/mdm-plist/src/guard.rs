@@ -44,6 +44,9 @@ fn date_in_range(date: &plist::Date) -> bool {
 pub(crate) struct Bounds {
     pub(crate) max_depth: usize,
     pub(crate) max_objects: usize,
+    /// Most bytes of strings, keys and data the decoded tree may hold, shared values counted
+    /// at every use.
+    pub(crate) max_expanded_bytes: usize,
     /// Record repeated keys (last value wins) instead of failing.
     pub(crate) allow_duplicates: bool,
 }
@@ -75,6 +78,8 @@ pub(crate) struct GuardState {
     names: String,
     hasher: RandomState,
     objects: usize,
+    /// Bytes of strings, keys and data seen so far.
+    bytes: usize,
     error: Option<Error>,
     /// Repeated keys seen when `allow_duplicates` is on, as `path.key`.
     pub(crate) duplicates: Vec<String>,
@@ -89,6 +94,7 @@ impl GuardState {
             names: String::new(),
             hasher: RandomState::new(),
             objects: 0,
+            bytes: 0,
             error: None,
             duplicates: Vec::new(),
         }
@@ -196,6 +202,20 @@ impl GuardState {
             return Err(Error::TooManyObjects {
                 limit: self.bounds.max_objects,
             });
+        }
+        let len = match event {
+            Event::String(text) => text.len(),
+            Event::Data(data) => data.len(),
+            _ => 0,
+        };
+        if len > 0 {
+            // A binary plist's shared string or data is copied at every reference to it.
+            self.bytes = self.bytes.saturating_add(len);
+            if self.bytes > self.bounds.max_expanded_bytes {
+                return Err(Error::TooLargeExpanded {
+                    limit: self.bounds.max_expanded_bytes,
+                });
+            }
         }
         if let Event::Date(date) = event
             && !date_in_range(date)

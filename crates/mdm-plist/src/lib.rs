@@ -80,6 +80,12 @@ pub const DEFAULT_MAX_DEPTH: usize = 64;
 /// a tree of hundreds of millions of values; the count is taken on the expanded tree.
 pub const DEFAULT_MAX_OBJECTS: usize = 1_000_000;
 
+/// Default most bytes of strings, keys and data a binary plist may expand to: 64 MiB.
+/// A string or data object referenced many times is copied at every reference, so a 4 MiB
+/// file holding one 1 MiB blob and a few arrays of references to it could otherwise ask for
+/// terabytes; the decoded tree holds at most this much text and data (plus one object).
+pub const DEFAULT_MAX_EXPANDED_BYTES: usize = 64 * 1024 * 1024;
+
 /// Default largest binary plist accepted: 4 MiB, as for XML.
 pub const DEFAULT_MAX_BINARY_BYTES: usize = 4 * 1024 * 1024;
 
@@ -118,14 +124,18 @@ pub struct BinaryLimits {
     pub max_depth: usize,
     /// Most values the expanded tree may hold (default [`DEFAULT_MAX_OBJECTS`]).
     pub max_objects: usize,
+    /// Most bytes of strings, keys and data the expanded tree may hold, a shared one counted
+    /// at every reference (default [`DEFAULT_MAX_EXPANDED_BYTES`]).
+    pub max_expanded_bytes: usize,
 }
 
 impl BinaryLimits {
-    /// The defaults: 4 MiB, 64 levels, 1,000,000 values.
+    /// The defaults: 4 MiB, 64 levels, 1,000,000 values, 64 MiB of strings and data.
     pub const DEFAULT: BinaryLimits = BinaryLimits {
         max_bytes: DEFAULT_MAX_BINARY_BYTES,
         max_depth: DEFAULT_MAX_DEPTH,
         max_objects: DEFAULT_MAX_OBJECTS,
+        max_expanded_bytes: DEFAULT_MAX_EXPANDED_BYTES,
     };
 }
 
@@ -206,6 +216,8 @@ pub fn from_xml_bytes_with_options<T: DeserializeOwned>(
     let bounds = guard::Bounds {
         max_depth: limits.max_depth,
         max_objects: usize::MAX,
+        // XML shares nothing: its text is bounded by the input size.
+        max_expanded_bytes: usize::MAX,
         allow_duplicates: options.allow_duplicate_keys,
     };
     decode_xml(bytes, bounds)
@@ -233,6 +245,8 @@ pub fn from_xml_bytes_borrowed<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Re
     let bounds = guard::Bounds {
         max_depth: limits.max_depth,
         max_objects: usize::MAX,
+        // XML shares nothing: its text is bounded by the input size.
+        max_expanded_bytes: usize::MAX,
         allow_duplicates: false,
     };
     decode_xml(bytes, bounds).map(|d| d.value)
@@ -303,6 +317,8 @@ pub(crate) fn legacy_from_xml_bytes_with_options<T: DeserializeOwned>(
     let bounds = guard::Bounds {
         max_depth: limits.max_depth,
         max_objects: usize::MAX,
+        // XML shares nothing: its text is bounded by the input size.
+        max_expanded_bytes: usize::MAX,
         allow_duplicates: options.allow_duplicate_keys,
     };
     decode(bytes, bounds, |b| {
@@ -325,7 +341,8 @@ pub fn value_from_xml_bytes(bytes: &[u8], limits: &Limits) -> Result<Value, Erro
 ///
 /// # Errors
 /// [`Error::NotBinary`] when the input is not a binary plist, [`Error::TooManyObjects`] when
-/// shared references expand past `max_objects`, and otherwise as [`from_xml_bytes_with`].
+/// shared references expand past `max_objects`, [`Error::TooLargeExpanded`] when they expand
+/// past `max_expanded_bytes`, and otherwise as [`from_xml_bytes_with`].
 pub fn from_binary_bytes<T: DeserializeOwned>(
     bytes: &[u8],
     limits: &BinaryLimits,
@@ -342,6 +359,7 @@ pub fn from_binary_bytes<T: DeserializeOwned>(
     let bounds = guard::Bounds {
         max_depth: limits.max_depth,
         max_objects: limits.max_objects,
+        max_expanded_bytes: limits.max_expanded_bytes,
         allow_duplicates: false,
     };
     decode(bytes, bounds, |b| {

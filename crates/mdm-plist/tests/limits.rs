@@ -125,6 +125,63 @@ fn binary_reference_expansion_is_bounded() {
     assert!(matches!(err, Error::TooManyObjects { .. }), "{err}");
 }
 
+/// A binary plist of one `blob`-byte data object and `levels` arrays of 15 references each
+/// to the level below: 15^levels copies of the blob once decoded.
+fn binary_blob_bomb(blob: usize, levels: u8) -> Vec<u8> {
+    let mut out = b"bplist00".to_vec();
+    let mut offsets = vec![out.len()];
+    out.push(0x4F); // data, length follows as int
+    out.push(0x12); // 4-byte int
+    out.extend_from_slice(&u32::try_from(blob).unwrap().to_be_bytes());
+    out.extend(std::iter::repeat_n(0xA5, blob));
+    for k in 1..=levels {
+        offsets.push(out.len());
+        out.push(0xAF);
+        out.extend_from_slice(&[0x10, 15]);
+        out.extend(std::iter::repeat_n(k - 1, 15));
+    }
+    let table = out.len();
+    for o in &offsets {
+        out.extend_from_slice(&u32::try_from(*o).unwrap().to_be_bytes());
+    }
+    let mut trailer = [0u8; 32];
+    trailer[6] = 4; // offset size
+    trailer[7] = 1; // ref size
+    trailer[8..16].copy_from_slice(&(offsets.len() as u64).to_be_bytes());
+    trailer[16..24].copy_from_slice(&u64::from(levels).to_be_bytes());
+    trailer[24..32].copy_from_slice(&(table as u64).to_be_bytes());
+    out.extend_from_slice(&trailer);
+    out
+}
+
+#[test]
+fn shared_data_expansion_is_bounded_in_bytes() {
+    let mib = 1024 * 1024;
+    // 15 copies of 1 MiB: 15 MiB, under the 64 MiB default.
+    let v: Value =
+        mdm_plist::from_binary_bytes(&binary_blob_bomb(mib, 1), &BinaryLimits::default()).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 15);
+    // 15^4 = 50,625 copies of 1 MiB (about 50 GiB) from a file of just over 1 MiB, and only
+    // 50,689 values, far under the object limit: the byte budget stops it.
+    let bomb = binary_blob_bomb(mib, 4);
+    assert!(bomb.len() < mib + 512);
+    let err = mdm_plist::from_binary_bytes::<Value>(&bomb, &BinaryLimits::default()).unwrap_err();
+    assert_eq!(
+        err,
+        Error::TooLargeExpanded {
+            limit: mdm_plist::DEFAULT_MAX_EXPANDED_BYTES
+        }
+    );
+    assert!(err.is_limit());
+    // A tighter budget is honoured too.
+    let tight = BinaryLimits {
+        max_expanded_bytes: 10 * mib,
+        ..BinaryLimits::default()
+    };
+    let err = mdm_plist::from_binary_bytes::<Value>(&binary_blob_bomb(mib, 1), &tight).unwrap_err();
+    assert_eq!(err, Error::TooLargeExpanded { limit: 10 * mib });
+}
+
 #[test]
 fn malformed_inputs_give_syntax_errors() {
     let cases: &[&[u8]] = &[
