@@ -21,7 +21,7 @@ use serde::de::value::{MapAccessDeserializer, MapDeserializer};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 
 use crate::Error;
-use crate::guard::{GuardState, check_entities};
+use crate::guard::{GuardState, check_entities, is_xml_space};
 
 /// The newtype name `plist::Date` deserializes through.
 const DATE_NEWTYPE: &str = "PLIST-DATE";
@@ -272,8 +272,14 @@ impl<'a, 's> Lexer<'a, 's> {
                 }
                 Xml::Text(text) => {
                     let text = text.into_inner();
-                    let blank = text.bytes().all(|b| b.is_ascii_whitespace())
-                        || text.chars().all(char::is_whitespace);
+                    // After the root only XML white space may follow; between elements inside
+                    // it, any white space, as plist's reader allows.
+                    let blank = if self.plist_closed {
+                        text.bytes().all(is_xml_space)
+                    } else {
+                        text.bytes().all(|b| b.is_ascii_whitespace())
+                            || text.chars().all(char::is_whitespace)
+                    };
                     if !blank {
                         return Err(if self.plist_closed {
                             LexError::root("data after </plist>")

@@ -370,6 +370,12 @@ pub(crate) fn check_entities(bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// XML's white space (the `S` production): space, tab, carriage return, line feed. Form feed,
+/// vertical tab and Unicode spaces are not, and after `</plist>` they are data.
+pub(crate) fn is_xml_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
 /// Refuses an XML document that opens `<plist` but does not close it, or that has anything
 /// but white space and comments after `</plist>`.
 ///
@@ -391,7 +397,8 @@ pub(crate) fn check_document_end(bytes: &[u8]) -> Result<(), Error> {
         Some(at) => {
             let mut tail = bytes.get(at + b"</plist>".len()..).unwrap_or_default();
             loop {
-                tail = tail.trim_ascii_start();
+                let blank = tail.iter().take_while(|b| is_xml_space(**b)).count();
+                tail = tail.get(blank..).unwrap_or_default();
                 if tail.is_empty() {
                     return Ok(());
                 }

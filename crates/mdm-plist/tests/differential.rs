@@ -131,6 +131,18 @@ fn refusals_keep_their_kind_and_path() {
         (b"<plist><string>\xff</string></plist>", |e| {
             matches!(e, Error::Syntax { .. })
         }),
+        // After the root only XML white space (space, tab, CR, LF) and comments may follow;
+        // the one-pass decoder took any Unicode white space there (plist_differential).
+        (
+            b"<plist><string>a</string></plist>\x0b<!-- ok -->\n",
+            |e| matches!(e, Error::Syntax { message, .. } if message.contains("after </plist>")),
+        ),
+        (b"<plist><string>a</string></plist>\x0c", |e| {
+            matches!(e, Error::Syntax { .. })
+        }),
+        ("<plist><string>a</string></plist>\u{a0}".as_bytes(), |e| {
+            matches!(e, Error::Syntax { .. })
+        }),
     ];
     for (xml, ok) in cases {
         let err = mdm_plist::from_xml_bytes::<mdm_plist::Value>(xml).unwrap_err();
