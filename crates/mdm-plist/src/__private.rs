@@ -454,6 +454,16 @@ where
         {
             Ok(())
         }
+        // plist's reader skips a `<plist>` start tag inside the plist, and the old byte scan
+        // only looked for the last `</plist>`, so it took a document with two `<plist>` starts
+        // and one end; the new decoder refuses the nested element (and so an unclosed one).
+        (Err(crate::Error::Syntax { message, .. }), Ok(_))
+            if (message.starts_with(crate::de::NESTED_PLIST)
+                || message == "missing </plist> end tag")
+                && memchr::memmem::find_iter(bytes, b"<plist").count() > 1 =>
+        {
+            Ok(())
+        }
         _ => Err(format!(
             "{}: new {} old {}",
             std::any::type_name::<T>(),

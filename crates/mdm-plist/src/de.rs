@@ -23,6 +23,9 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use crate::Error;
 use crate::guard::{GuardState, check_entities, is_xml_space};
 
+/// The refusal of a `<plist>` element inside another (plist's own reader skips it).
+pub(crate) const NESTED_PLIST: &str = "a <plist> element inside the plist";
+
 /// The newtype name `plist::Date` deserializes through.
 const DATE_NEWTYPE: &str = "PLIST-DATE";
 /// The newtype name `plist::Value` deserializes through.
@@ -202,6 +205,9 @@ impl<'a, 's> Lexer<'a, 's> {
                     self.xml_depth += 1;
                     let event = match tag.local_name().as_ref() {
                         "plist" => {
+                            if self.plist_seen {
+                                return Err(self.at(NESTED_PLIST));
+                            }
                             self.plist_seen = true;
                             continue;
                         }

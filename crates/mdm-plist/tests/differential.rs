@@ -143,6 +143,15 @@ fn refusals_keep_their_kind_and_path() {
         ("<plist><string>a</string></plist>\u{a0}".as_bytes(), |e| {
             matches!(e, Error::Syntax { .. })
         }),
+        // A `<plist>` inside the plist: plist's reader skips it (plist_differential).
+        (
+            b"<plist version=\"1.0\"><plist><dict><key>E</key><array/></dict></plist>",
+            |e| matches!(e, Error::Syntax { message, .. } if message.contains("<plist> element inside")),
+        ),
+        (
+            b"<plist><dict><key>a</key><plist><string>x</string></plist></dict></plist>",
+            |e| matches!(e, Error::Syntax { path, .. } if path == "a"),
+        ),
     ];
     for (xml, ok) in cases {
         let err = mdm_plist::from_xml_bytes::<mdm_plist::Value>(xml).unwrap_err();
