@@ -454,12 +454,15 @@ where
         {
             Ok(())
         }
-        // plist's reader skips a `<plist>` start tag inside the plist, and the old byte scan
-        // only looked for the last `</plist>`, so it took a document with two `<plist>` starts
-        // and one end; the new decoder refuses the nested element (and so an unclosed one).
+        // plist's reader skips a `<plist>` start tag inside the plist and reads on past an
+        // empty `<plist></plist>`, and the old byte scan only looked at the last `</plist>`,
+        // so it took two `<plist>` starts with one end, or two whole `<plist>` elements, as
+        // one document; the new decoder refuses the nested element, the unclosed one, or the
+        // second root.
         (Err(crate::Error::Syntax { message, .. }), Ok(_))
             if (message.starts_with(crate::de::NESTED_PLIST)
-                || message == "missing </plist> end tag")
+                || message == "missing </plist> end tag"
+                || message == "data after </plist>")
                 && memchr::memmem::find_iter(bytes, b"<plist").count() > 1 =>
         {
             Ok(())

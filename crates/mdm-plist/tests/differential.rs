@@ -148,6 +148,11 @@ fn refusals_keep_their_kind_and_path() {
             b"<plist version=\"1.0\"><plist><dict><key>E</key><array/></dict></plist>",
             |e| matches!(e, Error::Syntax { message, .. } if message.contains("<plist> element inside")),
         ),
+        // An empty `<plist></plist>` and then a second one: plist's reader read the second.
+        (
+            b"<plist></plist>\n<plist><array><true/></array></plist>",
+            |e| matches!(e, Error::Syntax { message, .. } if message.contains("after </plist>")),
+        ),
         (
             b"<plist><dict><key>a</key><plist><string>x</string></plist></dict></plist>",
             |e| matches!(e, Error::Syntax { path, .. } if path == "a"),
