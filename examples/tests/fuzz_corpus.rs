@@ -186,7 +186,10 @@ const TARGETS: &[(&str, Entry)] = &[
         }
     }),
     ("binary_plist_decode", |d| {
-        let limits = mdm_plist::BinaryLimits::default();
+        let limits = mdm_plist::BinaryLimits {
+            max_expanded_bytes: 4 * 1024 * 1024,
+            ..mdm_plist::BinaryLimits::default()
+        };
         if let Ok(v) = mdm_plist::from_binary_bytes::<mdm_plist::Value>(d, &limits) {
             let _ = mdm_plist::to_xml_bytes(&v);
             let again = mdm_plist::to_binary_bytes(&v).unwrap();
