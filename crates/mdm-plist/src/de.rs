@@ -294,6 +294,10 @@ impl<'a, 's> Lexer<'a, 's> {
                         });
                     }
                 }
+                // A reference is text, and no text may follow the root.
+                Xml::GeneralRef(_) if self.plist_closed => {
+                    return Err(LexError::root("data after </plist>"));
+                }
                 Xml::GeneralRef(reference) => {
                     let name: &str = &reference;
                     match reference.resolve_char_ref() {
@@ -313,6 +317,13 @@ impl<'a, 's> Lexer<'a, 's> {
                     });
                 }
                 Xml::Comment(raw) => Self::check_markup(&raw)?,
+                // After the root only white space and comments may follow, as the document
+                // end check has always said (XML would allow processing instructions too).
+                Xml::CData(_) | Xml::Decl(_) | Xml::PI(_) | Xml::DocType(_) | Xml::Empty(_)
+                    if self.plist_closed =>
+                {
+                    return Err(LexError::root("data after </plist>"));
+                }
                 Xml::CData(raw) => Self::check_markup(&raw)?,
                 Xml::Decl(raw) => Self::check_markup(&raw)?,
                 Xml::PI(raw) => Self::check_markup(&raw)?,
@@ -336,6 +347,10 @@ impl<'a, 's> Lexer<'a, 's> {
                         out.to_mut().push_str(&piece);
                     }
                 }
+                // A reference is text, and no text may follow the root.
+                Xml::GeneralRef(_) if self.plist_closed => {
+                    return Err(LexError::root("data after </plist>"));
+                }
                 Xml::GeneralRef(reference) => {
                     let name: &str = &reference;
                     match reference.resolve_char_ref() {
@@ -356,6 +371,13 @@ impl<'a, 's> Lexer<'a, 's> {
                 Xml::Eof => return Err(self.at("unclosed xml element")),
                 Xml::Start(_) => return Err(self.at("an XML element where none may start")),
                 Xml::Comment(raw) => Self::check_markup(&raw)?,
+                // After the root only white space and comments may follow, as the document
+                // end check has always said (XML would allow processing instructions too).
+                Xml::CData(_) | Xml::Decl(_) | Xml::PI(_) | Xml::DocType(_) | Xml::Empty(_)
+                    if self.plist_closed =>
+                {
+                    return Err(LexError::root("data after </plist>"));
+                }
                 Xml::CData(raw) => Self::check_markup(&raw)?,
                 Xml::Decl(raw) => Self::check_markup(&raw)?,
                 Xml::PI(raw) => Self::check_markup(&raw)?,

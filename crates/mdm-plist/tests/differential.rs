@@ -220,3 +220,42 @@ fn padding_check_rewrites_only_data_text() {
         mdm_plist::__private::differential(xml).unwrap();
     }
 }
+
+/// Markup around the root, where the decoders' rules differ most: after `</plist>` only white
+/// space and comments (no processing instruction, DOCTYPE, CDATA or reference, which the
+/// one-pass decoder let through until `plist_differential` found a processing instruction).
+/// Both decoders must agree on every case.
+#[test]
+fn markup_around_the_root_decodes_the_same_both_ways() {
+    let cases: &[&[u8]] = &[
+        b"<plist><true/></plist><?foo?>",
+        b"<plist><string>a</string></plist>\n<!--k -->\n<?xml versF-8\"?>",
+        b"<plist><true/></plist><!-- c --><?foo bar?>",
+        b"<plist><true/></plist><!DOCTYPE x>",
+        b"<plist><true/></plist><![CDATA[x]]>",
+        b"<plist><true/></plist>&#32;",
+        b"<plist><true/></plist>&#x20;",
+        b"<plist><true/></plist><!-- a --><!-- b -->",
+        b"<plist><true/></plist><!---->",
+        b"<plist><true/></plist>\r\n<!-- -- -->",
+        b"<plist><true/></plist><!-- unterminated",
+        b"<plist><true/></plist></plist>",
+        b"<plist><true/></plist></x>",
+        b"<plist><true/></plist><x/>",
+        b"<?foo?><plist><true/></plist>",
+        b"<!-- x --><plist><true/></plist>",
+        b"<plist><true/><?pi?></plist>",
+        b"<plist><?pi?><true/></plist>",
+        b"<plist><true/><!DOCTYPE x></plist>",
+        b"<plist><true/><![CDATA[ ]]></plist>",
+        b"<plist><![CDATA[x]]><true/></plist>",
+        b"<plist><true/>&#32;</plist>",
+    ];
+    let mut bad = Vec::new();
+    for c in cases {
+        if let Err(e) = mdm_plist::__private::differential(c) {
+            bad.push(format!("{:?}: {e}", String::from_utf8_lossy(c)));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
