@@ -467,6 +467,13 @@ where
         {
             Ok(())
         }
+        // plist's reader skips an XML declaration or DOCTYPE wherever it stands; XML allows
+        // them only before the first element, and the new decoder refuses them after it.
+        (Err(crate::Error::Syntax { message, .. }), Ok(_))
+            if message.starts_with(crate::de::MISPLACED_PROLOG) =>
+        {
+            Ok(())
+        }
         _ => Err(format!(
             "{}: new {} old {}",
             std::any::type_name::<T>(),

@@ -26,6 +26,9 @@ use crate::guard::{GuardState, check_entities, is_xml_space};
 /// The refusal of a `<plist>` element inside another (plist's own reader skips it).
 pub(crate) const NESTED_PLIST: &str = "a <plist> element inside the plist";
 
+/// The refusal of an XML declaration or DOCTYPE after the first element.
+pub(crate) const MISPLACED_PROLOG: &str = "an XML declaration or DOCTYPE inside the document";
+
 /// The newtype name `plist::Date` deserializes through.
 const DATE_NEWTYPE: &str = "PLIST-DATE";
 /// The newtype name `plist::Value` deserializes through.
@@ -76,6 +79,8 @@ pub(crate) struct Lexer<'a, 's> {
     plist_seen: bool,
     /// The outermost `</plist>` was read: only white space and comments may follow.
     plist_closed: bool,
+    /// Some element has started: the prolog (declaration, DOCTYPE) is over.
+    element_seen: bool,
     /// End of input reached or an error recorded: no more events.
     done: bool,
 }
@@ -128,6 +133,7 @@ impl<'a, 's> Lexer<'a, 's> {
             xml_depth: 0,
             plist_seen: false,
             plist_closed: false,
+            element_seen: false,
             done: false,
         }
     }
@@ -201,6 +207,7 @@ impl<'a, 's> Lexer<'a, 's> {
                     if self.plist_closed {
                         return Err(LexError::root("data after </plist>"));
                     }
+                    self.element_seen = true;
                     Self::check_markup(&tag)?;
                     self.xml_depth += 1;
                     let event = match tag.local_name().as_ref() {
@@ -324,6 +331,10 @@ impl<'a, 's> Lexer<'a, 's> {
                 {
                     return Err(LexError::root("data after </plist>"));
                 }
+                // An XML declaration or DOCTYPE belongs before the first element.
+                Xml::Decl(_) | Xml::DocType(_) if self.element_seen => {
+                    return Err(self.at(MISPLACED_PROLOG));
+                }
                 Xml::CData(raw) => Self::check_markup(&raw)?,
                 Xml::Decl(raw) => Self::check_markup(&raw)?,
                 Xml::PI(raw) => Self::check_markup(&raw)?,
@@ -377,6 +388,10 @@ impl<'a, 's> Lexer<'a, 's> {
                     if self.plist_closed =>
                 {
                     return Err(LexError::root("data after </plist>"));
+                }
+                // An XML declaration or DOCTYPE belongs before the first element.
+                Xml::Decl(_) | Xml::DocType(_) if self.element_seen => {
+                    return Err(self.at(MISPLACED_PROLOG));
                 }
                 Xml::CData(raw) => Self::check_markup(&raw)?,
                 Xml::Decl(raw) => Self::check_markup(&raw)?,

@@ -195,7 +195,7 @@ fn padding_check_rewrites_only_data_text() {
             &[("en", &[])],
         ),
         (
-            b"<plist><dict><key>a</key><data>AA AA=<?xml version=\"1.0\"?><!-- = --></data>\
+            b"<plist><dict><key>a</key><data>AA AA=<?pi version=\"1.0\"?><!-- = --></data>\
               <key>b</key><data>aGk&#61;&#61;&#61;</data></dict></plist>",
             &[("a", &[0, 0, 0]), ("b", b"hi")],
         ),
@@ -247,6 +247,9 @@ fn markup_around_the_root_decodes_the_same_both_ways() {
         b"<plist><true/><?pi?></plist>",
         b"<plist><?pi?><true/></plist>",
         b"<plist><true/><!DOCTYPE x></plist>",
+        b"<dict><key>A</key> <!DOCTYPE <p<plist PUA><string>x</string></dict>",
+        b"<plist><dict><?xml version=\"1.0\"?></dict></plist>",
+        b"<?xml version=\"1.0\"?><!DOCTYPE plist><plist><true/></plist>",
         b"<plist><true/><![CDATA[ ]]></plist>",
         b"<plist><![CDATA[x]]><true/></plist>",
         b"<plist><true/>&#32;</plist>",
