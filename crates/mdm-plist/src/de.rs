@@ -358,10 +358,6 @@ impl<'a, 's> Lexer<'a, 's> {
                         out.to_mut().push_str(&piece);
                     }
                 }
-                // A reference is text, and no text may follow the root.
-                Xml::GeneralRef(_) if self.plist_closed => {
-                    return Err(LexError::root("data after </plist>"));
-                }
                 Xml::GeneralRef(reference) => {
                     let name: &str = &reference;
                     match reference.resolve_char_ref() {
@@ -382,13 +378,6 @@ impl<'a, 's> Lexer<'a, 's> {
                 Xml::Eof => return Err(self.at("unclosed xml element")),
                 Xml::Start(_) => return Err(self.at("an XML element where none may start")),
                 Xml::Comment(raw) => Self::check_markup(&raw)?,
-                // After the root only white space and comments may follow, as the document
-                // end check has always said (XML would allow processing instructions too).
-                Xml::CData(_) | Xml::Decl(_) | Xml::PI(_) | Xml::DocType(_) | Xml::Empty(_)
-                    if self.plist_closed =>
-                {
-                    return Err(LexError::root("data after </plist>"));
-                }
                 // An XML declaration or DOCTYPE belongs before the first element.
                 Xml::Decl(_) | Xml::DocType(_) if self.element_seen => {
                     return Err(self.at(MISPLACED_PROLOG));
