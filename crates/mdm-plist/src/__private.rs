@@ -449,6 +449,18 @@ where
         {
             Ok(())
         }
+        // The old byte scan looked for the literal `</plist>`; XML also allows white space
+        // before the `>` of an end tag (`</plist >`), which the new decoder reads.
+        (Ok(_), Err(crate::Error::Syntax { message, .. }))
+            if message == "missing </plist> end tag"
+                && memchr::memmem::find_iter(bytes, b"</plist").any(|at| {
+                    bytes
+                        .get(at + b"</plist".len())
+                        .is_some_and(|b| crate::guard::is_xml_space(*b))
+                }) =>
+        {
+            Ok(())
+        }
         (Err(crate::Error::Syntax { message, .. }), Ok(_))
             if message.starts_with("unknown entity") =>
         {

@@ -229,6 +229,8 @@ fn padding_check_rewrites_only_data_text() {
 fn markup_around_the_root_decodes_the_same_both_ways() {
     let cases: &[&[u8]] = &[
         b"<plist><true/></plist><?foo?>",
+        b"<plist><true/></plist >",
+        b"<plist><true/></plist\n>\n",
         b"<plist><string>a</string></plist>\n<!--k -->\n<?xml versF-8\"?>",
         b"<plist><true/></plist><!-- c --><?foo bar?>",
         b"<plist><true/></plist><!DOCTYPE x>",
