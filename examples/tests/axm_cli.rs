@@ -19,26 +19,11 @@ use mdm_axm::SigningKey;
 use mock::{FaultKind, Mock, MockConfig, serial, server_id};
 use serde_json::Value;
 
+mod cli;
+use cli::mdmctl;
+
 const CLIENT_ID: &str = "BUSINESSAPI.3bb3a62b-6f4b-4a5e-9a1c-0f0e5d2c1b7a";
 const KEY_ID: &str = "d136aa66-0c3b-4bd4-9892-c20e8db024ab";
-
-/// The built `mdmctl` example, building it first if this test runs on its own.
-fn mdmctl() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("mdmctl{}", std::env::consts::EXE_SUFFIX));
-    if !bin.is_file() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "mdm-examples", "--example", "mdmctl"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot build mdmctl");
-    }
-    bin
-}
 
 struct Env {
     bin: PathBuf,

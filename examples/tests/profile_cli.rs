@@ -12,6 +12,9 @@ use std::process::{Command, Output};
 
 use mdm_signing::{Identity, PrivateKey};
 
+mod cli;
+use cli::mdmctl;
+
 const PROFILE: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>
 <plist version=\"1.0\">
 <dict>
@@ -29,24 +32,6 @@ const PROFILE: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>
 </dict>
 </plist>
 ";
-
-/// The built `mdmctl` example, building it first if this test runs on its own.
-fn mdmctl() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("mdmctl{}", std::env::consts::EXE_SUFFIX));
-    if !bin.is_file() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "mdm-examples", "--example", "mdmctl"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot build mdmctl");
-    }
-    bin
-}
 
 /// A fresh scratch folder under the target directory.
 fn scratch(name: &str) -> PathBuf {

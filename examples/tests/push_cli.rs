@@ -2,29 +2,14 @@
 //! without an extensions file, against nginx playing APNs (client certificates checked).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use mdm_testsupport::apns::nginx::{self, Mode, Nginx};
 use mdm_testsupport::apns::{Pki, TOPIC};
 
-/// The built `mdmctl` example, building it first if this test runs on its own.
-fn mdmctl() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("mdmctl{}", std::env::consts::EXE_SUFFIX));
-    if !bin.is_file() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "mdm-examples", "--example", "mdmctl"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot build mdmctl");
-    }
-    bin
-}
+mod cli;
+use cli::mdmctl;
 
 fn openssl(program: &Path, dir: &Path, args: &[&str]) -> String {
     let out = Command::new(program)

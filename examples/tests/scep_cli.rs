@@ -3,30 +3,14 @@
 //! has already issued the certificate; with it, enrollment works.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use mdm_testsupport::scep::ScepServer;
 
-const CHALLENGE: &str = "cli-secret";
+mod cli;
+use cli::mdmctl;
 
-/// The built `mdmctl` example, building it first if this test runs on its own.
-fn mdmctl() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("mdmctl{}", std::env::consts::EXE_SUFFIX));
-    if !bin.is_file() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "mdm-examples", "--example", "mdmctl"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "cannot build mdmctl");
-    }
-    bin
-}
+const CHALLENGE: &str = "cli-secret";
 
 #[test]
 fn a_des_answer_names_allow_des_and_the_certificate_already_issued() {

@@ -123,12 +123,7 @@ pub fn client_cert(
     key: &PKey<Private>,
     uid: Option<&str>,
 ) -> X509 {
-    let mut entries = vec![(Nid::COMMONNAME, "APSP:test push certificate")];
-    if let Some(uid) = uid {
-        entries.insert(0, (Nid::USERID, uid));
-    }
-    let subject = name(&entries);
-    let mut b = builder(&subject, ca.subject_name(), key);
+    let mut b = client_builder(ca, key, uid);
     b.append_extension(ExtendedKeyUsage::new().client_auth().build().unwrap())
         .unwrap();
     b.sign(ca_key, MessageDigest::sha256()).unwrap();
@@ -143,15 +138,20 @@ pub fn client_cert_v1(
     key: &PKey<Private>,
     uid: Option<&str>,
 ) -> X509 {
+    let mut b = client_builder(ca, key, uid);
+    // Test support on the test's own fresh keys: setting a version and signing cannot fail.
+    b.set_version(0).unwrap();
+    b.sign(ca_key, MessageDigest::sha256()).unwrap();
+    b.build()
+}
+
+/// A client certificate's builder, unsigned: subject `UID=uid, CN=APSP:...`, issued by `ca`.
+fn client_builder(ca: &X509, key: &PKey<Private>, uid: Option<&str>) -> openssl::x509::X509Builder {
     let mut entries = vec![(Nid::COMMONNAME, "APSP:test push certificate")];
     if let Some(uid) = uid {
         entries.insert(0, (Nid::USERID, uid));
     }
-    let subject = name(&entries);
-    let mut b = builder(&subject, ca.subject_name(), key);
-    b.set_version(0).unwrap();
-    b.sign(ca_key, MessageDigest::sha256()).unwrap();
-    b.build()
+    builder(&name(&entries), ca.subject_name(), key)
 }
 
 pub fn rsa_key() -> PKey<Private> {
