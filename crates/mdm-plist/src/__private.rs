@@ -442,9 +442,11 @@ where
             }
         }
         // The old byte scan took the last `</plist>` in the text, even one inside a
-        // comment after the real end tag, and refused what followed it.
+        // comment after the real end tag, and refused what followed it (as data, or as a
+        // comment it then found unterminated).
         (Ok(_), Err(crate::Error::Syntax { message, .. }))
-            if message == "data after </plist>"
+            if (message == "data after </plist>"
+                || message == "unterminated comment after </plist>")
                 && memchr::memmem::find_iter(bytes, b"</plist>").count() > 1 =>
         {
             Ok(())
