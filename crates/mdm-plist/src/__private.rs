@@ -511,12 +511,21 @@ where
 fn canonical_padding(bytes: &[u8]) -> Vec<u8> {
     use quick_xml::events::Event as Xml;
 
+    // quick-xml skips a byte-order mark without counting it in `buffer_position`, which
+    // would shift every span below: copy it first and give the reader the rest.
+    let bom = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    let (mark, bytes) = bytes.split_at(bom);
     let mut reader = quick_xml::Reader::from_reader(bytes);
     let config = reader.config_mut();
     config.trim_text(false);
     config.check_end_names = true;
     config.expand_empty_elements = true;
-    let mut out = Vec::with_capacity(bytes.len());
+    let mut out = Vec::with_capacity(bytes.len() + bom);
+    out.extend_from_slice(mark);
     let mut copied = 0usize;
     // Base64 characters seen so far in the open `<data>` element, if one is open.
     let mut in_data: Option<usize> = None;

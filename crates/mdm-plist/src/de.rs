@@ -72,6 +72,8 @@ fn custom(message: &str) -> DeError {
 /// Reads plist events from XML bytes, enforcing the guard's bounds on each.
 pub(crate) struct Lexer<'a, 's> {
     reader: Reader<&'a [u8]>,
+    /// Length of the byte-order mark before the text the reader reads (0 or 3).
+    bom: u64,
     state: &'s mut GuardState,
     /// Open XML elements.
     xml_depth: usize,
@@ -122,13 +124,18 @@ impl From<Error> for LexError {
 
 impl<'a, 's> Lexer<'a, 's> {
     pub(crate) fn new(bytes: &'a [u8], state: &'s mut GuardState) -> Self {
-        let mut reader = Reader::from_reader(bytes);
+        // quick-xml skips a byte-order mark without counting it in its positions: skip it
+        // here and count it in `at`.
+        let text = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+        let bom = (bytes.len() - text.len()) as u64;
+        let mut reader = Reader::from_reader(text);
         let config = reader.config_mut();
         config.trim_text(false);
         config.check_end_names = true;
         config.expand_empty_elements = true;
         Lexer {
             reader,
+            bom,
             state,
             xml_depth: 0,
             plist_seen: false,
@@ -174,7 +181,7 @@ impl<'a, 's> Lexer<'a, 's> {
     fn at(&self, what: &str) -> LexError {
         LexError::here(format!(
             "{what} (at byte {})",
-            self.reader.buffer_position()
+            self.reader.buffer_position() + self.bom
         ))
     }
 
@@ -472,12 +479,32 @@ enum OptionMode {
     Explicit,
 }
 
+/// What the caller of the next `deserialize_any` asked for, where it decides whether a value
+/// of another plist type is a conversion worth reporting.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    /// Whatever the value is.
+    Any,
+    /// A real (`f32`, `f64`): an `<integer>` is converted.
+    Real,
+    /// A `plist::Date`: a `<string>` is converted.
+    Date,
+    /// Text (`str`, `String`, `char`): `<data>` (serde reads UTF-8 bytes as text) and
+    /// `<date>` are converted.
+    Text,
+    /// Bytes (`bytes`, `byte_buf`): a `<string>` is converted.
+    Bytes,
+    /// Nothing (`IgnoredAny`): no conversion happens.
+    Ignored,
+}
+
 /// A serde deserializer over a [`Lexer`].
 pub(crate) struct Deserializer<'a, 's> {
     lexer: Lexer<'a, 's>,
     peeked: Option<Event<'a>>,
     option_mode: OptionMode,
     in_plist_value: bool,
+    wanted: Wanted,
 }
 
 impl<'a, 's> Deserializer<'a, 's> {
@@ -487,6 +514,7 @@ impl<'a, 's> Deserializer<'a, 's> {
             peeked: None,
             option_mode: OptionMode::Root,
             in_plist_value: false,
+            wanted: Wanted::Any,
         }
     }
 
@@ -544,6 +572,25 @@ impl<'a, 's> Deserializer<'a, 's> {
         }
     }
 
+    /// Notes that the scalar just read was converted to another type than its element's.
+    fn note_converted(&mut self) {
+        let path = self.lexer.state.path_of_last_scalar();
+        self.lexer.state.converted.push(path);
+    }
+
+    /// Runs `deserialize_any` for a caller that wants `wanted`.
+    fn any_wanting<V: Visitor<'a>>(
+        &mut self,
+        wanted: Wanted,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        // plist's `Date` asks for text from inside its newtype: the newtype's word stands.
+        if self.wanted != Wanted::Date {
+            self.wanted = wanted;
+        }
+        de::Deserializer::deserialize_any(self, visitor)
+    }
+
     fn with_option_mode<T>(
         &mut self,
         mode: OptionMode,
@@ -560,6 +607,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        let wanted = std::mem::replace(&mut self.wanted, Wanted::Any);
         match self.next_required()? {
             Event::StartArray(_) => {
                 let value = visitor.visit_seq(Access {
@@ -578,31 +626,87 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
                 Ok(value)
             }
             Event::Boolean(v) => visitor.visit_bool(v),
-            Event::Data(Cow::Borrowed(v)) => visitor.visit_borrowed_bytes(v),
-            Event::Data(Cow::Owned(v)) => visitor.visit_byte_buf(v),
+            Event::Data(v) => {
+                if wanted == Wanted::Text {
+                    self.note_converted();
+                }
+                match v {
+                    Cow::Borrowed(v) => visitor.visit_borrowed_bytes(v),
+                    Cow::Owned(v) => visitor.visit_byte_buf(v),
+                }
+            }
             Event::Date(v) if self.in_plist_value => visitor.visit_enum(
                 MapAccessDeserializer::new(MapDeserializer::<_, DeError>::new(
                     [(DATE_NEWTYPE, v.to_xml_format())].into_iter(),
                 )),
             ),
-            Event::Date(v) => visitor.visit_string(v.to_xml_format()),
-            Event::Integer(v) => match (v.as_unsigned(), v.as_signed()) {
-                (Some(u), _) => visitor.visit_u64(u),
-                (None, Some(i)) => visitor.visit_i64(i),
-                (None, None) => Err(custom("an <integer> that is not a number in range")),
-            },
+            Event::Date(v) => {
+                if !matches!(wanted, Wanted::Date | Wanted::Ignored) {
+                    self.note_converted();
+                }
+                visitor.visit_string(v.to_xml_format())
+            }
+            Event::Integer(v) => {
+                if wanted == Wanted::Real {
+                    self.note_converted();
+                }
+                match (v.as_unsigned(), v.as_signed()) {
+                    (Some(u), _) => visitor.visit_u64(u),
+                    (None, Some(i)) => visitor.visit_i64(i),
+                    (None, None) => Err(custom("an <integer> that is not a number in range")),
+                }
+            }
             Event::Real(v) => visitor.visit_f64(v),
-            Event::String(Cow::Borrowed(v)) => visitor.visit_borrowed_str(v),
-            Event::String(Cow::Owned(v)) => visitor.visit_string(v),
+            Event::String(v) => {
+                if matches!(wanted, Wanted::Date | Wanted::Bytes) {
+                    self.note_converted();
+                }
+                match v {
+                    Cow::Borrowed(v) => visitor.visit_borrowed_str(v),
+                    Cow::Owned(v) => visitor.visit_string(v),
+                }
+            }
             // End of a collection where a value belongs, or an event XML never produces.
             _ => Err(custom(UNEXPECTED_EVENT)),
         }
     }
 
     serde::forward_to_deserialize_any! {
-        bool u8 u16 u32 u64 i8 i16 i32 i64 i128 u128 f32 f64 char str string
-        seq bytes byte_buf map unit_struct
-        tuple_struct tuple ignored_any identifier
+        bool u8 u16 u32 u64 i8 i16 i32 i64 i128 u128
+        seq map unit_struct
+        tuple_struct tuple identifier
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.any_wanting(Wanted::Text, visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.any_wanting(Wanted::Text, visitor)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.any_wanting(Wanted::Text, visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.any_wanting(Wanted::Bytes, visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.any_wanting(Wanted::Bytes, visitor)
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.any_wanting(Wanted::Real, visitor)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.any_wanting(Wanted::Real, visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        self.any_wanting(Wanted::Ignored, visitor)
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -648,6 +752,10 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de, '_> {
             let result = visitor.visit_newtype_struct(&mut *self);
             self.in_plist_value = previous;
             result
+        } else if name == DATE_NEWTYPE {
+            // plist's `Date` reads its text through `deserialize_any` next.
+            self.wanted = Wanted::Date;
+            visitor.visit_newtype_struct(self)
         } else {
             visitor.visit_newtype_struct(self)
         }

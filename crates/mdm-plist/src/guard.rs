@@ -83,6 +83,8 @@ pub(crate) struct GuardState {
     error: Option<Error>,
     /// Repeated keys seen when `allow_duplicates` is on, as `path.key`.
     pub(crate) duplicates: Vec<String>,
+    /// Values the target type read as another plist type, by key path.
+    pub(crate) converted: Vec<String>,
 }
 
 impl GuardState {
@@ -97,6 +99,7 @@ impl GuardState {
             bytes: 0,
             error: None,
             duplicates: Vec::new(),
+            converted: Vec::new(),
         }
     }
 
@@ -113,15 +116,32 @@ impl GuardState {
 
     /// The key path of the value being read, e.g. `PayloadContent[2].Token`.
     pub(crate) fn path(&self) -> String {
+        self.path_with(false)
+    }
+
+    /// The key path of the scalar the last event was (the lexer has already moved its
+    /// parent on to the next key or index).
+    pub(crate) fn path_of_last_scalar(&self) -> String {
+        self.path_with(true)
+    }
+
+    fn path_with(&self, last_done: bool) -> String {
         let mut out = String::new();
         let mut dict_starts = self.frames.iter().filter_map(|f| match f {
             Frame::Dict { names_start, .. } => Some(*names_start),
             Frame::Array { .. } => None,
         });
         dict_starts.next();
-        for frame in &self.frames {
+        let innermost = self.frames.len().saturating_sub(1);
+        for (at, frame) in self.frames.iter().enumerate() {
+            let done = last_done && at == innermost;
             match frame {
                 Frame::Array { index } => {
+                    let index = if done {
+                        index.saturating_sub(1)
+                    } else {
+                        *index
+                    };
                     out.push('[');
                     out.push_str(&index.to_string());
                     out.push(']');
@@ -132,7 +152,7 @@ impl GuardState {
                     ..
                 } => {
                     let end = dict_starts.next().unwrap_or(self.names.len());
-                    if *expect_key {
+                    if *expect_key && !done {
                         break;
                     }
                     if let Some(k) = self.names.get(*names_start..end) {

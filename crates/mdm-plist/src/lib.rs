@@ -188,11 +188,17 @@ pub struct Options {
 
 /// A decoded value and the leniencies applied to get it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Decoded<T> {
     /// The value.
     pub value: T,
     /// Each repeated dictionary key that was accepted, as `path.key`.
     pub duplicate_keys: Vec<String>,
+    /// Each value that `T` took as another plist type than the one written, by key path: an
+    /// `<integer>` read into a real (`f32`, `f64`), a `<date>` or `<data>` read as text, a
+    /// `<string>` read as a [`Date`] or as bytes. Re-encoding such a value writes the other
+    /// type.
+    pub converted: Vec<String>,
 }
 
 /// Decodes an XML plist into `T` with explicit [`Options`], reporting the leniencies used.
@@ -266,6 +272,7 @@ fn decode_xml<'de, T: Deserialize<'de>>(
         Ok((value, Ok(()))) => Ok(Decoded {
             value,
             duplicate_keys: state.duplicates,
+            converted: state.converted,
         }),
         Ok((_, Err(_))) => Err(state.take_error().unwrap_or_else(more_than_one_value)),
         Err(serde_err) => {
@@ -393,6 +400,8 @@ where
         Ok((value, None)) => Ok(Decoded {
             value,
             duplicate_keys: state.duplicates,
+            // The legacy path does not track conversions.
+            converted: Vec::new(),
         }),
         Ok((_, Some(_))) => Err(state.take_error().unwrap_or_else(more_than_one_value)),
         Err(serde_err) => {

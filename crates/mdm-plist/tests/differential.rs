@@ -199,6 +199,11 @@ fn padding_check_rewrites_only_data_text() {
               <key>b</key><data>aGk&#61;&#61;&#61;</data></dict></plist>",
             &[("a", &[0, 0, 0]), ("b", b"hi")],
         ),
+        // A byte-order mark, which quick-xml does not count in its positions.
+        (
+            b"\xEF\xBB\xBF<?x?><plist><dict><key>a</key><data>2aGk==</data></dict></plist>",
+            &[("a", &[0xD9, 0xA1, 0xA4])],
+        ),
     ];
     for (xml, want) in cases {
         mdm_plist::__private::differential(xml)

@@ -337,3 +337,56 @@ fn binary_dates_outside_years_0_to_9999_are_refused() {
         );
     }
 }
+
+mdm_plist::plist_dict! {
+    /// Fields that take a value of another plist type than the one written.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Converting {
+        /// A real.
+        "Ratio" => pub ratio: Option<f64>,
+        /// Reals in an array.
+        "Reals" => pub reals: Option<Vec<f32>>,
+        /// Text.
+        "Text" => pub text: Option<String>,
+        /// A date.
+        "When" => pub when: Option<mdm_plist::Date>,
+        /// Anything, kept as written.
+        "Raw" => pub raw: Option<Value>,
+        /// Bytes.
+        "Blob" => pub blob: Option<mdm_plist::Data>,
+    }
+}
+
+#[test]
+fn conversions_are_reported_by_path() {
+    let options = mdm_plist::Options::default();
+    let decode = |body: &str| {
+        mdm_plist::from_xml_bytes_with_options::<Converting>(&wrap(body), &options).unwrap()
+    };
+    let exact = decode(
+        "<dict><key>Ratio</key><real>1.5</real><key>Reals</key><array><real>2</real></array>\
+         <key>Text</key><string>t</string><key>When</key><date>2020-01-01T00:00:00Z</date>\
+         <key>Raw</key><array><integer>1</integer><date>2020-01-01T00:00:00Z</date></array>\
+         <key>Other</key><date>2020-01-01T00:00:00Z</date><key>Blob</key><data>aGk=</data></dict>",
+    );
+    assert!(exact.converted.is_empty(), "{:?}", exact.converted);
+    let converted = decode(
+        "<dict><key>Ratio</key><integer>3</integer>\
+         <key>Reals</key><array><real>2</real><integer>4</integer></array>\
+         <key>Text</key><date>2020-01-01T00:00:00Z</date>\
+         <key>When</key><string>2020-01-01T00:00:00Z</string></dict>",
+    );
+    let text = decode("<dict><key>Text</key><data>aGk=</data></dict>");
+    assert_eq!(text.value.text.as_deref(), Some("hi"));
+    assert_eq!(text.converted, ["Text".to_owned()]);
+    assert_eq!(converted.value.ratio, Some(3.0));
+    assert_eq!(
+        converted.converted,
+        ["Ratio", "Reals[1]", "Text", "When"].map(String::from)
+    );
+    // At the root too.
+    let root =
+        mdm_plist::from_xml_bytes_with_options::<f64>(&wrap("<integer>7</integer>"), &options)
+            .unwrap();
+    assert_eq!(root.converted, ["<root>".to_owned()]);
+}
