@@ -103,6 +103,9 @@ const TARGETS: &[(&str, Entry)] = &[
     }),
     ("profile_decode", |d| {
         let _ = mdm_profiles::Decoded::decode(d).map(|d| d.problems());
+        if let Err(disagreement) = mdm_profiles::__private::differential(d) {
+            panic!("profile decode paths disagree: {disagreement}");
+        }
     }),
     ("plist_differential", |d| {
         if let Err(disagreement) = mdm_plist::__private::differential(d) {

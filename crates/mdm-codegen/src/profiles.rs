@@ -356,6 +356,16 @@ fn mod_rs(schema: &Schema, infos: &[PayloadInfo]) -> String {
     }
     t.push_str("            other => (Self::Unknown { payload_type: other.to_owned(), body: body.clone() }, Vec::new()),\n        })\n    }\n\n");
 
+    t.push_str("    /// Decodes a whole payload dictionary straight from `deserializer` as `payload_type`,\n    /// which its `PayloadType` must name (taken out of the value's `extra`); a type the schema\n    /// does not define becomes [`Payload::Unknown`]. No leniency: a key that does not fit\n    /// fails, for [`crate::Decoded::decode`] to take its lenient path.\n    pub(crate) fn typed_direct<'de, D: serde::Deserializer<'de>>(payload_type: &str, deserializer: D) -> Result<Self, D::Error> {\n        Ok(match payload_type {\n");
+    for i in infos {
+        let _ = writeln!(
+            t,
+            "            {:?} => {{ let mut v = <{} as serde::Deserialize>::deserialize(deserializer)?; crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?; Self::{}(v) }}",
+            i.payload_type, i.type_name, i.type_name
+        );
+    }
+    t.push_str("            other => crate::support::direct_unknown(other, deserializer)?,\n        })\n    }\n\n");
+
     t.push_str("    /// The payload's keys without `PayloadType`.\n    ///\n    /// # Errors\n    /// When a value cannot be encoded.\n    pub fn body(&self) -> Result<mdm_plist::Dictionary, crate::Error> {\n        match self {\n");
     for i in infos {
         let _ = writeln!(

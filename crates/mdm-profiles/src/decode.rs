@@ -1,6 +1,9 @@
 //! Reading `.mobileconfig` bytes: wrapper detection, lenient decoding, and the record of
 //! every leniency applied.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
 use mdm_plist::{Dictionary, Value};
 
 use crate::validate::{Problem, Severity};
@@ -117,6 +120,12 @@ fn warn(path: impl Into<String>, message: impl Into<String>) -> Problem {
 
 /// The decoder behind [`Decoded::decode`] and [`Profile::decode`].
 fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
+    decode_with(bytes, true)
+}
+
+/// [`Decoded::decode`] with or without its one-pass path (the tests and the fuzz target
+/// compare the two).
+pub(crate) fn decode_with(bytes: &[u8], allow_one_pass: bool) -> Result<Decoded, Error> {
     if wrapping(bytes) == Wrapping::Signed {
         return Err(Error::Signed);
     }
@@ -131,11 +140,31 @@ fn decode(bytes: &[u8]) -> Result<Decoded, Error> {
             ),
         ));
     }
+    let limits = mdm_plist::Limits {
+        max_bytes: MAX_PROFILE_BYTES,
+        max_depth: MAX_PROFILE_DEPTH,
+    };
+    // Past the size limit the lenient path gives the error, without a scan first.
+    let one_pass_allowed = allow_one_pass && bytes.len() <= MAX_PROFILE_BYTES;
+    if let Some(profile) = one_pass_allowed.then(|| one_pass(bytes, limits)).flatten() {
+        return Ok(Decoded {
+            profile,
+            leniencies,
+        });
+    }
+    lenient_path(bytes, limits, leniencies)
+}
+
+/// The path that reads any profile a device would: the plist as a [`Value`], then each part
+/// typed on its own, every leniency recorded. [`one_pass`] gives the same result for the
+/// profiles that need none; this path is taken for the others.
+fn lenient_path(
+    bytes: &[u8],
+    limits: mdm_plist::Limits,
+    mut leniencies: Vec<Problem>,
+) -> Result<Decoded, Error> {
     let options = mdm_plist::Options {
-        limits: mdm_plist::Limits {
-            max_bytes: MAX_PROFILE_BYTES,
-            max_depth: MAX_PROFILE_DEPTH,
-        },
+        limits,
         allow_duplicate_keys: true,
     };
     let decoded = match mdm_plist::from_xml_bytes_with_options::<Value>(bytes, &options) {
@@ -180,7 +209,7 @@ fn from_root(mut root: Dictionary, mut leniencies: Vec<Problem>) -> Result<Decod
     if root.contains_key("EncryptedPayloadContent") {
         return Err(Error::Encrypted);
     }
-    let content = root.remove("PayloadContent");
+    let content = crate::support::remove_in_order(&mut root, "PayloadContent");
     let items = match content {
         Some(Value::Array(items)) => items,
         None => {
@@ -272,6 +301,8 @@ fn diff(original: &Value, again: &Value, path: &str, out: &mut Vec<Problem>) {
                 diff(v, w, &format!("{path}[{i}]"), out);
             }
         }
+        // The same real (NaN is not equal to itself).
+        (Value::Real(a), Value::Real(b)) if a.to_bits() == b.to_bits() => {}
         (Value::Integer(_), Value::Real(_)) => out.push(warn(
             path,
             "integer where the schema says real; re-encoded as <real>",
@@ -304,6 +335,141 @@ pub(crate) fn kind(v: &Value) -> &'static str {
         Value::Uid(_) => "uid",
         _ => "value",
     }
+}
+
+thread_local! {
+    /// The payload types [`one_pass`] expects, in order, while it decodes on this thread;
+    /// `None` at all other times.
+    static PAYLOAD_TYPES: RefCell<Option<VecDeque<String>>> = const { RefCell::new(None) };
+}
+
+/// What [`crate::Payload`]'s `Deserialize` should do with the dictionary it is given.
+pub(crate) enum Hint {
+    /// No one-pass decode is running: decode the dictionary leniently, as always.
+    Inactive,
+    /// Decode it whole as this payload type.
+    Next(String),
+    /// More payloads than the scan found: fail, so the lenient path decodes the profile.
+    Exhausted,
+}
+
+/// The next payload type of the one-pass decode running on this thread, if one is.
+pub(crate) fn next_payload_type() -> Hint {
+    PAYLOAD_TYPES.with(|cell| match cell.borrow_mut().as_mut() {
+        None => Hint::Inactive,
+        Some(queue) => queue.pop_front().map_or(Hint::Exhausted, Hint::Next),
+    })
+}
+
+/// Clears [`PAYLOAD_TYPES`] when [`one_pass`] ends, however it ends.
+struct Installed;
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        PAYLOAD_TYPES.with(|cell| cell.borrow_mut().take());
+    }
+}
+
+/// Decodes a profile that needs no leniency in one pass over the bytes, straight into the
+/// typed [`Profile`]: no [`Value`] tree, no per-payload re-decode, no re-encode to compare.
+///
+/// A payload's type is named by its `PayloadType` key, which usually comes late in the
+/// dictionary, so [`scan_payload_types`] first reads the types off the tags; each payload is
+/// then decoded as its type, and its own `PayloadType` must agree. `None` (take the lenient
+/// path) when anything would need a leniency there: a repeated key, a value another type
+/// than its field's (`converted`), a key that does not fit, a payload type the scan did not
+/// find, an encrypted profile, or any error at all (the lenient path reports it).
+pub(crate) fn one_pass(bytes: &[u8], limits: mdm_plist::Limits) -> Option<Profile> {
+    let types = scan_payload_types(bytes)?;
+    PAYLOAD_TYPES.with(|cell| cell.borrow_mut().replace(types.into()));
+    let _installed = Installed;
+    let options = mdm_plist::Options {
+        limits,
+        allow_duplicate_keys: false,
+    };
+    let decoded = mdm_plist::from_xml_bytes_with_options::<Profile>(bytes, &options).ok()?;
+    let all_used =
+        PAYLOAD_TYPES.with(|cell| cell.borrow().as_ref().is_some_and(VecDeque::is_empty));
+    (all_used && decoded.converted.is_empty() && decoded.value.encrypted_payload_content.is_none())
+        .then_some(decoded.value)
+}
+
+/// The `PayloadType` string of each dictionary in the top-level `PayloadContent` array, in
+/// order, read off the tags without decoding values. Only a guess for [`one_pass`], which
+/// checks each against the payload's own key; `None` for anything the scan does not read
+/// plainly (an unclosed comment, a type with markup or an entity in it).
+fn scan_payload_types(bytes: &[u8]) -> Option<Vec<String>> {
+    /// What an open `<dict>` or `<array>` is.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Open {
+        Dict,
+        Array,
+        /// The top-level `PayloadContent` array.
+        Payloads,
+    }
+    let mut types = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
+    let mut root_key_is_content = false;
+    let mut at = 0;
+    while let Some(lt) = bytes.get(at..).and_then(|rest| memchr::memchr(b'<', rest)) {
+        let rest = bytes.get(at + lt..)?;
+        let past = |end: &[u8]| memchr::memmem::find(rest, end).map(|i| i + end.len());
+        let step = if rest.starts_with(b"<!--") {
+            past(b"-->")?
+        } else if rest.starts_with(b"<![CDATA[") {
+            past(b"]]>")?
+        } else if rest.starts_with(b"<?") {
+            past(b"?>")?
+        } else if open.len() >= MAX_PROFILE_DEPTH
+            && (rest.starts_with(b"<dict>") || rest.starts_with(b"<array>"))
+        {
+            // Deeper than the decoder goes: it will refuse the profile.
+            return None;
+        } else if rest.starts_with(b"<dict>") {
+            open.push(Open::Dict);
+            b"<dict>".len()
+        } else if rest.starts_with(b"<array>") {
+            let payloads = open == [Open::Dict] && root_key_is_content;
+            open.push(if payloads {
+                Open::Payloads
+            } else {
+                Open::Array
+            });
+            b"<array>".len()
+        } else if rest.starts_with(b"</dict>") || rest.starts_with(b"</array>") {
+            open.pop()?;
+            past(b">")?
+        } else if let Some(after) = rest.strip_prefix(b"<key>") {
+            let end = memchr::memchr(b'<', after)?;
+            let key = after.get(..end)?;
+            if open == [Open::Dict] {
+                root_key_is_content = key == b"PayloadContent";
+            } else if open == [Open::Dict, Open::Payloads, Open::Dict] && key == b"PayloadType" {
+                types.push(scan_string(after.get(end..)?)?);
+            }
+            b"<key>".len() + end
+        } else {
+            past(b">")?
+        };
+        at += lt + step;
+    }
+    Some(types)
+}
+
+/// The text of the `<string>` that follows a `</key>` (after XML white space).
+fn scan_string(after_key: &[u8]) -> Option<String> {
+    let rest = after_key.strip_prefix(b"</key>")?;
+    let blank = rest
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .count();
+    let rest = rest.get(blank..)?.strip_prefix(b"<string>")?;
+    let end = memchr::memchr(b'<', rest)?;
+    let text = rest.get(..end)?;
+    if text.contains(&b'&') || !rest.get(end..)?.starts_with(b"</string>") {
+        return None;
+    }
+    String::from_utf8(text.to_vec()).ok()
 }
 
 fn skip_leading(bytes: &[u8]) -> &[u8] {

@@ -41,6 +41,62 @@ pub mod spec;
 mod support;
 mod validate;
 
+/// For the tests and fuzz targets of this workspace only: not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    /// [`crate::Decoded::decode`] without its one-pass path, which must give the same result
+    /// wherever it gives one.
+    ///
+    /// # Errors
+    /// As [`crate::Decoded::decode`].
+    pub fn lenient_decode(bytes: &[u8]) -> Result<crate::Decoded, crate::Error> {
+        crate::decode::decode_with(bytes, false)
+    }
+
+    /// Decodes `bytes` by both paths and says where they disagree: the same result (profile,
+    /// leniencies and encoded bytes, or the same error) from [`crate::Decoded::decode`] and
+    /// [`lenient_decode`], and where [`one_pass_decode`] gives a profile, the lenient path's,
+    /// with no leniency but leading white space. `Ok(true)` when the one-pass path took it.
+    ///
+    /// # Errors
+    /// A description of the disagreement.
+    pub fn differential(bytes: &[u8]) -> Result<bool, String> {
+        let lenient = lenient_decode(bytes);
+        let decoded = crate::Decoded::decode(bytes);
+        // Compared by their debug text, which keeps key order and takes NaN as equal to NaN.
+        let same =
+            |a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| format!("{a:?}") == format!("{b:?}");
+        match (&decoded, &lenient) {
+            (Ok(a), Ok(b)) if same(a, b) && a.profile.encode().ok() == b.profile.encode().ok() => {}
+            (Err(a), Err(b)) if a.to_string() == b.to_string() => {}
+            _ => return Err(format!("decode {decoded:?} lenient {lenient:?}")),
+        }
+        let Some(profile) = one_pass_decode(bytes) else {
+            return Ok(false);
+        };
+        match &lenient {
+            Ok(l)
+                if same(&l.profile, &profile) && l.leniencies.iter().all(|p| p.path.is_empty()) =>
+            {
+                Ok(true)
+            }
+            _ => Err(format!("one pass {profile:?} lenient {lenient:?}")),
+        }
+    }
+
+    /// The one-pass path alone: `None` where [`crate::Decoded::decode`] falls back to the
+    /// lenient one.
+    pub fn one_pass_decode(bytes: &[u8]) -> Option<crate::Profile> {
+        crate::decode::one_pass(
+            bytes,
+            mdm_plist::Limits {
+                max_bytes: crate::MAX_PROFILE_BYTES,
+                max_depth: crate::MAX_PROFILE_DEPTH,
+            },
+        )
+    }
+}
+
 pub use crate::builder::{PayloadScope, ProfileBuilder, UuidMode};
 pub use crate::decode::{
     Decoded, MAX_PROFILE_BYTES, MAX_PROFILE_DEPTH, Wrapping, from_dictionary, wrapping,

@@ -233,7 +233,7 @@ impl Payload {
             });
         };
         let mut body = dict.clone();
-        body.remove("PayloadType");
+        crate::support::remove_in_order(&mut body, "PayloadType");
         match Self::typed(pt, &body) {
             Ok((p, moved)) => Ok((p, Ok(moved))),
             Err(e) => Ok((
@@ -279,6 +279,15 @@ impl<'de> Deserialize<'de> for Payload {
     /// [`Payload::Unknown`] (use [`crate::Decoded::decode`] to learn why).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
+        match crate::decode::next_payload_type() {
+            crate::decode::Hint::Inactive => {}
+            crate::decode::Hint::Next(payload_type) => {
+                return Payload::typed_direct(&payload_type, deserializer);
+            }
+            crate::decode::Hint::Exhausted => {
+                return Err(D::Error::custom("more payloads than the scan found"));
+            }
+        }
         let dict = Dictionary::deserialize(deserializer)?;
         Payload::from_dictionary(&dict).map_err(D::Error::custom)
     }

@@ -61,6 +61,50 @@ pub(crate) fn keep_extra(extra: &mut Dictionary, moved: Dictionary) -> Vec<Strin
     names
 }
 
+/// Takes `PayloadType` out of a payload decoded whole (its `extra`, or an untyped body),
+/// keeping the other keys in their order; fails unless it is the string `expected`.
+pub(crate) fn take_tag<E: serde::de::Error>(
+    keys: &mut Dictionary,
+    expected: &str,
+) -> Result<(), E> {
+    match keys.get("PayloadType") {
+        Some(mdm_plist::Value::String(s)) if s == expected => {
+            remove_in_order(keys, "PayloadType");
+            Ok(())
+        }
+        _ => Err(E::custom("PayloadType is not the one the scan found")),
+    }
+}
+
+/// Removes `key` from `dict` without moving the other keys (plist's `remove` moves the last
+/// key into the gap).
+pub(crate) fn remove_in_order(dict: &mut Dictionary, key: &str) -> Option<mdm_plist::Value> {
+    let mut taken = None;
+    dict.retain(|k, v| {
+        if k == key && taken.is_none() {
+            taken = Some(std::mem::replace(v, mdm_plist::Value::Boolean(false)));
+            false
+        } else {
+            true
+        }
+    });
+    taken
+}
+
+/// A payload of a type the schema does not define, decoded whole (see `typed_direct`).
+pub(crate) fn direct_unknown<'de, D: Deserializer<'de>>(
+    payload_type: &str,
+    deserializer: D,
+) -> Result<crate::Payload, D::Error> {
+    use serde::Deserialize as _;
+    let mut body = Dictionary::deserialize(deserializer)?;
+    take_tag::<D::Error>(&mut body, payload_type)?;
+    Ok(crate::Payload::Unknown {
+        payload_type: payload_type.to_owned(),
+        body,
+    })
+}
+
 /// Encodes `value` (a `plist_dict!` type) as a dictionary.
 pub(crate) fn typed_to_dictionary<T: Serialize>(value: &T) -> Result<Dictionary, Error> {
     Ok(mdm_plist::tagged::to_dictionary(value)?)

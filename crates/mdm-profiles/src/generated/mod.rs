@@ -1516,6 +1516,650 @@ impl Payload {
         })
     }
 
+    /// Decodes a whole payload dictionary straight from `deserializer` as `payload_type`,
+    /// which its `PayloadType` must name (taken out of the value's `extra`); a type the schema
+    /// does not define becomes [`Payload::Unknown`]. No leniency: a key that does not fit
+    /// fails, for [`crate::Decoded::decode`] to take its lenient path.
+    pub(crate) fn typed_direct<'de, D: serde::Deserializer<'de>>(
+        payload_type: &str,
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        Ok(match payload_type {
+            ".GlobalPreferences" => {
+                let mut v = <GlobalPreferences as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::GlobalPreferences(v)
+            }
+            "com.apple.ADCertificate.managed" => {
+                let mut v = <AdCertificate as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::AdCertificate(v)
+            }
+            "com.apple.AIM.account" => {
+                let mut v = <AimAccount as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::AimAccount(v)
+            }
+            "com.apple.AssetCache.managed" => {
+                let mut v = <AssetCache as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::AssetCache(v)
+            }
+            "com.apple.Dictionary" => {
+                let mut v = <Dictionary as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Dictionary(v)
+            }
+            "com.apple.DirectoryService.managed" => {
+                let mut v = <DirectoryService as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::DirectoryService(v)
+            }
+            "com.apple.DiscRecording" => {
+                let mut v = <DiscRecording as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::DiscRecording(v)
+            }
+            "com.apple.MCX" => {
+                let mut v = <Mcx as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Mcx(v)
+            }
+            "com.apple.MCX.FileVault2" => {
+                let mut v = <McxFileVault2 as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::McxFileVault2(v)
+            }
+            "com.apple.MCX.TimeMachine" => {
+                let mut v = <McxTimeMachine as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::McxTimeMachine(v)
+            }
+            "com.apple.ManagedClient.preferences" => {
+                let mut v = <ManagedPreferences as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ManagedPreferences(v)
+            }
+            "com.apple.NSExtension" => {
+                let mut v = <NsExtension as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::NsExtension(v)
+            }
+            "com.apple.SetupAssistant.managed" => {
+                let mut v = <SetupAssistant as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SetupAssistant(v)
+            }
+            "com.apple.ShareKitHelper" => {
+                let mut v = <ShareKitHelper as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ShareKitHelper(v)
+            }
+            "com.apple.SoftwareUpdate" => {
+                let mut v = <SoftwareUpdate as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SoftwareUpdate(v)
+            }
+            "com.apple.SystemConfiguration" => {
+                let mut v = <SystemConfiguration as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SystemConfiguration(v)
+            }
+            "com.apple.TCC.configuration-profile-policy" => {
+                let mut v = <PrivacyPreferencesPolicyControl as serde::Deserialize>::deserialize(
+                    deserializer,
+                )?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::PrivacyPreferencesPolicyControl(v)
+            }
+            "com.apple.airplay" => {
+                let mut v = <AirPlay as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::AirPlay(v)
+            }
+            "com.apple.airplay.security" => {
+                let mut v = <AirPlaySecurity as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::AirPlaySecurity(v)
+            }
+            "com.apple.airprint" => {
+                let mut v = <AirPrint as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::AirPrint(v)
+            }
+            "com.apple.apn.managed" => {
+                let mut v = <Apn as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Apn(v)
+            }
+            "com.apple.app.lock" => {
+                let mut v = <AppLock as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::AppLock(v)
+            }
+            "com.apple.applicationaccess" => {
+                let mut v = <Restrictions as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Restrictions(v)
+            }
+            "com.apple.applicationaccess.new" => {
+                let mut v = <ParentalApplicationRestrictions as serde::Deserialize>::deserialize(
+                    deserializer,
+                )?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ParentalApplicationRestrictions(v)
+            }
+            "com.apple.appstore" => {
+                let mut v = <AppStore as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::AppStore(v)
+            }
+            "com.apple.asam" => {
+                let mut v = <Asam as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Asam(v)
+            }
+            "com.apple.associated-domains" => {
+                let mut v = <AssociatedDomains as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::AssociatedDomains(v)
+            }
+            "com.apple.caldav.account" => {
+                let mut v = <CalDavAccount as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::CalDavAccount(v)
+            }
+            "com.apple.carddav.account" => {
+                let mut v = <CardDavAccount as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::CardDavAccount(v)
+            }
+            "com.apple.cellular" => {
+                let mut v = <Cellular as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Cellular(v)
+            }
+            "com.apple.cellularprivatenetwork.managed" => {
+                let mut v =
+                    <CellularPrivateNetwork as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::CellularPrivateNetwork(v)
+            }
+            "com.apple.conferenceroomdisplay" => {
+                let mut v =
+                    <ConferenceRoomDisplay as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ConferenceRoomDisplay(v)
+            }
+            "com.apple.configurationprofile.identification" => {
+                let mut v =
+                    <ConfigurationProfileIdentification as serde::Deserialize>::deserialize(
+                        deserializer,
+                    )?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ConfigurationProfileIdentification(v)
+            }
+            "com.apple.dashboard" => {
+                let mut v = <Dashboard as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Dashboard(v)
+            }
+            "com.apple.declarations" => {
+                let mut v = <Declarations as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Declarations(v)
+            }
+            "com.apple.desktop" => {
+                let mut v = <Desktop as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Desktop(v)
+            }
+            "com.apple.dnsProxy.managed" => {
+                let mut v = <DnsProxy as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::DnsProxy(v)
+            }
+            "com.apple.dnsSettings.managed" => {
+                let mut v = <DnsSettings as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::DnsSettings(v)
+            }
+            "com.apple.dock" => {
+                let mut v = <Dock as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Dock(v)
+            }
+            "com.apple.domains" => {
+                let mut v = <Domains as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Domains(v)
+            }
+            "com.apple.eas.account" => {
+                let mut v = <EasAccount as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::EasAccount(v)
+            }
+            "com.apple.education" => {
+                let mut v = <Education as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Education(v)
+            }
+            "com.apple.ews.account" => {
+                let mut v = <EwsAccount as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::EwsAccount(v)
+            }
+            "com.apple.extensiblesso" => {
+                let mut v = <ExtensibleSso as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ExtensibleSso(v)
+            }
+            "com.apple.familycontrols.contentfilter" => {
+                let mut v =
+                    <FamilyControlsContentFilter as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::FamilyControlsContentFilter(v)
+            }
+            "com.apple.familycontrols.timelimits.v2" => {
+                let mut v =
+                    <FamilyControlsTimeLimitsV2 as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::FamilyControlsTimeLimitsV2(v)
+            }
+            "com.apple.fileproviderd" => {
+                let mut v = <FileProvider as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::FileProvider(v)
+            }
+            "com.apple.finder" => {
+                let mut v = <Finder as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Finder(v)
+            }
+            "com.apple.firstactiveethernet.managed" => {
+                let mut v = <FirstActiveEthernet as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::FirstActiveEthernet(v)
+            }
+            "com.apple.firstethernet.managed" => {
+                let mut v = <FirstEthernet as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::FirstEthernet(v)
+            }
+            "com.apple.font" => {
+                let mut v = <Font as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Font(v)
+            }
+            "com.apple.gamed" => {
+                let mut v = <Gamed as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Gamed(v)
+            }
+            "com.apple.globalethernet.managed" => {
+                let mut v = <GlobalEthernet as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::GlobalEthernet(v)
+            }
+            "com.apple.google-oauth" => {
+                let mut v = <GoogleOauth as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::GoogleOauth(v)
+            }
+            "com.apple.homescreenlayout" => {
+                let mut v = <HomeScreenLayout as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::HomeScreenLayout(v)
+            }
+            "com.apple.ironwood.support" => {
+                let mut v = <IronwoodSupport as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::IronwoodSupport(v)
+            }
+            "com.apple.jabber.account" => {
+                let mut v = <JabberAccount as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::JabberAccount(v)
+            }
+            "com.apple.ldap.account" => {
+                let mut v = <LdapAccount as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::LdapAccount(v)
+            }
+            "com.apple.loginitems.managed" => {
+                let mut v = <LoginItems as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::LoginItems(v)
+            }
+            "com.apple.loginwindow" => {
+                let mut v = <LoginWindow as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::LoginWindow(v)
+            }
+            "com.apple.lom" => {
+                let mut v = <Lom as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Lom(v)
+            }
+            "com.apple.mail.managed" => {
+                let mut v = <Mail as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Mail(v)
+            }
+            "com.apple.mcxMenuExtras" => {
+                let mut v = <McxMenuExtras as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::McxMenuExtras(v)
+            }
+            "com.apple.mcxloginscripts" => {
+                let mut v = <McxLoginScripts as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::McxLoginScripts(v)
+            }
+            "com.apple.mcxprinting" => {
+                let mut v = <McxPrinting as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::McxPrinting(v)
+            }
+            "com.apple.mdm" => {
+                let mut v = <Mdm as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Mdm(v)
+            }
+            "com.apple.mobiledevice.passwordpolicy" => {
+                let mut v = <Passcode as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Passcode(v)
+            }
+            "com.apple.networkusagerules" => {
+                let mut v = <NetworkUsageRules as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::NetworkUsageRules(v)
+            }
+            "com.apple.notificationsettings" => {
+                let mut v =
+                    <NotificationSettings as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::NotificationSettings(v)
+            }
+            "com.apple.osxserver.account" => {
+                let mut v = <OsxServerAccount as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::OsxServerAccount(v)
+            }
+            "com.apple.preference.security" => {
+                let mut v = <PreferenceSecurity as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::PreferenceSecurity(v)
+            }
+            "com.apple.preference.users" => {
+                let mut v = <PreferenceUsers as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::PreferenceUsers(v)
+            }
+            "com.apple.profileRemovalPassword" => {
+                let mut v =
+                    <ProfileRemovalPassword as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ProfileRemovalPassword(v)
+            }
+            "com.apple.proxy.http.global" => {
+                let mut v = <ProxyHttpGlobal as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ProxyHttpGlobal(v)
+            }
+            "com.apple.relay.managed" => {
+                let mut v = <Relay as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Relay(v)
+            }
+            "com.apple.screensaver" => {
+                let mut v = <ScreenSaver as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ScreenSaver(v)
+            }
+            "com.apple.screensaver.user" => {
+                let mut v = <ScreenSaverUser as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ScreenSaverUser(v)
+            }
+            "com.apple.secondactiveethernet.managed" => {
+                let mut v =
+                    <SecondActiveEthernet as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SecondActiveEthernet(v)
+            }
+            "com.apple.secondethernet.managed" => {
+                let mut v = <SecondEthernet as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SecondEthernet(v)
+            }
+            "com.apple.security.FDERecoveryKeyEscrow" => {
+                let mut v = <SecurityFdeRecoveryKeyEscrow as serde::Deserialize>::deserialize(
+                    deserializer,
+                )?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SecurityFdeRecoveryKeyEscrow(v)
+            }
+            "com.apple.security.FDERecoveryRedirect" => {
+                let mut v =
+                    <SecurityFdeRecoveryRedirect as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SecurityFdeRecoveryRedirect(v)
+            }
+            "com.apple.security.acme" => {
+                let mut v = <Acme as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Acme(v)
+            }
+            "com.apple.security.certificatepreference" => {
+                let mut v = <SecurityCertificatePreference as serde::Deserialize>::deserialize(
+                    deserializer,
+                )?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SecurityCertificatePreference(v)
+            }
+            "com.apple.security.certificaterevocation" => {
+                let mut v = <SecurityCertificateRevocation as serde::Deserialize>::deserialize(
+                    deserializer,
+                )?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SecurityCertificateRevocation(v)
+            }
+            "com.apple.security.certificatetransparency" => {
+                let mut v = <SecurityCertificateTransparency as serde::Deserialize>::deserialize(
+                    deserializer,
+                )?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SecurityCertificateTransparency(v)
+            }
+            "com.apple.security.firewall" => {
+                let mut v = <SecurityFirewall as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SecurityFirewall(v)
+            }
+            "com.apple.security.identitypreference" => {
+                let mut v =
+                    <SecurityIdentityPreference as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SecurityIdentityPreference(v)
+            }
+            "com.apple.security.pem" => {
+                let mut v = <PemCertificate as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::PemCertificate(v)
+            }
+            "com.apple.security.pkcs1" => {
+                let mut v = <Pkcs1Certificate as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Pkcs1Certificate(v)
+            }
+            "com.apple.security.pkcs12" => {
+                let mut v = <Pkcs12Certificate as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Pkcs12Certificate(v)
+            }
+            "com.apple.security.root" => {
+                let mut v = <RootCertificate as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::RootCertificate(v)
+            }
+            "com.apple.security.scep" => {
+                let mut v = <Scep as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Scep(v)
+            }
+            "com.apple.security.smartcard" => {
+                let mut v = <SecuritySmartCard as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SecuritySmartCard(v)
+            }
+            "com.apple.security.wapi-identity" => {
+                let mut v =
+                    <SecurityWapiIdentity as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SecurityWapiIdentity(v)
+            }
+            "com.apple.servicemanagement" => {
+                let mut v = <ServiceManagement as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ServiceManagement(v)
+            }
+            "com.apple.shareddeviceconfiguration" => {
+                let mut v =
+                    <SharedDeviceConfiguration as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SharedDeviceConfiguration(v)
+            }
+            "com.apple.sso" => {
+                let mut v = <Sso as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Sso(v)
+            }
+            "com.apple.subscribedcalendar.account" => {
+                let mut v =
+                    <SubscribedCalendarAccount as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SubscribedCalendarAccount(v)
+            }
+            "com.apple.syspolicy.kernel-extension-policy" => {
+                let mut v = <SysPolicyKernelExtensionPolicy as serde::Deserialize>::deserialize(
+                    deserializer,
+                )?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SysPolicyKernelExtensionPolicy(v)
+            }
+            "com.apple.system-extension-policy" => {
+                let mut v =
+                    <SystemExtensionPolicy as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SystemExtensionPolicy(v)
+            }
+            "com.apple.system.logging" => {
+                let mut v = <SystemLogging as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SystemLogging(v)
+            }
+            "com.apple.systemmigration" => {
+                let mut v = <SystemMigration as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SystemMigration(v)
+            }
+            "com.apple.systempolicy.control" => {
+                let mut v = <SystemPolicyControl as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SystemPolicyControl(v)
+            }
+            "com.apple.systempolicy.managed" => {
+                let mut v = <SystemPolicy as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SystemPolicy(v)
+            }
+            "com.apple.systempolicy.rule" => {
+                let mut v = <SystemPolicyRule as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SystemPolicyRule(v)
+            }
+            "com.apple.systempreferences" => {
+                let mut v = <SystemPreferences as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SystemPreferences(v)
+            }
+            "com.apple.systemuiserver" => {
+                let mut v = <SystemUiServer as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::SystemUiServer(v)
+            }
+            "com.apple.thirdactiveethernet.managed" => {
+                let mut v = <ThirdActiveEthernet as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ThirdActiveEthernet(v)
+            }
+            "com.apple.thirdethernet.managed" => {
+                let mut v = <ThirdEthernet as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::ThirdEthernet(v)
+            }
+            "com.apple.tvremote" => {
+                let mut v = <TvRemote as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::TvRemote(v)
+            }
+            "com.apple.universalaccess" => {
+                let mut v = <UniversalAccess as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::UniversalAccess(v)
+            }
+            "com.apple.vpn.managed" => {
+                let mut v = <Vpn as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Vpn(v)
+            }
+            "com.apple.vpn.managed.applayer" => {
+                let mut v = <VpnManagedAppLayer as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::VpnManagedAppLayer(v)
+            }
+            "com.apple.vpn.managed.appmapping" => {
+                let mut v =
+                    <VpnManagedAppMapping as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::VpnManagedAppMapping(v)
+            }
+            "com.apple.webClip.managed" => {
+                let mut v = <WebClip as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::WebClip(v)
+            }
+            "com.apple.webcontent-filter" => {
+                let mut v = <WebContentFilter as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::WebContentFilter(v)
+            }
+            "com.apple.wifi.managed" => {
+                let mut v = <Wifi as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Wifi(v)
+            }
+            "com.apple.xsan" => {
+                let mut v = <Xsan as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::Xsan(v)
+            }
+            "com.apple.xsan.preferences" => {
+                let mut v = <XsanPreferences as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::XsanPreferences(v)
+            }
+            "loginwindow" => {
+                let mut v = <LoginWindowDomain as serde::Deserialize>::deserialize(deserializer)?;
+                crate::support::take_tag::<D::Error>(&mut v.extra, payload_type)?;
+                Self::LoginWindowDomain(v)
+            }
+            other => crate::support::direct_unknown(other, deserializer)?,
+        })
+    }
+
     /// The payload's keys without `PayloadType`.
     ///
     /// # Errors
