@@ -5,13 +5,16 @@
 #
 #   benches/compare.sh [OUT_DIR]     (default /tmp/mdm-compare; needs cc, pkg-config,
 #                                     libplist-dev, python3, openssl)
+#
+# CARGO_TARGET_DIR, when set, is used instead of OUT_DIR/target.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-/tmp/mdm-compare}
 mkdir -p "$out"
 
-cargo build -q --release --manifest-path "$here/compare/Cargo.toml" --target-dir "$out/target"
-bin="$out/target/release/mdm-compare"
+target=${CARGO_TARGET_DIR:-$out/target}
+cargo build -q --release --manifest-path "$here/compare/Cargo.toml" --target-dir "$target"
+bin="$target/release/mdm-compare"
 "$bin" gen "$out"
 cc -O2 -o "$out/libplist_bench" "$here/compare/libplist_bench.c" \
     $(pkg-config --cflags --libs libplist-2.0)
