@@ -2,9 +2,12 @@
 # Builds and runs our decoders and verifier, the Rust plist crate, libplist (C, Debian
 # libplist-dev), Python's plistlib and `openssl speed` on the same generated inputs, and
 # prints one table of ratios. Not run by CI: timings depend on the machine and its load.
+# When `go` is on PATH it also times the Go peer of the CMS verify rows (benches/compare/go,
+# built in GOPATH mode against Debian's packages): github.com/fullsailor/pkcs7.
 #
 #   benches/compare.sh [OUT_DIR]     (default /tmp/mdm-compare; needs cc, pkg-config,
-#                                     libplist-dev, python3, openssl)
+#                                     libplist-dev, python3, openssl; for the Go rows
+#                                     golang-go and golang-github-fullsailor-pkcs7-dev)
 #
 # CARGO_TARGET_DIR, when set, is used instead of OUT_DIR/target.
 set -eu
@@ -19,8 +22,26 @@ bin="$target/release/mdm-compare"
 cc -O2 -o "$out/libplist_bench" "$here/compare/libplist_bench.c" \
     $(pkg-config --cflags --libs libplist-2.0)
 
+# The Go peer, built before anything is timed; no stale figures from an earlier run when
+# it is skipped.
+rm -f "$out/go_pkcs7" "$out/go_pkcs7.tsv"
+if command -v go > /dev/null; then
+    # A build that fails (a Debian package missing, a Go too old) skips its rows only.
+    gobuild() {
+        (cd "$here/compare/go" &&
+            GO111MODULE=off GOFLAGS= GOPATH="${GOPATH:+$GOPATH:}/usr/share/gocode" \
+                go build -o "$2" "./$1") ||
+            { echo "compare.sh: go build of go/$1 failed, skipping its rows (needs $3)" >&2; }
+    }
+    gobuild pkcs7 "$out/go_pkcs7" golang-github-fullsailor-pkcs7-dev
+else
+    echo "compare.sh: no go, skipping the Go peer rows (see docs/performance.md)" >&2
+fi
+
 inputs="$out/apps.plist $out/token_update.plist $out/profile.plist"
 "$bin" time "$out" > "$out/ours.tsv"
+# Right after ours, so that the verify rows of both see about the same load.
+if [ -x "$out/go_pkcs7" ]; then "$out/go_pkcs7" "$out" > "$out/go_pkcs7.tsv"; fi
 "$out/libplist_bench" $inputs > "$out/libplist.tsv"
 python3 "$here/compare/plistlib_bench.py" $inputs > "$out/plistlib.tsv"
 openssl speed -seconds 3 rsa2048 ecdsap256 2> /dev/null > "$out/openssl.txt"

@@ -69,6 +69,18 @@ for alg, raw in (("rsa2048", rsa_verify), ("p256", ec_verify)):
         share = f"{1e9 / mine / raw * 100:.0f}% of raw" if raw else ""
         rows.append((f"CMS verify, {alg}, 4 KiB profile, {label}", rate(mine), limit, share, ""))
 
+# The Go peer (compare.sh writes this file only when `go` is present).
+go_pkcs7 = os.path.join(out, "go_pkcs7.tsv")
+if os.path.exists(go_pkcs7):
+    go = tsv("go_pkcs7.tsv")
+    for alg in ("rsa2048", "p256"):
+        for kind in ("signature_only", "chain"):
+            mine, peer = ours[f"verify_{alg}.ours_{kind}"], go[f"verify_{alg}.go_{kind}"]
+            label = "signature only" if kind == "signature_only" else "chain to one anchor"
+            rows.append((f"CMS verify vs Go pkcs7, {alg}, 4 KiB profile, {label}", rate(mine),
+                         f"Go pkcs7 (Debian's fullsailor, the mozilla fork) {rate(peer)}",
+                         f"{peer / mine:.2f}x", ""))
+
 print("| work | ours | best peer (or limit) | ours vs best | all peers |")
 print("| --- | --- | --- | --- | --- |")
 for r in rows:
