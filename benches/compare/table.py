@@ -69,6 +69,29 @@ for alg, raw in (("rsa2048", rsa_verify), ("p256", ec_verify)):
         share = f"{1e9 / mine / raw * 100:.0f}% of raw" if raw else ""
         rows.append((f"CMS verify, {alg}, 4 KiB profile, {label}", rate(mine), limit, share, ""))
 
+# The Go peers (compare.sh writes these files only when `go` is present).
+go_pkcs7 = os.path.join(out, "go_pkcs7.tsv")
+if os.path.exists(go_pkcs7):
+    go = tsv("go_pkcs7.tsv")
+    for alg in ("rsa2048", "p256"):
+        for kind in ("signature_only", "chain"):
+            mine, peer = ours[f"verify_{alg}.ours_{kind}"], go[f"verify_{alg}.go_{kind}"]
+            label = "signature only" if kind == "signature_only" else "chain to one anchor"
+            rows.append((f"CMS verify vs Go pkcs7, {alg}, 4 KiB profile, {label}", rate(mine),
+                         f"Go pkcs7 (Debian's fullsailor, the mozilla fork) {rate(peer)}",
+                         f"{peer / mine:.2f}x", ""))
+push_tsv = os.path.join(out, "push.tsv")
+if os.path.exists(push_tsv):
+    push = tsv("push.tsv")
+    def cpu(ns): return f"{ns / 1000:.1f} us CPU"
+    def ms(ns): return f"{ns / 1e6:.0f} ms"
+    mine, peer = push["push.ours_cpu_per_push"], push["push.go_cpu_per_push"]
+    rows.append((f"APNs push client CPU per push, {int(push['push.count']):,} pushes over one "
+                 "HTTP/2 connection (mdmctl push vs Go), process total / N",
+                 cpu(mine), f"Go x/net/http2 {cpu(peer)}", f"{peer / mine:.2f}x",
+                 f"a one-push process: ours {ms(push['push.ours_cpu_one_push_process'])}, "
+                 f"Go {ms(push['push.go_cpu_one_push_process'])}"))
+
 print("| work | ours | best peer (or limit) | ours vs best | all peers |")
 print("| --- | --- | --- | --- | --- |")
 for r in rows:
