@@ -4,7 +4,8 @@
 //! cargo run --release -p mdm-apns --example nginx_throughput -- [COUNT] [CONCURRENCY] [CONNECTIONS]
 //! ```
 //!
-//! With `MDM_RT=current` the client runs on tokio's current-thread runtime.
+//! With `MDM_RT=current` the client runs on tokio's current-thread runtime; with
+//! `MDM_MODE=fast` or `MDM_MODE=logged` only that server runs (default: both).
 //!
 //! Starts nginx on 127.0.0.1 (as the tests do: TLS, HTTP/2, client certificate required)
 //! twice: once answering `200` at once ("fast"), once reading and logging every body
@@ -100,7 +101,11 @@ async fn run() {
         "{count} pushes, concurrency {concurrency}, {connections} connection(s); rss at start {} KiB",
         status_kb("VmRSS:")
     );
+    let only = std::env::var("MDM_MODE").ok();
     for (name, mode) in [("fast", Mode::Fast), ("logged", Mode::LogBodies)] {
+        if only.as_deref().is_some_and(|m| m != name) {
+            continue;
+        }
         let server = Nginx::start(&program, &pki, mode, 10_000_000);
         let identity = pki.identity();
         let topic = identity.topic().clone();

@@ -1,16 +1,31 @@
-//! The async HTTP/2 client (feature `client`): reqwest over rustls on tokio.
+//! The async HTTP/2 client (feature `client`): h2 over rustls on tokio.
+//!
+//! The client speaks HTTP/2 through `h2` itself rather than through reqwest and hyper: a push
+//! is one small request on a long-lived connection, and the general-purpose layers above h2
+//! (URL parsing, connection pool checkout, a channel and a spawned task per request, body
+//! piping) cost more CPU than the request itself. What those layers gave is done here: one
+//! connection per slot, opened on first use and again after GOAWAY or a failure, keep-alive
+//! pings, timeouts, and a bounded response body.
 
+use std::fmt;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::StreamExt;
-use http::header::CONTENT_LENGTH;
+use http::HeaderValue;
+use http::header::{CONTENT_LENGTH, USER_AGENT};
+use http::uri::{Authority, Scheme};
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::error::Error;
 use crate::identity::PushIdentity;
-use crate::push::{Push, build_request};
+use crate::push::{Push, request_head};
 use crate::response::{Delivery, MAX_RESPONSE_BODY, parse_response_parts};
 use crate::retry::{Jitter, RetryPolicy};
 
@@ -137,46 +152,52 @@ impl ClientBuilder {
     /// refused, [`Error::Identity`] when the identity cannot be encoded.
     pub fn build(&self) -> Result<Client, Error> {
         let base = self.endpoint.base_url(self.alternate_port);
-        let parsed = reqwest::Url::parse(&base)
-            .map_err(|e| Error::Config(format!("bad base url {base:?}: {e}")))?;
-        if parsed.scheme() != "https" || parsed.path() != "/" || parsed.host().is_none() {
-            return Err(Error::Config(format!(
+        let bad = || {
+            Error::Config(format!(
                 "base url {base:?} must be https://host[:port] without a path"
-            )));
+            ))
+        };
+        let uri = http::Uri::try_from(base.as_str())
+            .map_err(|e| Error::Config(format!("bad base url {base:?}: {e}")))?;
+        let authority = uri.authority().cloned().ok_or_else(bad)?;
+        if uri.scheme() != Some(&Scheme::HTTPS)
+            || !matches!(uri.path(), "" | "/")
+            || uri.query().is_some()
+            || authority.host().is_empty()
+            || authority.as_str().contains('@')
+        {
+            return Err(bad());
         }
+        // `[::1]` is bracketed in the authority only.
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let server_name = ServerName::try_from(host.clone())
+            .map_err(|e| Error::Config(format!("bad host in {base:?}: {e}")))?;
         let tls = crate::tls::client_config(&self.identity, &self.roots)?;
-        let mut http = Vec::with_capacity(self.connections);
-        for _ in 0..self.connections {
-            // Our own rustls configuration (see `tls.rs`), also when another crate in the build
-            // enables reqwest's native-tls.
-            let b = reqwest::Client::builder()
-                .tls_backend_preconfigured(tls.clone())
-                .http2_prior_knowledge()
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .http2_keep_alive_interval(Duration::from_secs(60))
-                .http2_keep_alive_timeout(Duration::from_secs(20))
-                .http2_keep_alive_while_idle(true)
-                .pool_idle_timeout(None)
-                .pool_max_idle_per_host(1)
-                .redirect(reqwest::redirect::Policy::none())
-                .no_proxy()
-                .user_agent(concat!("mdm-apns/", env!("CARGO_PKG_VERSION")));
-            http.push(
-                b.build().map_err(|e| {
-                    Error::Config(format!("cannot build the client: {}", chain(&e)))
-                })?,
-            );
-        }
+        let topic = HeaderValue::from_str(self.identity.topic().as_str())
+            .map_err(|e| Error::Config(format!("topic as a header: {e}")))?;
+        let slots = (0..self.connections).map(|_| Slot::default()).collect();
         Ok(Client {
-            http,
-            next: Arc::new(AtomicUsize::new(0)),
-            base,
-            retry: self.retry,
-            concurrency: self.concurrency,
-            jitter: Arc::new(Mutex::new(Jitter::new(
-                RandomState::new().hash_one(0x6d646d_u64),
-            ))),
+            inner: Arc::new(Inner {
+                slots,
+                next: AtomicUsize::new(0),
+                base,
+                host,
+                port: authority.port_u16().unwrap_or(443),
+                authority,
+                server_name,
+                tls: tokio_rustls::TlsConnector::from(Arc::new(tls)),
+                topic: (self.identity.topic().clone(), topic),
+                timeout: self.timeout,
+                connect_timeout: self.connect_timeout,
+                retry: self.retry,
+                concurrency: self.concurrency,
+                jitter: Mutex::new(Jitter::new(RandomState::new().hash_one(0x6d646d_u64))),
+                generation: AtomicUsize::new(0),
+            }),
         })
     }
 }
@@ -204,14 +225,56 @@ impl ClientBuilder {
 /// client.push(&push).await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
-    http: Vec<reqwest::Client>,
-    next: Arc<AtomicUsize>,
+    inner: Arc<Inner>,
+}
+
+/// What the clones of a [`Client`] share.
+struct Inner {
+    slots: Vec<Slot>,
+    next: AtomicUsize,
     base: String,
+    /// Host name (or IP address, without brackets) and port to connect to.
+    host: String,
+    port: u16,
+    authority: Authority,
+    server_name: ServerName<'static>,
+    tls: tokio_rustls::TlsConnector,
+    /// The certificate's topic and its `apns-topic` value, made once.
+    topic: (crate::Topic, HeaderValue),
+    timeout: Duration,
+    connect_timeout: Duration,
     retry: RetryPolicy,
     concurrency: usize,
-    jitter: Arc<Mutex<Jitter>>,
+    jitter: Mutex<Jitter>,
+    /// Numbers the connections opened, so a failure closes only the one it happened on.
+    generation: AtomicUsize,
+}
+
+/// One HTTP/2 connection, opened on first use and again once it is gone.
+#[derive(Default)]
+struct Slot {
+    current: Mutex<Option<Connection>>,
+    /// Held while connecting, so that pushes waiting for the slot share one new connection.
+    connecting: tokio::sync::Mutex<()>,
+}
+
+/// A handle to an open connection; the connection itself runs in its own task.
+#[derive(Clone)]
+struct Connection {
+    send: h2::client::SendRequest<Bytes>,
+    generation: usize,
+    state: Arc<ConnectionState>,
+}
+
+/// What the connection's task and its I/O tell the pushes using it.
+#[derive(Default)]
+struct ConnectionState {
+    /// Set when the connection task ends (closed by either side, GOAWAY done, ping lost).
+    closed: AtomicBool,
+    /// Set when a read failed because the server refused our certificate.
+    refused: AtomicBool,
 }
 
 impl Client {
@@ -232,7 +295,7 @@ impl Client {
 
     /// The base URL pushes go to.
     pub fn base_url(&self) -> &str {
-        &self.base
+        &self.inner.base
     }
 
     /// Sends one push, retrying retryable failures.
@@ -240,14 +303,18 @@ impl Client {
     /// # Errors
     /// [`Error::Rejected`] with APNs's reason; [`Error::Timeout`], [`Error::Connection`],
     /// [`Error::MalformedResponse`] or [`Error::ResponseTooLarge`] when the last attempt
-    /// failed that way.
+    /// failed that way; [`Error::Config`], not retried, when the server's certificate is not
+    /// trusted or the server refuses ours.
     pub async fn push(&self, push: &Push) -> Result<Delivery, Error> {
+        // The body is encoded once; every attempt sends the same bytes.
+        let body = push.body();
+        let inner = &*self.inner;
         let mut retry = 0;
         loop {
-            match self.send_once(push).await {
-                Err(e) if e.is_retryable() && retry < self.retry.max_retries => {
-                    let jitter = self.jitter.lock().map_or(0.5, |mut j| j.next());
-                    tokio::time::sleep(self.retry.delay(retry, jitter, e.retry_after())).await;
+            match inner.send_once(push, &body).await {
+                Err(e) if e.is_retryable() && retry < inner.retry.max_retries => {
+                    let jitter = inner.jitter.lock().map_or(0.5, |mut j| j.next());
+                    tokio::time::sleep(inner.retry.delay(retry, jitter, e.retry_after())).await;
                     retry += 1;
                 }
                 done => return done,
@@ -267,52 +334,354 @@ impl Client {
                 let result = self.push(&push).await;
                 (i, PushOutcome { push, result })
             })
-            .buffer_unordered(self.concurrency)
+            .buffer_unordered(self.inner.concurrency)
             .collect()
             .await;
         out.sort_unstable_by_key(|(i, _)| *i);
         out.into_iter().map(|(_, o)| o).collect()
     }
+}
 
-    /// One attempt: build, send, read at most [`MAX_RESPONSE_BODY`] bytes, classify.
-    async fn send_once(&self, push: &Push) -> Result<Delivery, Error> {
-        let (mut parts, body) = build_request(push).into_parts();
-        // reqwest sets the length from the body itself.
-        parts.headers.remove(CONTENT_LENGTH);
-        let url = format!("{}{}", self.base, parts.uri.path());
-        let n = self.next.fetch_add(1, Ordering::Relaxed) % self.http.len().max(1);
-        let http = self
-            .http
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.inner.base)
+            .field("connections", &self.inner.slots.len())
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .field("concurrency", &self.inner.concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    /// One attempt within the timeout: a connection, the request, the response.
+    async fn send_once(&self, push: &Push, body: &Bytes) -> Result<Delivery, Error> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len().max(1);
+        let slot = self
+            .slots
             .get(n)
             .ok_or_else(|| Error::Config("no connection configured".to_owned()))?;
-        let mut resp = http
-            .post(url)
-            .headers(parts.headers)
-            .body(body)
-            .send()
+        let attempt = async {
+            let mut resent = false;
+            loop {
+                let Connection {
+                    send,
+                    generation,
+                    state,
+                } = self.connection(slot).await?;
+                let failure = match self.exchange(send, &state, push, body).await {
+                    Ok(answer) => return answer,
+                    Err(failure) => failure,
+                };
+                if !matches!(failure, Failure::Stream(_)) {
+                    slot.forget(generation);
+                }
+                match failure {
+                    // The server never saw it (the connection was already going away, as
+                    // after nginx's `keepalive_requests` or a reload): send it again at once
+                    // on a new connection rather than after a backoff.
+                    Failure::Unsent(_) if !resent => resent = true,
+                    failure => return Err(failure.into_error()),
+                }
+            }
+        };
+        tokio::time::timeout(self.timeout, attempt)
             .await
-            .map_err(|e| map_reqwest(&e))?;
-        let status = resp.status().as_u16();
-        let headers = std::mem::take(resp.headers_mut());
-        if resp
-            .content_length()
+            .unwrap_or(Err(Error::Timeout))
+    }
+
+    /// The slot's connection, opened (within the connect timeout) when there is none.
+    async fn connection(&self, slot: &Slot) -> Result<Connection, Error> {
+        if let Some(conn) = slot.open() {
+            return Ok(conn);
+        }
+        let _connecting = slot.connecting.lock().await;
+        if let Some(conn) = slot.open() {
+            return Ok(conn);
+        }
+        let conn = tokio::time::timeout(self.connect_timeout, self.connect())
+            .await
+            .unwrap_or(Err(Error::Timeout))?;
+        *slot.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// TCP, TLS (ALPN `h2`), the HTTP/2 handshake, and the task that drives the connection.
+    async fn connect(&self) -> Result<Connection, Error> {
+        let tcp = tokio::net::TcpStream::connect((self.host.as_str(), self.port))
+            .await
+            .map_err(|e| Error::Connection(format!("connect to {}: {e}", self.authority)))?;
+        // Requests are small and latency-bound; do not let Nagle hold them back.
+        let _ = tcp.set_nodelay(true);
+        let tls = self
+            .tls
+            .connect(self.server_name.clone(), tcp)
+            .await
+            .map_err(|e| tls_error(&e))?;
+        if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
+            return Err(Error::Config(format!(
+                "{} does not speak HTTP/2 (ALPN h2)",
+                self.authority
+            )));
+        }
+        let state = Arc::new(ConnectionState::default());
+        let tls = NoteRefusal {
+            tls,
+            state: state.clone(),
+        };
+        let (send, mut conn) = h2::client::Builder::new()
+            .enable_push(false)
+            .max_header_list_size(16 * 1024)
+            .handshake::<_, Bytes>(tls)
+            .await
+            .map_err(|e| Failure::from_h2(e, &state).into_error())?;
+        let ping = conn.ping_pong();
+        let done = state.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                biased;
+                _ = &mut conn => {}
+                () = keep_alive(ping) => {}
+            }
+            done.closed.store(true, Ordering::Release);
+        });
+        Ok(Connection {
+            send,
+            generation: self.generation.fetch_add(1, Ordering::Relaxed),
+            state,
+        })
+    }
+
+    /// Sends the push on the connection `send` belongs to and reads the answer.
+    ///
+    /// `send` is this push's own handle to the connection (a clone costs a lock inside h2,
+    /// so there is one per push).
+    async fn exchange(
+        &self,
+        send: h2::client::SendRequest<Bytes>,
+        state: &ConnectionState,
+        push: &Push,
+        body: &Bytes,
+    ) -> Result<Result<Delivery, Error>, Failure> {
+        let topic = (push.topic == self.topic.0).then_some(&self.topic.1);
+        let mut req = request_head(
+            push,
+            body.len(),
+            Some((&Scheme::HTTPS, &self.authority)),
+            topic,
+        );
+        req.headers_mut()
+            .insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        // Until `send_request` succeeds, no stream exists: a failure here is one of the
+        // connection, before the request left.
+        let failed = |e| Failure::from_h2(e, state);
+        let unsent = |e| match failed(e) {
+            Failure::Connection(e) => Failure::Unsent(e),
+            other => other,
+        };
+        let mut send = send.ready().await.map_err(unsent)?;
+        let (response, mut stream) = send.send_request(req, body.is_empty()).map_err(unsent)?;
+        if !body.is_empty() {
+            stream.send_data(body.clone(), true).map_err(failed)?;
+        }
+        let response = response.await.map_err(failed)?;
+        let (head, mut recv) = response.into_parts();
+        let too_large = Error::ResponseTooLarge {
+            limit: MAX_RESPONSE_BODY,
+        };
+        if head
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
             .is_some_and(|len| len > MAX_RESPONSE_BODY as u64)
         {
-            return Err(Error::ResponseTooLarge {
-                limit: MAX_RESPONSE_BODY,
-            });
+            return Ok(Err(too_large));
         }
         let mut buf = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| map_reqwest(&e))? {
+        while let Some(chunk) = recv.data().await {
+            let chunk = chunk.map_err(failed)?;
+            // Give the window back so the server may send the rest.
+            let _ = recv.flow_control().release_capacity(chunk.len());
             if buf.len() + chunk.len() > MAX_RESPONSE_BODY {
-                return Err(Error::ResponseTooLarge {
-                    limit: MAX_RESPONSE_BODY,
-                });
+                return Ok(Err(too_large));
             }
             buf.extend_from_slice(&chunk);
         }
-        parse_response_parts(status, &headers, &buf)
+        Ok(parse_response_parts(
+            head.status.as_u16(),
+            &head.headers,
+            &buf,
+        ))
     }
+}
+
+impl Slot {
+    /// The current connection, unless it has closed.
+    fn open(&self) -> Option<Connection> {
+        let current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        current
+            .as_ref()
+            .filter(|c| !c.state.closed.load(Ordering::Acquire))
+            .cloned()
+    }
+
+    /// Drops the connection numbered `generation` if it is still the current one, so the
+    /// next push opens a new one.
+    fn forget(&self, generation: usize) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.as_ref().is_some_and(|c| c.generation == generation) {
+            *current = None;
+        }
+    }
+}
+
+const USER_AGENT_VALUE: &str = concat!("mdm-apns/", env!("CARGO_PKG_VERSION"));
+
+/// Pings the server every 60 s; returns when a ping goes unanswered for 20 s (or pinging is
+/// impossible), which ends the connection.
+async fn keep_alive(ping: Option<h2::PingPong>) {
+    let Some(mut ping) = ping else {
+        return std::future::pending().await;
+    };
+    loop {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        match tokio::time::timeout(Duration::from_secs(20), ping.ping(h2::Ping::opaque())).await {
+            Ok(Ok(_)) => {}
+            _ => return,
+        }
+    }
+}
+
+/// How an exchange failed: on the stream alone, or with the connection it used.
+enum Failure {
+    /// The stream was reset; the connection is still good.
+    Stream(Error),
+    /// The connection is closing or gone (GOAWAY, I/O, protocol error).
+    Connection(Error),
+    /// As `Connection`, but before the request was handed to the connection, so the server
+    /// cannot have acted on it.
+    Unsent(Error),
+}
+
+impl Failure {
+    /// Classifies an error of h2 on a connection in `state`.
+    fn from_h2(e: h2::Error, state: &ConnectionState) -> Failure {
+        let text = chain(&e);
+        if e.is_reset() && !e.is_go_away() {
+            return Failure::Stream(Error::Connection(text));
+        }
+        // h2 keeps only the text of an I/O error, so the refusal was noted underneath it.
+        let refused = e.is_io() && state.refused.load(Ordering::Acquire);
+        Failure::Connection(if refused {
+            Error::Config(format!("tls: {text}"))
+        } else {
+            Error::Connection(text)
+        })
+    }
+
+    fn into_error(self) -> Error {
+        match self {
+            Failure::Stream(e) | Failure::Connection(e) | Failure::Unsent(e) => e,
+        }
+    }
+}
+
+/// The TLS stream under h2, noting in the connection's state when a read fails because the
+/// server refused our certificate.
+///
+/// With TLS 1.3 a server checks the client's certificate after the client's half of the
+/// handshake is done, so its refusal arrives as an alert on a later read, inside h2.
+struct NoteRefusal {
+    tls: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+    state: Arc<ConnectionState>,
+}
+
+impl AsyncRead for NoteRefusal {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let polled = Pin::new(&mut self.tls).poll_read(cx, buf);
+        if let Poll::Ready(Err(e)) = &polled
+            && is_certificate_refusal(e)
+        {
+            self.state.refused.store(true, Ordering::Release);
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for NoteRefusal {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.tls).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.tls).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.tls.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tls).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tls).poll_shutdown(cx)
+    }
+}
+
+/// A failed TLS handshake: permanent when it is about certificates (ours refused, theirs
+/// untrusted: a retry will not change that), retryable otherwise.
+fn tls_error(e: &std::io::Error) -> Error {
+    let text = chain(e);
+    if is_certificate_refusal(e) {
+        Error::Config(format!("tls: {text}"))
+    } else {
+        Error::Connection(format!("tls: {text}"))
+    }
+}
+
+/// Whether `e` is rustls refusing a certificate, or the server refusing ours.
+///
+/// `DecryptError` counts: a server sends it when the signature on our certificate does not
+/// verify under the CA it knows by that issuer name (another CA of the same name), which no
+/// retry changes.
+fn is_certificate_refusal(e: &std::io::Error) -> bool {
+    let rustls_error = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    matches!(
+        rustls_error,
+        Some(
+            rustls::Error::InvalidCertificate(_)
+                | rustls::Error::NoCertificatesPresented
+                | rustls::Error::AlertReceived(
+                    rustls::AlertDescription::BadCertificate
+                        | rustls::AlertDescription::CertificateRequired
+                        | rustls::AlertDescription::CertificateRevoked
+                        | rustls::AlertDescription::CertificateExpired
+                        | rustls::AlertDescription::CertificateUnknown
+                        | rustls::AlertDescription::UnsupportedCertificate
+                        | rustls::AlertDescription::UnknownCA
+                        | rustls::AlertDescription::AccessDenied
+                        | rustls::AlertDescription::DecryptError,
+                ),
+        )
+    )
 }
 
 /// The error and its sources, joined, so the message names the root cause.
@@ -328,20 +697,4 @@ fn chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
-}
-
-fn map_reqwest(e: &reqwest::Error) -> Error {
-    if e.is_timeout() {
-        return Error::Timeout;
-    }
-    let text = chain(e);
-    if e.is_builder() {
-        Error::Config(text)
-    } else if text.contains("certificate") || text.contains("UnknownIssuer") {
-        // A server we do not trust (or that refused our certificate) will not change its
-        // mind on a retry.
-        Error::Config(format!("tls: {text}"))
-    } else {
-        Error::Connection(text)
-    }
 }

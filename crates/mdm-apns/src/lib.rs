@@ -14,7 +14,7 @@
 //!   [`Reason`] is an open enum, with [`Error::is_retryable`], [`Error::is_permanent`] and
 //!   [`Error::is_device_gone`];
 //! - with the `client` feature (off by default: building and classifying requests needs no
-//!   network stack), an async `Client` over HTTP/2 (reqwest, rustls) with bounded
+//!   network stack), an async `Client` over HTTP/2 (h2, rustls) with bounded
 //!   concurrency, retries with backoff and jitter, and reconnection.
 //!
 //! The protocol is Apple's

@@ -100,19 +100,39 @@ impl Push {
 
     /// The request path, `/3/device/<hex token>`.
     pub fn path(&self) -> String {
-        format!("/3/device/{}", self.token.to_hex())
+        const PREFIX: &str = "/3/device/";
+        let token = self.token.as_bytes();
+        // One allocation of the exact size, not `to_hex` and then a copy.
+        let mut path = String::with_capacity(PREFIX.len() + 2 * token.len());
+        path.push_str(PREFIX);
+        for b in token {
+            // A nibble is always below 16, so `from_digit` never falls back.
+            path.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+            path.push(char::from_digit(u32::from(b & 0xf), 16).unwrap_or('0'));
+        }
+        path
     }
 
     /// The JSON body, `{"mdm":"<push magic>"}`.
     pub fn body(&self) -> Bytes {
+        const OPEN: &[u8] = br#"{"mdm":""#;
+        const CLOSE: &[u8] = br#""}"#;
+        let magic = self.magic.as_str();
+        // Push magic is nearly always a UUID: nothing to escape, so the body is three copies
+        // into a buffer of the exact size. Anything JSON must escape goes through serde_json.
+        if magic.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            let mut body = Vec::with_capacity(OPEN.len() + magic.len() + CLOSE.len());
+            body.extend_from_slice(OPEN);
+            body.extend_from_slice(magic.as_bytes());
+            body.extend_from_slice(CLOSE);
+            return Bytes::from(body);
+        }
         #[derive(serde::Serialize)]
         struct MdmBody<'a> {
             mdm: &'a str,
         }
         // A struct of one string field cannot fail to serialize; the fallback is never used.
-        let body = MdmBody {
-            mdm: self.magic.as_str(),
-        };
+        let body = MdmBody { mdm: magic };
         Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
     }
 }
@@ -126,20 +146,49 @@ impl Push {
 /// [Sending notification requests to APNs](https://developer.apple.com/documentation/usernotifications/sending-notification-requests-to-apns)).
 pub fn build_request(push: &Push) -> http::Request<Bytes> {
     let body = push.body();
-    let mut req = Request::new(Bytes::new());
+    request_head(push, body.len(), None, None).map(|()| body)
+}
+
+/// The request of [`build_request`] without its body, for a body of `body_len` bytes.
+///
+/// With `origin`, the URI is absolute (what an HTTP/2 client puts in `:scheme` and
+/// `:authority`); without it, the path only. `topic`, when given, is the `apns-topic` value
+/// already made for `push.topic` (a client keeps its certificate's), saving a copy per push.
+pub(crate) fn request_head(
+    push: &Push,
+    body_len: usize,
+    origin: Option<(&http::uri::Scheme, &http::uri::Authority)>,
+    topic: Option<&HeaderValue>,
+) -> http::Request<()> {
+    let mut req = Request::new(());
     *req.method_mut() = Method::POST;
     *req.version_mut() = http::Version::HTTP_2;
-    // The path is `/3/device/` plus validated hex digits, always a valid URI.
-    if let Ok(uri) = http::Uri::try_from(push.path()) {
-        *req.uri_mut() = uri;
+    // The path is `/3/device/` plus hex digits, always a valid URI.
+    if let Ok(path) = http::uri::PathAndQuery::from_maybe_shared(Bytes::from(push.path())) {
+        let mut parts = http::uri::Parts::default();
+        if let Some((scheme, authority)) = origin {
+            parts.scheme = Some(scheme.clone());
+            parts.authority = Some(authority.clone());
+        }
+        parts.path_and_query = Some(path);
+        if let Ok(uri) = http::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
     }
     let headers = req.headers_mut();
     headers.reserve(8);
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-    // A `Topic` holds only printable ASCII without spaces, always a valid header value.
-    if let Ok(topic) = HeaderValue::from_str(push.topic.as_str()) {
-        headers.insert(APNS_TOPIC, topic);
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(body_len));
+    match topic {
+        Some(value) => {
+            headers.insert(APNS_TOPIC, value.clone());
+        }
+        // A `Topic` holds only printable ASCII without spaces, always a valid header value.
+        None => {
+            if let Ok(value) = HeaderValue::from_str(push.topic.as_str()) {
+                headers.insert(APNS_TOPIC, value);
+            }
+        }
     }
     headers.insert(APNS_PUSH_TYPE, HeaderValue::from_static("mdm"));
     headers.insert(
@@ -156,7 +205,6 @@ pub fn build_request(push: &Push) -> http::Request<Bytes> {
             headers.insert(APNS_ID, value);
         }
     }
-    *req.body_mut() = body;
     req
 }
 

@@ -1,15 +1,15 @@
-//! The client's rustls configuration, built here rather than by reqwest.
+//! The client's rustls configuration.
 //!
-//! reqwest hands a PEM identity to rustls's `with_client_auth_cert`, which parses the leaf with
-//! webpki to check that it matches the key; webpki accepts only X.509 v3, so a v1 certificate
-//! (what `openssl x509 -req` issues when no extensions are asked for) is refused before any
-//! connection with `UnsupportedCertVersion`. Certificate authorities and APNs stand-ins accept
-//! such certificates, and `mdm-signing` has already checked that the key matches the
-//! certificate, so the identity is given to rustls as a ready-made [`CertifiedKey`] instead:
-//! rustls sends the certificate as it is and signs with the key.
+//! The identity is handed to rustls as a ready-made [`CertifiedKey`] rather than through
+//! `with_client_auth_cert`: that call parses the leaf with webpki to check it against the key,
+//! and webpki accepts only X.509 v3, so a v1 certificate (what `openssl x509 -req` issues when
+//! no extensions are asked for) would be refused before any connection with
+//! `UnsupportedCertVersion`. Certificate authorities and APNs stand-ins accept such
+//! certificates, and `mdm-signing` has already checked that the key matches the certificate,
+//! so rustls is given the certificate as it is and signs with the key.
 //!
-//! The rest is what reqwest would have done: the aws-lc-rs provider, TLS 1.2 and 1.3, ALPN
-//! `h2`, and either the platform's verifier or, when roots are given, only those roots.
+//! The rest is the usual client setup: the aws-lc-rs provider, TLS 1.2 and 1.3, ALPN `h2`,
+//! and either the platform's verifier or, when roots are given, only those roots.
 
 use std::sync::Arc;
 

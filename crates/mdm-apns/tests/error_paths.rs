@@ -186,9 +186,15 @@ async fn handle(
     Ok(resp)
 }
 
-/// Starts the server; with `goaway_after`, each connection is shut down gracefully
-/// (GOAWAY) once it has received that many requests.
+/// Starts the server on 127.0.0.1; with `goaway_after`, each connection is shut down
+/// gracefully (GOAWAY) once it has received that many requests.
 async fn start(pki: &Pki, goaway_after: Option<usize>) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve(pki, goaway_after, listener)
+}
+
+/// Serves on `listener` as [`start`] describes.
+fn serve(pki: &Pki, goaway_after: Option<usize>, listener: tokio::net::TcpListener) -> Server {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     roots
@@ -213,7 +219,6 @@ async fn start(pki: &Pki, goaway_after: Option<usize>) -> Server {
         .unwrap();
     config.alpn_protocols = vec![b"h2".to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = Arc::new(State::default());
     let st = state.clone();
@@ -534,4 +539,56 @@ async fn nobody_listening_is_a_retryable_connection_error() {
     let err = c.push(&push(Scenario::Ok, 1)).await.unwrap_err();
     assert!(matches!(err, Error::Connection(_)), "{err:?}");
     assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn a_refused_client_certificate_is_a_permanent_error() {
+    let pki = Pki::shared();
+    let server = start(pki, None).await;
+    // A certificate from another CA of the same name, so its signature does not verify
+    // (the server answers DecryptError). With TLS 1.3 the refusal comes after the client's
+    // half of the handshake, as an alert on the first read.
+    let other = Pki::new();
+    let key = common::rsa_key();
+    let cert = common::client_cert(&other.ca, &other.ca_key, &key, Some(TOPIC));
+    let identity = mdm_apns::PushIdentity::from_pem(
+        &cert.to_pem().unwrap(),
+        &key.private_key_to_pem_pkcs8().unwrap(),
+    )
+    .unwrap();
+    let c = Client::builder(identity)
+        .endpoint(Endpoint::Custom(format!(
+            "https://localhost:{}",
+            server.addr.port()
+        )))
+        .root_certificates_pem(&pki.ca_pem())
+        .retry(fast_retries(3))
+        .build()
+        .unwrap();
+    let err = c.push(&push(Scenario::Ok, 1)).await.unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(err.is_permanent());
+    assert_eq!(server.state.requests.load(Ordering::SeqCst), 0);
+    assert_eq!(server.state.connections.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn an_ipv6_literal_host_is_reached() {
+    let pki = Pki::shared();
+    let Ok(listener) = tokio::net::TcpListener::bind("[::1]:0").await else {
+        eprintln!("skipped: no IPv6 loopback");
+        return;
+    };
+    let server = serve(pki, None, listener);
+    let base = format!("https://[::1]:{}", server.addr.port());
+    let c = Client::builder(pki.identity())
+        .endpoint(Endpoint::Custom(base.clone()))
+        .root_certificates_pem(&pki.ca_pem())
+        .retry(fast_retries(0))
+        .build()
+        .unwrap();
+    assert_eq!(c.base_url(), base);
+    let p = push(Scenario::Ok, 1);
+    assert_eq!(c.push(&p).await.unwrap().apns_id, p.id);
+    assert_eq!(server.state.attempts(&p), 1);
 }

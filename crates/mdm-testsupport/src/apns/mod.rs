@@ -68,6 +68,7 @@ impl Pki {
             let mut b = builder(&subject, ca.subject_name(), &server_key);
             let san = SubjectAlternativeName::new()
                 .ip("127.0.0.1")
+                .ip("::1")
                 .dns("localhost")
                 .build(&b.x509v3_context(Some(&ca), None))
                 .unwrap();
