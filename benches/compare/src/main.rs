@@ -1,5 +1,7 @@
 //! `mdm-compare gen DIR` writes the three comparison inputs; `mdm-compare time DIR` prints
-//! one line per measurement, `name<TAB>nanoseconds per operation`, median of 7 samples.
+//! one line per measurement, `name<TAB>nanoseconds per operation`, median of 7 samples;
+//! `mdm-compare repeat DIR apps|token|profile N` runs one of our decodes N times, for a
+//! profiler.
 #![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
 
 use std::fmt::Write as _;
@@ -317,6 +319,28 @@ fn main() {
                 );
             }
         }
-        _ => eprintln!("usage: mdm-compare gen DIR | time DIR"),
+        Some("repeat") => {
+            // One of our decode rows N times, for a profiler (`valgrind --tool=callgrind`).
+            let which = args.get(3).map(String::as_str).unwrap_or("token");
+            let n: u64 = args.get(4).and_then(|n| n.parse().ok()).unwrap_or(1000);
+            let bytes = std::fs::read(dir.join(match which {
+                "apps" => "apps.plist",
+                "profile" => "profile.plist",
+                _ => "token_update.plist",
+            }))
+            .unwrap();
+            for _ in 0..n {
+                match which {
+                    "apps" => drop(black_box(
+                        mdm_plist::from_xml_bytes::<AppList>(&bytes).unwrap(),
+                    )),
+                    "profile" => drop(black_box(mdm_profiles::Decoded::decode(&bytes).unwrap())),
+                    _ => drop(black_box(
+                        mdm_plist::from_xml_bytes::<TokenUpdate>(&bytes).unwrap(),
+                    )),
+                }
+            }
+        }
+        _ => eprintln!("usage: mdm-compare gen DIR | time DIR | repeat DIR apps|token|profile N"),
     }
 }

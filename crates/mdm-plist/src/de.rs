@@ -412,45 +412,109 @@ fn parse_integer(text: &str) -> Option<Integer> {
     }
 }
 
-/// The value of a standard base64 character.
-fn base64_value(byte: u8) -> Option<u32> {
-    let value = match byte {
-        b'A'..=b'Z' => byte - b'A',
-        b'a'..=b'z' => byte - b'a' + 26,
-        b'0'..=b'9' => byte - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => return None,
-    };
-    Some(u32::from(value))
+/// [`BASE64`]'s entry for ASCII white space (skipped anywhere in `<data>`).
+const B64_WHITE: u8 = 64;
+/// [`BASE64`]'s entry for `=`.
+const B64_PAD: u8 = 65;
+/// [`BASE64`]'s entry for every other byte.
+const B64_BAD: u8 = 0xFF;
+
+/// Each byte's base64 value (0 to 63), or one of the markers above: one load per character.
+static BASE64: [u8; 256] = {
+    let mut table = [B64_BAD; 256];
+    let mut i = 0;
+    while i < 256 {
+        #[allow(clippy::cast_possible_truncation, clippy::indexing_slicing)] // i < 256
+        {
+            let byte = i as u8;
+            table[i] = match byte {
+                b'A'..=b'Z' => byte - b'A',
+                b'a'..=b'z' => byte - b'a' + 26,
+                b'0'..=b'9' => byte - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                b'=' => B64_PAD,
+                b' ' | b'\t' | b'\n' | b'\x0C' | b'\r' => B64_WHITE,
+                _ => B64_BAD,
+            };
+        }
+        i += 1;
+    }
+    table
+};
+
+/// `byte`'s entry in [`BASE64`].
+fn base64_class(byte: u8) -> u8 {
+    BASE64.get(usize::from(byte)).copied().unwrap_or(B64_BAD)
 }
 
 /// Decodes `<data>` text as leniently as Apple's parser and no more: ASCII white space
 /// anywhere, and any number of `=` after the data as long as there are at least as many as
 /// the last group needs. Refused: any other character, data after padding, a group of one
 /// character, and a last group whose unused bits are not zero.
+///
+/// Runs of digits (a line, usually) are decoded eight or four characters at a time; the rest
+/// (white space, padding, a group split by a line break) goes through a loop over
+/// characters, back to the runs once a group is complete.
 pub(crate) fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
     let mut acc: u32 = 0;
     let mut in_group = 0u8;
     let mut padding = 0usize;
-    for &byte in text {
-        if let Some(value) = base64_value(byte) {
-            if padding > 0 {
-                return None;
+    let mut rest = text;
+    loop {
+        if in_group == 0 && padding == 0 {
+            // Two groups at a time while there are eight digits in a row.
+            while let [a, b, c, d, e, f, g, h, tail @ ..] = rest {
+                let v = |x: &u8| u64::from(base64_class(*x));
+                let (a, b, c, d, e, f, g, h) = (v(a), v(b), v(c), v(d), v(e), v(f), v(g), v(h));
+                // Every marker is 64 or more.
+                if (a | b | c | d | e | f | g | h) >= 64 {
+                    break;
+                }
+                let groups = (a << 42)
+                    | (b << 36)
+                    | (c << 30)
+                    | (d << 24)
+                    | (e << 18)
+                    | (f << 12)
+                    | (g << 6)
+                    | h;
+                let [_, _, bytes @ ..] = groups.to_be_bytes();
+                out.extend_from_slice(&bytes);
+                rest = tail;
             }
-            acc = (acc << 6) | value;
-            in_group += 1;
-            if in_group == 4 {
-                let [_, a, b, c] = acc.to_be_bytes();
-                out.extend_from_slice(&[a, b, c]);
-                acc = 0;
-                in_group = 0;
+            if let [a, b, c, d, tail @ ..] = rest {
+                let v = |x: &u8| u32::from(base64_class(*x));
+                let (a, b, c, d) = (v(a), v(b), v(c), v(d));
+                if (a | b | c | d) < 64 {
+                    let [_, bytes @ ..] = ((a << 18) | (b << 12) | (c << 6) | d).to_be_bytes();
+                    out.extend_from_slice(&bytes);
+                    rest = tail;
+                }
             }
-        } else if byte == b'=' {
-            padding += 1;
-        } else if !byte.is_ascii_whitespace() {
-            return None;
+        }
+        let Some((&byte, tail)) = rest.split_first() else {
+            break;
+        };
+        rest = tail;
+        match base64_class(byte) {
+            value @ 0..=63 => {
+                if padding > 0 {
+                    return None;
+                }
+                acc = (acc << 6) | u32::from(value);
+                in_group += 1;
+                if in_group == 4 {
+                    let [_, a, b, c] = acc.to_be_bytes();
+                    out.extend_from_slice(&[a, b, c]);
+                    acc = 0;
+                    in_group = 0;
+                }
+            }
+            B64_PAD => padding += 1,
+            B64_WHITE => {}
+            _ => return None,
         }
     }
     match in_group {
@@ -899,6 +963,69 @@ mod tests {
         assert_eq!(decode_base64(b"A==="), None, "one-character group");
         assert_eq!(decode_base64(b"aA==aA=="), None, "data after padding");
         assert_eq!(decode_base64(b"aG*k"), None);
+    }
+
+    /// The byte-at-a-time decoder, as it was before groups were read four at a time.
+    fn reference_base64(text: &[u8]) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let (mut acc, mut in_group, mut padding) = (0u32, 0u8, 0usize);
+        for &byte in text {
+            let value = match byte {
+                b'A'..=b'Z' => byte - b'A',
+                b'a'..=b'z' => byte - b'a' + 26,
+                b'0'..=b'9' => byte - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                b'=' => {
+                    padding += 1;
+                    continue;
+                }
+                _ if byte.is_ascii_whitespace() => continue,
+                _ => return None,
+            };
+            if padding > 0 {
+                return None;
+            }
+            acc = (acc << 6) | u32::from(value);
+            in_group += 1;
+            if in_group == 4 {
+                out.extend_from_slice(&acc.to_be_bytes()[1..]);
+                (acc, in_group) = (0, 0);
+            }
+        }
+        match in_group {
+            0 => {}
+            2 if padding >= 2 && acc & 0xF == 0 => out.push((acc >> 4).to_be_bytes()[3]),
+            3 if padding >= 1 && acc & 0x3 == 0 => {
+                out.extend_from_slice(&(acc >> 2).to_be_bytes()[2..]);
+            }
+            _ => return None,
+        }
+        Some(out)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn base64_groups_decode_like_the_byte_loop(
+            text in proptest::collection::vec(
+                proptest::sample::select(b"AQgw/+9z= \n\t\r\x0C*".to_vec()), 0..80),
+        ) {
+            proptest::prop_assert_eq!(decode_base64(&text), reference_base64(&text));
+        }
+
+        #[test]
+        fn base64_round_trips_with_line_breaks(
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            width in 1usize..80,
+        ) {
+            let text = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &data);
+            let mut wrapped = Vec::new();
+            for line in text.as_bytes().chunks(width) {
+                wrapped.extend_from_slice(b"\n\t");
+                wrapped.extend_from_slice(line);
+            }
+            proptest::prop_assert_eq!(decode_base64(&wrapped), Some(data));
+        }
     }
 
     #[test]

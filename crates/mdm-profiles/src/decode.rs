@@ -414,6 +414,7 @@ fn scan_payload_types(bytes: &[u8]) -> Option<Vec<String>> {
     while let Some(lt) = bytes.get(at..).and_then(|rest| memchr::memchr(b'<', rest)) {
         let rest = bytes.get(at + lt..)?;
         let past = |end: &[u8]| memchr::memmem::find(rest, end).map(|i| i + end.len());
+        let past_tag = || memchr::memchr(b'>', rest).map(|i| i + 1);
         let step = if rest.starts_with(b"<!--") {
             past(b"-->")?
         } else if rest.starts_with(b"<![CDATA[") {
@@ -438,7 +439,7 @@ fn scan_payload_types(bytes: &[u8]) -> Option<Vec<String>> {
             b"<array>".len()
         } else if rest.starts_with(b"</dict>") || rest.starts_with(b"</array>") {
             open.pop()?;
-            past(b">")?
+            past_tag()?
         } else if let Some(after) = rest.strip_prefix(b"<key>") {
             let end = memchr::memchr(b'<', after)?;
             let key = after.get(..end)?;
@@ -449,7 +450,7 @@ fn scan_payload_types(bytes: &[u8]) -> Option<Vec<String>> {
             }
             b"<key>".len() + end
         } else {
-            past(b">")?
+            past_tag()?
         };
         at += lt + step;
     }
