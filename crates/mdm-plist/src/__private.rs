@@ -463,6 +463,17 @@ where
         {
             Ok(())
         }
+        // The old byte scan took a `</plist>` inside another tag for the end tag
+        // (`<true x</plist>` is one unclosed start tag), and plist's reader stopped after
+        // the root value without seeing that its element never closed; there is no end tag.
+        (Err(crate::Error::Syntax { message, .. }), Ok(_))
+            if message == "missing </plist> end tag"
+                && memchr::memmem::find(bytes, b"</plist>").is_some()
+                && memchr::memmem::find_iter(bytes, b"</plist>")
+                    .all(|at| inside_a_tag(bytes.get(..at).unwrap_or_default())) =>
+        {
+            Ok(())
+        }
         (Err(crate::Error::Syntax { message, .. }), Ok(_))
             if message.starts_with("unknown entity") =>
         {
@@ -495,6 +506,11 @@ where
             show(&old)
         )),
     }
+}
+
+/// Whether the text that `before` ends has a `<` opened and not yet closed by a `>`.
+fn inside_a_tag(before: &[u8]) -> bool {
+    memchr::memrchr(b'<', before) > memchr::memrchr(b'>', before)
 }
 
 /// `bytes` with the text of every `<data>` element given exactly the padding its length

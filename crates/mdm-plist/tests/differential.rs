@@ -263,6 +263,9 @@ fn markup_around_the_root_decodes_the_same_both_ways() {
         b"<plist><true/><![CDATA[ ]]></plist>",
         b"<plist><![CDATA[x]]><true/></plist>",
         b"<plist><true/>&#32;</plist>",
+        b"<plist><true   i8\x1c\x00t</plist>",
+        b"<plist><true x</plist>",
+        b"<plist><string a=\"</plist>\"></string>",
     ];
     let mut bad = Vec::new();
     for c in cases {
