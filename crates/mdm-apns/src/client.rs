@@ -482,8 +482,12 @@ impl Inner {
         };
         let mut send = send.ready().await.map_err(unsent)?;
         let (response, mut stream) = send.send_request(req, body.is_empty()).map_err(unsent)?;
+        // A server may answer (and close the stream) before it has read the body: nginx's
+        // `return 200` does, and the connection task can see that answer before this
+        // thread sends the body, which then fails with "inactive stream". The answer
+        // decides, and when none comes its error says why the stream ended.
         if !body.is_empty() {
-            stream.send_data(body.clone(), true).map_err(failed)?;
+            let _ = stream.send_data(body.clone(), true);
         }
         let response = response.await.map_err(failed)?;
         let (head, mut recv) = response.into_parts();
