@@ -463,14 +463,15 @@ where
         {
             Ok(())
         }
-        // The old byte scan took a `</plist>` inside another tag for the end tag
-        // (`<true x</plist>` is one unclosed start tag), and plist's reader stopped after
-        // the root value without seeing that its element never closed; there is no end tag.
+        // plist's reader turns a `<true>` or `<false>` start tag into the value at once and,
+        // at the root, never reads on to its end tag; the old byte scan then only looked
+        // for a `</plist>` anywhere after it. So a root `<true ...` that never closes (a
+        // start tag running on to the next `>`, whatever follows it) was accepted; the new
+        // decoder reads on and finds no end tag for the document.
         (Err(crate::Error::Syntax { message, .. }), Ok(_))
             if message == "missing </plist> end tag"
-                && memchr::memmem::find(bytes, b"</plist>").is_some()
-                && memchr::memmem::find_iter(bytes, b"</plist>")
-                    .all(|at| inside_a_tag(bytes.get(..at).unwrap_or_default())) =>
+                && show(&old).starts_with("Ok(Boolean(")
+                && root_boolean_unclosed(bytes) =>
         {
             Ok(())
         }
@@ -508,9 +509,34 @@ where
     }
 }
 
-/// Whether the text that `before` ends has a `<` opened and not yet closed by a `>`.
-fn inside_a_tag(before: &[u8]) -> bool {
-    memchr::memrchr(b'<', before) > memchr::memrchr(b'>', before)
+/// Whether the first `<true` or `<false` in `bytes` is a start tag (not `<true/>`) that is
+/// not followed at once by its end tag.
+fn root_boolean_unclosed(bytes: &[u8]) -> bool {
+    let first = [&b"<true"[..], b"<false"]
+        .into_iter()
+        .filter_map(|open| memchr::memmem::find(bytes, open).map(|at| (at, open)))
+        .min();
+    let Some((at, open)) = first else {
+        return false;
+    };
+    let rest = bytes.get(at..).unwrap_or_default();
+    let Some(gt) = memchr::memchr(b'>', rest) else {
+        return false;
+    };
+    if rest.get(..gt).is_some_and(|tag| tag.ends_with(b"/")) {
+        return false;
+    }
+    let name = open.get(1..).unwrap_or_default();
+    let after = rest.get(gt + 1..).unwrap_or_default();
+    let closed = after
+        .strip_prefix(b"</")
+        .and_then(|a| a.strip_prefix(name))
+        .is_some_and(|a| {
+            a.iter()
+                .find(|b| !crate::guard::is_xml_space(**b))
+                .is_some_and(|b| *b == b'>')
+        });
+    !closed
 }
 
 /// `bytes` with the text of every `<data>` element given exactly the padding its length

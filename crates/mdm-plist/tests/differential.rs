@@ -266,6 +266,10 @@ fn markup_around_the_root_decodes_the_same_both_ways() {
         b"<plist><true   i8\x1c\x00t</plist>",
         b"<plist><true x</plist>",
         b"<plist><string a=\"</plist>\"></string>",
+        b"<plist><true x</integer><key>a</key></plist>",
+        b"<plist><false></false></plist>",
+        b"<plist><true ></true ></plist>",
+        b"<plist><true></plist>",
     ];
     let mut bad = Vec::new();
     for c in cases {
