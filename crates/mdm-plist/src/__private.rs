@@ -468,10 +468,12 @@ where
         // for a `</plist>` anywhere after it. So a root `<true ...` that never closes (a
         // start tag running on to the next `>`, whatever follows it) was accepted; the new
         // decoder reads on and finds no end tag for the document.
+        // Likewise when every literal `</plist>` is inside markup (a comment, a tag, CDATA):
+        // the old byte scan took one for the end tag, and there is none.
         (Err(crate::Error::Syntax { message, .. }), Ok(_))
             if message == "missing </plist> end tag"
-                && show(&old).starts_with("Ok(Boolean(")
-                && root_boolean_unclosed(bytes) =>
+                && ((show(&old).starts_with("Ok(Boolean(") && root_boolean_unclosed(bytes))
+                    || every_end_tag_in_markup(bytes)) =>
         {
             Ok(())
         }
@@ -537,6 +539,22 @@ fn root_boolean_unclosed(bytes: &[u8]) -> bool {
                 .is_some_and(|b| *b == b'>')
         });
     !closed
+}
+
+/// Whether `bytes` holds `</plist>` and each one is inside a comment or inside a tag (a `<`
+/// before it not yet closed by a `>`), so that none is an end tag.
+fn every_end_tag_in_markup(bytes: &[u8]) -> bool {
+    let mut ends = memchr::memmem::find_iter(bytes, b"</plist>").peekable();
+    ends.peek().is_some()
+        && ends.all(|at| {
+            let before = bytes.get(..at).unwrap_or_default();
+            let in_tag = memchr::memrchr(b'<', before) > memchr::memrchr(b'>', before);
+            let in_comment = memchr::memmem::rfind(before, b"<!--").is_some_and(|open| {
+                let inside = before.get(open + 4..).unwrap_or_default();
+                memchr::memmem::find(inside, b"-->").is_none()
+            });
+            in_tag || in_comment
+        })
 }
 
 /// `bytes` with the text of every `<data>` element given exactly the padding its length

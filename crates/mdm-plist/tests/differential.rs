@@ -270,6 +270,10 @@ fn markup_around_the_root_decodes_the_same_both_ways() {
         b"<plist><false></false></plist>",
         b"<plist><true ></true ></plist>",
         b"<plist><true></plist>",
+        b"<plist><string>a</string><!-- </plist> -->",
+        b"<plist><string>a</string><!-- </plist> --><!-- </plist> -->",
+        b"<plist><string>a</string><!-- x > </plist>",
+        b"<plist><string>a</string><![CDATA[</plist>]]>",
     ];
     let mut bad = Vec::new();
     for c in cases {
