@@ -477,6 +477,14 @@ where
         {
             Ok(())
         }
+        // The old byte scan also took a `<plist` inside markup (a DOCTYPE's text, a comment)
+        // for a plist element and then asked for its end tag; the new decoder reads the
+        // document as what it is, a root value without a `<plist>` element.
+        (Ok(_), Err(crate::Error::Syntax { message, .. }))
+            if message == "missing </plist> end tag" && every_in_markup(bytes, b"<plist") =>
+        {
+            Ok(())
+        }
         (Err(crate::Error::Syntax { message, .. }), Ok(_))
             if message.starts_with("unknown entity") =>
         {
@@ -544,7 +552,12 @@ fn root_boolean_unclosed(bytes: &[u8]) -> bool {
 /// Whether `bytes` holds `</plist>` and each one is inside a comment or inside a tag (a `<`
 /// before it not yet closed by a `>`), so that none is an end tag.
 fn every_end_tag_in_markup(bytes: &[u8]) -> bool {
-    let mut ends = memchr::memmem::find_iter(bytes, b"</plist>").peekable();
+    every_in_markup(bytes, b"</plist>")
+}
+
+/// Whether `bytes` holds `needle` and each one is inside a comment or inside other markup.
+fn every_in_markup(bytes: &[u8], needle: &[u8]) -> bool {
+    let mut ends = memchr::memmem::find_iter(bytes, needle).peekable();
     ends.peek().is_some()
         && ends.all(|at| {
             let before = bytes.get(..at).unwrap_or_default();
