@@ -447,7 +447,7 @@ where
         (Ok(_), Err(crate::Error::Syntax { message, .. }))
             if (message == "data after </plist>"
                 || message == "unterminated comment after </plist>")
-                && memchr::memmem::find_iter(bytes, b"</plist>").count() > 1 =>
+                && end_tag_count(bytes) > 1 =>
         {
             Ok(())
         }
@@ -547,6 +547,18 @@ fn root_boolean_unclosed(bytes: &[u8]) -> bool {
                 .is_some_and(|b| *b == b'>')
         });
     !closed
+}
+
+/// How many `</plist` in `bytes` are followed by `>` or by XML white space: the end tags
+/// either decoder may read, `</plist >` included.
+fn end_tag_count(bytes: &[u8]) -> usize {
+    memchr::memmem::find_iter(bytes, b"</plist")
+        .filter(|at| {
+            bytes
+                .get(at + b"</plist".len())
+                .is_some_and(|b| *b == b'>' || crate::guard::is_xml_space(*b))
+        })
+        .count()
 }
 
 /// Whether `bytes` holds `</plist>` and each one is inside a comment or inside a tag (a `<`

@@ -275,6 +275,8 @@ fn markup_around_the_root_decodes_the_same_both_ways() {
         b"<plist><string>a</string><!-- x > </plist>",
         b"<plist><string>a</string><![CDATA[</plist>]]>",
         b"<!DOCTYPE x <plist =?>><data>aGk=</data>",
+        b"<plist><true/></plist\n><!-- </plist><!---->",
+        b"<plist><true/></plist ><!-- </plist> x",
         b"<!-- <plist --><data>aGk=</data>",
         b"<!DOCTYPE x <plist =?>><plist><data>aGk=</data>",
     ];
