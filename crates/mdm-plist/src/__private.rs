@@ -567,7 +567,8 @@ fn every_end_tag_in_markup(bytes: &[u8]) -> bool {
     every_in_markup(bytes, b"</plist>")
 }
 
-/// Whether `bytes` holds `needle` and each one is inside a comment or inside other markup.
+/// Whether `bytes` holds `needle` and each one is inside a comment, a processing instruction
+/// or other markup.
 fn every_in_markup(bytes: &[u8], needle: &[u8]) -> bool {
     let mut ends = memchr::memmem::find_iter(bytes, needle).peekable();
     ends.peek().is_some()
@@ -578,7 +579,11 @@ fn every_in_markup(bytes: &[u8], needle: &[u8]) -> bool {
                 let inside = before.get(open + 4..).unwrap_or_default();
                 memchr::memmem::find(inside, b"-->").is_none()
             });
-            in_tag || in_comment
+            let in_instruction = memchr::memmem::rfind(before, b"<?").is_some_and(|open| {
+                let inside = before.get(open + 2..).unwrap_or_default();
+                memchr::memmem::find(inside, b"?>").is_none()
+            });
+            in_tag || in_comment || in_instruction
         })
 }
 

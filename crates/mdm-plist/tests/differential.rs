@@ -278,6 +278,7 @@ fn markup_around_the_root_decodes_the_same_both_ways() {
         b"<plist><true/></plist\n><!-- </plist><!---->",
         b"<plist><true/></plist ><!-- </plist> x",
         b"<!-- <plist --><data>aGk=</data>",
+        b"<? a> <plist ?><data>aGk=</data>",
         b"<!DOCTYPE x <plist =?>><plist><data>aGk=</data>",
     ];
     let mut bad = Vec::new();
