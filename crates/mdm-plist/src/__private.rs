@@ -473,7 +473,7 @@ where
         (Err(crate::Error::Syntax { message, .. }), Ok(_))
             if message == "missing </plist> end tag"
                 && ((show(&old).starts_with("Ok(Boolean(") && root_boolean_unclosed(bytes))
-                    || every_end_tag_in_markup(bytes)) =>
+                    || every_in_markup(bytes, b"</plist>")) =>
         {
             Ok(())
         }
@@ -561,14 +561,8 @@ fn end_tag_count(bytes: &[u8]) -> usize {
         .count()
 }
 
-/// Whether `bytes` holds `</plist>` and each one is inside a comment or inside a tag (a `<`
-/// before it not yet closed by a `>`), so that none is an end tag.
-fn every_end_tag_in_markup(bytes: &[u8]) -> bool {
-    every_in_markup(bytes, b"</plist>")
-}
-
 /// Whether `bytes` holds `needle` and each one is inside a comment, a processing instruction
-/// or other markup.
+/// or a tag (a `<` before it not yet closed by a `>`), so that none is markup of its own.
 fn every_in_markup(bytes: &[u8], needle: &[u8]) -> bool {
     let mut ends = memchr::memmem::find_iter(bytes, needle).peekable();
     ends.peek().is_some()
